@@ -1,0 +1,45 @@
+# One command runs everything (`make run`), one runs the tests (`make test`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+API_PORT ?= 5000
+VOICE_PORT ?= 5001
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install install-dev migrate run test test-sqlite test-postgres lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+
+migrate: install
+	$(BIN)/flask --app api db upgrade
+
+run: migrate
+	API_PORT=$(API_PORT) VOICE_PORT=$(VOICE_PORT) PATH="$(CURDIR)/$(BIN):$$PATH" ./bin/run-local
+
+test: install-dev test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest
+
+test-postgres:
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""Agents: a name, a system prompt, and who may use them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from flask_smorest.pagination import PaginationParameters
+
+from api.auth import current_caller, login_required
+from api.extensions import db
+from api.limits import checked_agent_fields
+from api.schemas import AgentPatchSchema, AgentSchema
+from shared.access import Caller, agent_for, may_change_agent, visible_agents
+from shared.models import Agent
+
+blp = Blueprint("agents", __name__, url_prefix="/api/agents", description="AI agents")
+
+
+def visible_agent_or_404(caller: Caller, agent_id: int) -> Agent:
+    agent = db.session.scalar(agent_for(caller, agent_id))
+    if agent is None:
+        abort(404, message="Agent not found.")
+    return agent
+
+
+def changeable_agent(agent_id: int) -> Agent:
+    """The agent if the caller may change it: 404 if unseen, 403 if seen but not theirs."""
+    caller = current_caller()
+    agent = visible_agent_or_404(caller, agent_id)
+    if not may_change_agent(caller, agent):
+        abort(403, message="Only the agent's owner or an admin may change it.")
+    return agent
+
+
+@blp.route("")
+class Agents(MethodView):
+    @blp.response(200, AgentSchema(many=True))
+    @blp.paginate()
+    @login_required
+    def get(self, pagination_parameters: PaginationParameters) -> list[Agent]:
+        """List my agents and public ones"""
+        where = visible_agents(current_caller())
+        pagination_parameters.item_count = db.session.scalar(
+            sa.select(sa.func.count(Agent.id)).where(where)
+        )
+        query = (
+            sa.select(Agent)
+            .where(where)
+            .order_by(Agent.name, Agent.id)
+            .offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size)
+        )
+        return list(db.session.scalars(query))
+
+    @blp.arguments(AgentSchema)
+    @blp.response(201, AgentSchema)
+    @blp.alt_response(403, description="Guests cannot create agents")
+    @login_required
+    def post(self, data: dict[str, Any]) -> Agent:
+        """Create an agent"""
+        caller = current_caller()
+        if caller.is_guest:
+            abort(403, message="Guests cannot create agents; register to make your own.")
+        agent = Agent(owner_id=caller.user_id, **checked_agent_fields(data))
+        db.session.add(agent)
+        db.session.commit()
+        return agent
+
+
+@blp.route("/<int:agent_id>")
+class AgentById(MethodView):
+    @blp.response(200, AgentSchema)
+    @login_required
+    def get(self, agent_id: int) -> Agent:
+        """Get an agent"""
+        return visible_agent_or_404(current_caller(), agent_id)
+
+    @blp.arguments(AgentSchema)
+    @blp.response(200, AgentSchema)
+    @login_required
+    def put(self, data: dict[str, Any], agent_id: int) -> Agent:
+        """Replace an agent"""
+        return update_agent(changeable_agent(agent_id), data)
+
+    @blp.arguments(AgentPatchSchema)
+    @blp.response(200, AgentSchema)
+    @login_required
+    def patch(self, data: dict[str, Any], agent_id: int) -> Agent:
+        """Change some of an agent's fields"""
+        return update_agent(changeable_agent(agent_id), data)
+
+    @blp.response(204)
+    @login_required
+    def delete(self, agent_id: int) -> None:
+        """Delete an agent with its chats"""
+        agent = changeable_agent(agent_id)
+        db.session.delete(agent)
+        db.session.commit()
+
+
+def update_agent(agent: Agent, data: dict[str, Any]) -> Agent:
+    for key, value in checked_agent_fields(data).items():
+        setattr(agent, key, value)
+    db.session.commit()
+    return agent

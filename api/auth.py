@@ -1,0 +1,170 @@
+"""Auth endpoints and the JWT rules of the API (who the caller is, which tokens are refused)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+import sqlalchemy as sa
+from flask import current_app
+from flask.views import MethodView
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    current_user,
+    get_jwt,
+    jwt_required,
+)
+from flask_smorest import Blueprint, abort
+
+from api.extensions import db, jwt
+from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
+from shared.access import Caller
+from shared.models import ANONYMOUS_USERNAME, User
+from shared.passwords import hash_password, verify_password
+from shared.tokens import GUEST_CLAIM, is_revoked_stmt, revoked_token
+
+blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def login_required(view: F) -> F:
+    """A valid, unrevoked access token (user or guest) is required."""
+    return cast(F, jwt_required()(view))
+
+
+def current_caller() -> Caller:
+    user = cast(User, current_user)
+    return Caller(user_id=user.id, is_admin=user.is_admin, guest_id=get_jwt().get(GUEST_CLAIM))
+
+
+@jwt.user_lookup_loader
+def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
+    user = db.session.get(User, int(claims["sub"]))
+    if user is None or user.is_anonymous != bool(claims.get(GUEST_CLAIM)):
+        return None
+    return user
+
+
+@jwt.token_in_blocklist_loader
+def token_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
+    return db.session.scalar(is_revoked_stmt(claims["jti"])) is not None
+
+
+def issue_tokens(user: User, guest_id: str | None = None) -> dict[str, Any]:
+    claims = {GUEST_CLAIM: guest_id} if guest_id else {}
+    lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+    tokens: dict[str, Any] = {
+        "access_token": create_access_token(str(user.id), additional_claims=claims),
+        "refresh_token": create_refresh_token(str(user.id), additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": int(lifetime.total_seconds()),
+    }
+    if guest_id:
+        tokens["guest_id"] = guest_id
+    return tokens
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == username.lower()))
+
+
+@blp.route("/register")
+class Register(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(CredentialsSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(409, description="The username is taken")
+    def post(self, data: dict[str, str]) -> User:
+        """Create an account"""
+        username = data["username"].lower()
+        if username == ANONYMOUS_USERNAME or find_user(username) is not None:
+            abort(409, message="That username is taken.")
+        user = User(username=username, password_hash=hash_password(data["password"]))
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # a concurrent registration won the race
+            db.session.rollback()
+            abort(409, message="That username is taken.")
+        return user
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @blp.doc(security=[])
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, description="Invalid username or password")
+    def post(self, data: dict[str, str]) -> dict[str, Any]:
+        """Log in and get an access and a refresh token"""
+        user = find_user(data["username"])
+        # verify_password hashes even when the user is unknown, so timing reveals nothing.
+        if not verify_password(data["password"], user.password_hash if user else None):
+            abort(401, message="Invalid username or password.")
+        return issue_tokens(cast(User, user))
+
+
+@blp.route("/guest")
+class Guest(MethodView):
+    @blp.doc(security=[])
+    @blp.response(201, TokenSchema)
+    def post(self) -> dict[str, Any]:
+        """Get a guest token (chat without an account)"""
+        anonymous = find_user(ANONYMOUS_USERNAME)
+        if anonymous is None:
+            abort(503, message="Guest access is not set up; run the database migrations.")
+        return issue_tokens(cast(User, anonymous), guest_id=str(uuid.uuid4()))
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.doc(description="Send the **refresh** token as the bearer token.")
+    @blp.response(200, TokenSchema)
+    @jwt_required(refresh=True)
+    def post(self) -> dict[str, Any]:
+        """Get a new access token"""
+        claims = get_jwt()
+        extra = {GUEST_CLAIM: claims[GUEST_CLAIM]} if claims.get(GUEST_CLAIM) else {}
+        lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
+        return {
+            "access_token": create_access_token(claims["sub"], additional_claims=extra),
+            "token_type": "Bearer",
+            "expires_in": int(lifetime.total_seconds()),
+        }
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.doc(description="Revokes the token presented (access or refresh) in both services.")
+    @blp.response(204)
+    @jwt_required(verify_type=False)
+    def post(self) -> None:
+        """Revoke the token presented"""
+        claims = get_jwt()
+        db.session.add(revoked_token(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # revoked twice at once: already done
+            db.session.rollback()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    @login_required
+    def get(self) -> dict[str, Any]:
+        """The caller's account"""
+        user = cast(User, current_user)
+        caller = current_caller()
+        return {
+            "id": user.id,
+            "username": user.username,
+            "is_admin": user.is_admin,
+            "created_at": user.created_at,
+            "is_guest": caller.is_guest,
+            "guest_id": caller.guest_id,
+        }

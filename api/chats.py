@@ -1,0 +1,116 @@
+"""Chats: one conversation between a caller and an agent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from flask_smorest.pagination import PaginationParameters
+from sqlalchemy import orm as so
+
+from api.agents import visible_agent_or_404
+from api.auth import current_caller, login_required
+from api.extensions import db
+from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
+from shared.access import Caller, chat_for, own_chats
+from shared.conversation import DEFAULT_CHAT_TITLE
+from shared.models import Chat
+
+blp = Blueprint("chats", __name__, url_prefix="/api", description="Chats with agents")
+
+
+def chat_or_404(caller: Caller, chat_id: int) -> Chat:
+    chat = db.session.scalar(chat_for(caller, chat_id))
+    if chat is None:
+        abort(404, message="Chat not found.")
+    return chat
+
+
+def list_chats(
+    caller: Caller, pagination: PaginationParameters, agent_id: int | None = None
+) -> list[Chat]:
+    """The caller's chats, most recent activity first."""
+    where = [own_chats(caller)]
+    if agent_id is not None:
+        where.append(Chat.agent_id == agent_id)
+    pagination.item_count = db.session.scalar(sa.select(sa.func.count(Chat.id)).where(*where))
+    query = (
+        sa.select(Chat)
+        .options(so.joinedload(Chat.agent))
+        .where(*where)
+        .order_by(Chat.updated_at.desc(), Chat.id.desc())
+        .offset(pagination.first_item)
+        .limit(pagination.page_size)
+    )
+    return list(db.session.scalars(query))
+
+
+@blp.route("/agents/<int:agent_id>/chats")
+class AgentChats(MethodView):
+    @blp.response(200, ChatSchema(many=True))
+    @blp.paginate()
+    @login_required
+    def get(self, agent_id: int, pagination_parameters: PaginationParameters) -> list[Chat]:
+        """List my chats with an agent"""
+        caller = current_caller()
+        visible_agent_or_404(caller, agent_id)
+        return list_chats(caller, pagination_parameters, agent_id)
+
+    @blp.arguments(ChatCreateSchema)
+    @blp.response(201, ChatSchema)
+    @login_required
+    def post(self, data: dict[str, Any], agent_id: int) -> Chat:
+        """Start a chat with an agent"""
+        caller = current_caller()
+        agent = visible_agent_or_404(caller, agent_id)
+        chat = Chat(
+            agent=agent,
+            user_id=caller.user_id,
+            guest_id=caller.guest_id,
+            title=data.get("title", "").strip() or DEFAULT_CHAT_TITLE,
+        )
+        db.session.add(chat)
+        db.session.commit()
+        return chat
+
+
+@blp.route("/chats")
+class Chats(MethodView):
+    @blp.arguments(ChatQuerySchema, location="query")
+    @blp.response(200, ChatSchema(many=True))
+    @blp.paginate()
+    @login_required
+    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Chat]:
+        """List my chats, most recent activity first"""
+        return list_chats(current_caller(), pagination_parameters, query.get("agent_id"))
+
+
+@blp.route("/chats/<int:chat_id>")
+class ChatById(MethodView):
+    @blp.response(200, ChatSchema)
+    @login_required
+    def get(self, chat_id: int) -> Chat:
+        """Get a chat"""
+        return chat_or_404(current_caller(), chat_id)
+
+    @blp.arguments(ChatPatchSchema)
+    @blp.response(200, ChatSchema)
+    @login_required
+    def patch(self, data: dict[str, Any], chat_id: int) -> Chat:
+        """Rename a chat"""
+        chat = chat_or_404(current_caller(), chat_id)
+        title = data["title"].strip()
+        if not title:
+            abort(422, message="The title must not be empty.", errors={"title": ["Empty."]})
+        chat.title = title
+        db.session.commit()
+        return chat
+
+    @blp.response(204)
+    @login_required
+    def delete(self, chat_id: int) -> None:
+        """Delete a chat and its messages"""
+        db.session.delete(chat_or_404(current_caller(), chat_id))
+        db.session.commit()

@@ -1,0 +1,27 @@
+"""Liveness with a real database check, and which providers are active."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api.extensions import db
+from api.limits import app_config
+from api.schemas import HealthSchema
+from shared.providers.registry import active_providers
+
+blp = Blueprint("health", __name__, url_prefix="/api", description="Service health")
+
+
+@blp.route("/health")
+class Health(MethodView):
+    @blp.doc(security=[])
+    @blp.response(200, HealthSchema)
+    @blp.alt_response(503, description="The database is unreachable")
+    def get(self) -> dict[str, Any]:
+        """Check the service and its database"""
+        db.session.execute(sa.text("SELECT 1"))
+        return {"status": "ok", "database": "ok", "providers": active_providers(app_config())}

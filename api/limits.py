@@ -1,0 +1,28 @@
+"""The configured text limits applied to API input."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import current_app
+
+from shared.config import Config
+from shared.validation import bounded_text
+
+
+def app_config() -> Config:
+    return cast(Config, current_app.extensions["chatbot_config"])
+
+
+def checked_agent_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with name and prompt checked against the limits (422 names the broken one)."""
+    config = app_config()
+    checked = dict(data)
+    if "name" in checked:
+        checked["name"] = bounded_text("name", checked["name"].strip(), config.max_name_chars)
+    if "prompt" in checked:
+        checked["prompt"] = bounded_text("prompt", checked["prompt"], config.max_prompt_chars)
+    for optional in ("model", "voice"):
+        if optional in checked and checked[optional] is not None:
+            checked[optional] = checked[optional].strip() or None
+    return checked

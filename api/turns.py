@@ -1,0 +1,49 @@
+"""A text turn in the API: store the user's message, ask the provider, store the reply.
+
+The user's message is committed before the provider is called, so it survives any upstream
+failure, and no database connection is held while waiting for the model.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import current_app
+
+from api.extensions import db
+from api.limits import app_config
+from shared.access import Caller
+from shared.conversation import HistoryBudget, model_context, new_message, recent_messages
+from shared.models import Chat, Message, MessageBy
+from shared.providers.base import ChatProvider, ProviderError
+
+
+def chat_provider() -> ChatProvider:
+    return cast(ChatProvider, current_app.extensions["chat_provider"])
+
+
+def send_message(caller: Caller, chat: Chat, content: str) -> tuple[Message, Message]:
+    """Store `content` as the caller's message, then answer it."""
+    user_message = new_message(chat, caller, MessageBy.USER, content)
+    db.session.add(user_message)
+    db.session.commit()
+    return user_message, answer(caller, chat, user_message)
+
+
+def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
+    """Ask the provider to answer the chat's newest history and store its reply."""
+    config = app_config()
+    budget = HistoryBudget(config.history_max_messages, config.history_budget_chars)
+    history = list(db.session.scalars(recent_messages(chat.id, budget.max_messages)))
+    context = model_context(chat.agent.prompt, history, budget)
+    model = chat.agent.model
+    db.session.commit()  # end the read transaction: hold no connection during the upstream call
+    try:
+        reply = chat_provider().reply(context, model)
+    except ProviderError as exc:
+        exc.kept_message_id = user_message.id
+        raise
+    ai_message = new_message(chat, caller, MessageBy.AI, reply)
+    db.session.add(ai_message)
+    db.session.commit()
+    return ai_message

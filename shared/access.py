@@ -1,0 +1,55 @@
+"""Who may see and change what. Both services call these, so each rule lives once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.models import Agent, Chat
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated party of a request: a user, or a guest (the anonymous user + a guest id)."""
+
+    user_id: int
+    is_admin: bool = False
+    guest_id: str | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        return self.guest_id is not None
+
+
+def visible_agents(caller: Caller) -> sa.ColumnElement[bool]:
+    """Agents a caller may list and chat with: their own plus public ones (guests: public only)."""
+    if caller.is_guest:
+        return Agent.is_public.is_(True)
+    return sa.or_(Agent.is_public.is_(True), Agent.owner_id == caller.user_id)
+
+
+def may_change_agent(caller: Caller, agent: Agent) -> bool:
+    return not caller.is_guest and (caller.is_admin or agent.owner_id == caller.user_id)
+
+
+def own_chats(caller: Caller) -> sa.ColumnElement[bool]:
+    """Chats that belong to the caller; a guest sees only chats made with its own guest id."""
+    if caller.is_guest:
+        return sa.and_(Chat.user_id == caller.user_id, Chat.guest_id == caller.guest_id)
+    return sa.and_(Chat.user_id == caller.user_id, Chat.guest_id.is_(None))
+
+
+def chat_for(caller: Caller, chat_id: int) -> sa.Select[tuple[Chat]]:
+    """The caller's chat `chat_id` with its agent loaded, or no row (never someone else's)."""
+    return (
+        sa.select(Chat)
+        .options(so.joinedload(Chat.agent))
+        .where(Chat.id == chat_id, own_chats(caller))
+    )
+
+
+def agent_for(caller: Caller, agent_id: int) -> sa.Select[tuple[Agent]]:
+    """Agent `agent_id` if the caller may see it."""
+    return sa.select(Agent).where(Agent.id == agent_id, visible_agents(caller))

@@ -1,0 +1,87 @@
+"""Conversation rules: what history the model sees and how a turn is stored.
+
+The functions here build statements and objects; each service executes them with its own
+session (sync in the API, async in the voice service), so the rules exist once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from shared.access import Caller
+from shared.db import utcnow
+from shared.models import Chat, Message, MessageBy
+from shared.providers.base import ChatMessage
+
+DEFAULT_CHAT_TITLE = "New chat"
+TITLE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class HistoryBudget:
+    """How much history goes to the model: at most `max_messages`, at most `max_chars` in total."""
+
+    max_messages: int
+    max_chars: int
+
+
+def recent_messages(chat_id: int, limit: int) -> sa.Select[tuple[Message]]:
+    """The `limit` newest messages of a chat, newest first (served by the history index)."""
+    return (
+        sa.select(Message)
+        .where(Message.chat_id == chat_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+
+
+def model_context(
+    prompt: str, newest_first: Sequence[Message], budget: HistoryBudget
+) -> list[ChatMessage]:
+    """The agent prompt plus the most recent history that fits the budget, oldest first.
+
+    The newest message is always included, so the model always sees what it must answer.
+    """
+    kept: list[Message] = []
+    used = 0
+    for message in newest_first[: budget.max_messages]:
+        if kept and used + len(message.content) > budget.max_chars:
+            break
+        kept.append(message)
+        used += len(message.content)
+    context: list[ChatMessage] = [{"role": "system", "content": prompt}]
+    for message in reversed(kept):
+        role = "user" if message.message_by is MessageBy.USER else "assistant"
+        context.append({"role": role, "content": message.content})
+    return context
+
+
+def new_message(
+    chat: Chat, caller: Caller, by: MessageBy, content: str, at: datetime | None = None
+) -> Message:
+    """A message for `chat`, marking the chat's last activity (and naming an untitled chat)."""
+    now = at or utcnow()
+    chat.updated_at = now
+    if by is MessageBy.USER and chat.title == DEFAULT_CHAT_TITLE:
+        chat.title = title_from(content)
+    return Message(
+        chat_id=chat.id, user_id=caller.user_id, message_by=by, content=content, created_at=now
+    )
+
+
+def title_from(content: str) -> str:
+    words = " ".join(content.split())
+    if len(words) <= TITLE_CHARS:
+        return words or DEFAULT_CHAT_TITLE
+    return words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def unanswered(newest_first: Sequence[Message]) -> Message | None:
+    """The USER message still waiting for a reply (the newest message, when it is the user's)."""
+    if newest_first and newest_first[0].message_by is MessageBy.USER:
+        return newest_first[0]
+    return None

@@ -1,0 +1,56 @@
+"""The one JSON error envelope both services answer with, for every status."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from shared.providers.base import ProviderError
+
+
+def envelope(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`{"code", "status", "message", "errors"?}`: status is the HTTP reason phrase."""
+    try:
+        status = HTTPStatus(code).phrase
+    except ValueError:
+        status = "Error"
+    body: dict[str, Any] = {"code": code, "status": status, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def provider_failure(exc: ProviderError, retry_path: str | None = None) -> dict[str, Any]:
+    """The envelope for a failed upstream call: which stage failed, what was kept, how to retry."""
+    errors: dict[str, Any] = {"stage": exc.stage, "retryable": True}
+    kept = getattr(exc, "kept_message_id", None)
+    if kept is not None:
+        errors["user_message_id"] = kept
+    if retry_path:
+        errors["retry"] = retry_path
+    if exc.retry_after is not None:
+        errors["retry_after"] = exc.retry_after
+    return envelope(exc.status, exc.message, errors)
+
+
+def retry_after_header(exc: ProviderError) -> dict[str, str]:
+    if exc.retry_after is None:
+        return {}
+    return {"Retry-After": str(max(1, round(exc.retry_after)))}
+
+
+def first_error_sentence(errors: Any, prefix: str = "") -> str | None:
+    """A readable sentence from nested validation errors, e.g. 'content: Longer than 4000.'"""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            label = key if key not in ("json", "query", "form", "files", "_schema") else ""
+            found = first_error_sentence(value, f"{prefix}.{label}".strip(".") if label else prefix)
+            if found:
+                return found
+    elif isinstance(errors, list) and errors:
+        if all(isinstance(item, str) for item in errors):
+            return f"{prefix}: {errors[0]}" if prefix else str(errors[0])
+        return first_error_sentence(errors[0], prefix)
+    elif isinstance(errors, str):
+        return f"{prefix}: {errors}" if prefix else errors
+    return None

@@ -1,0 +1,1 @@
+"""Reply, transcription and speech providers: OpenAI (or compatible) and offline engines."""

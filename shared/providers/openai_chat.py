@@ -1,0 +1,122 @@
+"""Replies from OpenAI or any OpenAI-compatible server, through the official `openai` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import openai
+
+from shared.config import Config
+from shared.providers.base import (
+    ChatMessage,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    Stage,
+)
+
+
+def client_options(config: Config) -> dict[str, object]:
+    """Deliberate timeouts and retries: a short connect timeout, a bounded read, few retries."""
+    return {
+        "api_key": config.openai_api_key,
+        "base_url": config.openai_base_url or None,
+        "timeout": openai.Timeout(config.provider_timeout, connect=min(5.0, config.provider_timeout)),
+        "max_retries": config.provider_max_retries,
+    }
+
+
+def translate_error(exc: openai.OpenAIError, stage: Stage) -> ProviderError:
+    """Map an SDK error to the provider error the client sees (never the upstream's own text)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return ProviderTimeout("The AI provider did not answer in time.", stage=stage)
+    if isinstance(exc, openai.RateLimitError):
+        return ProviderUnavailable(
+            "The AI provider is rate limiting requests; try again shortly.",
+            stage=stage,
+            retry_after=_retry_after(exc),
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return ProviderUnavailable("The AI provider could not be reached.", stage=stage)
+    if isinstance(exc, openai.APIStatusError):
+        return ProviderError(
+            f"The AI provider answered with an error (HTTP {exc.status_code}).", stage=stage
+        )
+    return ProviderError("The AI provider failed.", stage=stage)
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    raw = exc.response.headers.get("retry-after")
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+class OpenAIChat:
+    """Chat replies, sync for the API and async (plain and streamed) for the voice service."""
+
+    name = "openai"
+
+    def __init__(self, config: Config) -> None:
+        self._options = client_options(config)
+        self._default_model = config.openai_chat_model
+        self._sync: openai.OpenAI | None = None
+        self._async: openai.AsyncOpenAI | None = None
+
+    @property
+    def sync_client(self) -> openai.OpenAI:
+        if self._sync is None:
+            self._sync = openai.OpenAI(**self._options)  # type: ignore[arg-type]
+        return self._sync
+
+    @property
+    def async_client(self) -> openai.AsyncOpenAI:
+        if self._async is None:
+            self._async = openai.AsyncOpenAI(**self._options)  # type: ignore[arg-type]
+        return self._async
+
+    def reply(self, messages: list[ChatMessage], model: str | None = None) -> str:
+        try:
+            completion = self.sync_client.chat.completions.create(
+                model=model or self._default_model, messages=messages  # type: ignore[arg-type]
+            )
+        except openai.OpenAIError as exc:
+            raise translate_error(exc, "llm") from exc
+        return _content(completion.choices[0].message.content if completion.choices else None)
+
+    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> str:
+        try:
+            completion = await self.async_client.chat.completions.create(
+                model=model or self._default_model, messages=messages  # type: ignore[arg-type]
+            )
+        except openai.OpenAIError as exc:
+            raise translate_error(exc, "llm") from exc
+        return _content(completion.choices[0].message.content if completion.choices else None)
+
+    async def astream(
+        self, messages: list[ChatMessage], model: str | None = None
+    ) -> AsyncIterator[str]:
+        try:
+            stream = await self.async_client.chat.completions.create(
+                model=model or self._default_model,
+                messages=messages,  # type: ignore[arg-type]
+                stream=True,
+            )
+            async with stream:
+                async for chunk in stream:
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
+        except openai.OpenAIError as exc:
+            raise translate_error(exc, "llm") from exc
+
+    async def aclose(self) -> None:
+        if self._async is not None:
+            await self._async.close()
+            self._async = None
+
+
+def _content(text: str | None) -> str:
+    if not text or not text.strip():
+        raise ProviderError("The AI provider returned an empty reply.", stage="llm")
+    return text

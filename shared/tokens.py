@@ -1,0 +1,68 @@
+"""JWT rules shared by both services: one pinned algorithm, one claim layout, one revocation table.
+
+The API issues tokens through flask-jwt-extended configured from these constants; the voice service
+decodes them with `decode_access_token`, so both agree on what a valid access token is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import jwt
+import sqlalchemy as sa
+
+from shared.models import RevokedToken
+
+ALGORITHM = "HS256"
+GUEST_CLAIM = "guest_id"
+TYPE_CLAIM = "type"
+
+
+class TokenError(Exception):
+    """The presented token is missing, malformed, tampered, expired, revoked or of the wrong type."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: int
+    jti: str
+    expires_at: datetime
+    guest_id: str | None = None
+
+
+def decode_access_token(token: str, secret: str) -> AccessClaims:
+    """Validate signature, algorithm, expiry and type; return the claims the services use."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "sub", "jti", TYPE_CLAIM]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenError("The token has expired.") from exc
+    except jwt.InvalidTokenError as exc:
+        raise TokenError("The token is invalid.") from exc
+    if claims.get(TYPE_CLAIM) != "access":
+        raise TokenError("An access token is required.")
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise TokenError("The token is invalid.") from exc
+    guest_id = claims.get(GUEST_CLAIM)
+    return AccessClaims(
+        user_id=user_id,
+        jti=str(claims["jti"]),
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        guest_id=str(guest_id) if guest_id else None,
+    )
+
+
+def is_revoked_stmt(jti: str) -> sa.Select[tuple[int]]:
+    """A query that returns a row when `jti` has been revoked."""
+    return sa.select(RevokedToken.id).where(RevokedToken.jti == jti).limit(1)
+
+
+def revoked_token(jti: str, expires_at: datetime) -> RevokedToken:
+    return RevokedToken(jti=jti, expires_at=expires_at)

@@ -1,0 +1,172 @@
+"""Fixtures shared by every test: a migrated database (SQLite or PostgreSQL), the API app,
+a fake OpenAI-compatible upstream, and callers (users and guests).
+
+The backend is chosen by TEST_DATABASE_URL (default: a SQLite file). A PostgreSQL URL that
+cannot be reached fails the run instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from api import create_app
+from shared.config import ROOT, Config
+from shared.db import Base, sync_url
+from tests.fake_openai import Behaviour, FakeOpenAIServer
+
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
+SEEDED_USERS = ("anonymous",)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+    engine = sa.create_engine(sync_url(url))
+    with engine.begin() as connection:  # fails loudly if the server is unreachable
+        Base.metadata.drop_all(connection)
+        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    app = create_app(Config(database_url=url, jwt_secret_key=TEST_SECRET))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    return url
+
+
+@pytest.fixture(scope="session")
+def fake_openai() -> Iterator[FakeOpenAIServer]:
+    server = FakeOpenAIServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def upstream(fake_openai: FakeOpenAIServer) -> Behaviour:
+    """The fake upstream's behaviour, fresh for each test."""
+    fake_openai.behaviour = Behaviour()
+    return fake_openai.behaviour
+
+
+@pytest.fixture
+def config(database_url: str, fake_openai: FakeOpenAIServer) -> Config:
+    return Config(
+        database_url=database_url,
+        jwt_secret_key=TEST_SECRET,
+        openai_api_key="test-key",
+        openai_base_url=fake_openai.base_url,
+        provider_timeout=2.0,
+        provider_max_retries=0,
+    )
+
+
+@pytest.fixture(autouse=True)
+def clean_database(database_url: str) -> Iterator[None]:
+    yield
+    engine = sa.create_engine(sync_url(database_url))
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM messages"))
+        connection.execute(sa.text("DELETE FROM chats"))
+        connection.execute(sa.text("DELETE FROM revoked_tokens"))
+        connection.execute(
+            sa.text(
+                "DELETE FROM agents WHERE owner_id NOT IN "
+                "(SELECT id FROM users WHERE username = 'anonymous')"
+            )
+        )
+        connection.execute(sa.text("DELETE FROM users WHERE username <> 'anonymous'"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(config: Config, upstream: Behaviour) -> Iterator[Flask]:
+    app = create_app(config)
+    app.config["TESTING"] = True
+    yield app
+    with app.app_context():
+        from api.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+Headers = dict[str, str]
+
+
+def bearer(token: str) -> Headers:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def register(client: FlaskClient) -> Callable[..., dict[str, Any]]:
+    """Register and log in a user; returns the login response plus `headers`."""
+
+    def _register(username: str = "alice", password: str = "correct horse") -> dict[str, Any]:
+        response = client.post(
+            "/api/auth/register", json={"username": username, "password": password}
+        )
+        assert response.status_code == 201, response.json
+        tokens = client.post(
+            "/api/auth/login", json={"username": username, "password": password}
+        ).json
+        return {**tokens, "headers": bearer(tokens["access_token"]), "user": response.json}
+
+    return _register
+
+
+@pytest.fixture
+def auth_headers(register: Callable[..., dict[str, Any]]) -> Headers:
+    return register()["headers"]
+
+
+@pytest.fixture
+def guest(client: FlaskClient) -> Callable[[], dict[str, Any]]:
+    """Get a fresh guest token; returns the response plus `headers`."""
+
+    def _guest() -> dict[str, Any]:
+        tokens = client.post("/api/auth/guest").json
+        return {**tokens, "headers": bearer(tokens["access_token"])}
+
+    return _guest
+
+
+@pytest.fixture
+def guest_headers(guest: Callable[[], dict[str, Any]]) -> Headers:
+    return guest()["headers"]
+
+
+@pytest.fixture
+def starter_agent_id(client: FlaskClient, guest_headers: Headers) -> int:
+    agents = client.get("/api/agents", headers=guest_headers).json
+    return int(agents[0]["id"])
+
+
+@pytest.fixture
+def new_chat(client: FlaskClient, starter_agent_id: int) -> Callable[[Headers], dict[str, Any]]:
+    """Open a chat with the starter agent for the caller of `headers`."""
+
+    def _new_chat(headers: Headers, agent_id: int | None = None) -> dict[str, Any]:
+        response = client.post(
+            f"/api/agents/{agent_id or starter_agent_id}/chats", json={}, headers=headers
+        )
+        assert response.status_code == 201, response.json
+        return dict(response.json)
+
+    return _new_chat
+
+
+def repo_path(*parts: str) -> Path:
+    return ROOT.joinpath(*parts)

@@ -1,0 +1,217 @@
+"""A fake OpenAI-compatible server on loopback, for tests, benchmarks and CI.
+
+It speaks enough of the real HTTP API for the official `openai` SDK: chat completions (plain and
+streamed), audio transcriptions and speech. Behaviour is programmable per test: latency, a queue
+of failures (status codes or hangs), and the reply text. Run it alone with
+`python -m tests.fake_openai --port 8099 --latency 0.2`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import struct
+import threading
+import time
+import wave
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Failure:
+    status: int = 500
+    hang: float = 0.0  # seconds to sleep before answering (to provoke client timeouts)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Behaviour:
+    latency: float = 0.0
+    reply: str | None = None  # None: echo the last user message
+    transcript: str = "hello from the fake transcriber"
+    failures: dict[str, deque[Failure]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    stream_chunk_delay: float = 0.0
+
+    def fail_next(self, endpoint: str, *failures: Failure) -> None:
+        """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
+        self.failures.setdefault(endpoint, deque()).extend(failures)
+
+    def next_failure(self, endpoint: str) -> Failure | None:
+        queue = self.failures.get(endpoint)
+        return queue.popleft() if queue else None
+
+
+def tone_wav(seconds: float = 0.5, rate: int = 16000) -> bytes:
+    """A short sine tone as WAV: stands in for synthesized speech."""
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+        for i in range(int(seconds * rate))
+    )
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(frames)
+    return buffer.getvalue()
+
+
+SPEECH_WAV = tone_wav()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeOpenAIServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length)
+        endpoint = self.path.rstrip("/").rsplit("/", 1)[-1]
+        endpoint = "chat" if endpoint == "completions" else endpoint
+        behaviour = self.server.behaviour
+        record: dict[str, Any] = {"endpoint": endpoint, "headers": dict(self.headers)}
+        if endpoint == "chat" or endpoint == "speech":
+            record["json"] = json.loads(body or b"{}")
+        else:
+            record["body"] = body
+        behaviour.requests.append(record)
+        if behaviour.latency:
+            time.sleep(behaviour.latency)
+        failure = behaviour.next_failure(endpoint)
+        if failure is not None:
+            if failure.hang:
+                time.sleep(failure.hang)
+            self._json(failure.status, {"error": {"message": "fake failure", "type": "fake"}},
+                       failure.headers)
+            return
+        if endpoint == "chat":
+            self._chat(record["json"])
+        elif endpoint == "transcriptions":
+            self._json(200, {"text": behaviour.transcript})
+        elif endpoint == "speech":
+            self._bytes(200, SPEECH_WAV, "audio/wav")
+        else:
+            self._json(404, {"error": {"message": "unknown endpoint"}})
+
+    def _chat(self, request: dict[str, Any]) -> None:
+        behaviour = self.server.behaviour
+        last_user = next(
+            (m["content"] for m in reversed(request.get("messages", [])) if m["role"] == "user"),
+            "",
+        )
+        reply = behaviour.reply if behaviour.reply is not None else f"Echo: {last_user}"
+        if not request.get("stream"):
+            self._json(200, completion(reply, request.get("model", "fake")))
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        words = reply.split(" ")
+        for index, word in enumerate(words):
+            piece = word if index == 0 else " " + word
+            self._chunk(f"data: {json.dumps(chunk(piece))}\n\n".encode())
+            if behaviour.stream_chunk_delay:
+                time.sleep(behaviour.stream_chunk_delay)
+        self._chunk(b"data: [DONE]\n\n")
+        self._chunk(b"")
+
+    def _chunk(self, data: bytes) -> None:
+        try:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self._bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+    def _bytes(
+        self, status: int, data: bytes, mime: str, headers: dict[str, str] | None = None
+    ) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", mime)
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def completion(text: str, model: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+def chunk(piece: str) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "fake",
+        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+    }
+
+
+class FakeOpenAIServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, port: int = 0, behaviour: Behaviour | None = None) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.behaviour = behaviour or Behaviour()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def start(self) -> FakeOpenAIServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--latency", type=float, default=0.0)
+    args = parser.parse_args()
+    server = FakeOpenAIServer(args.port, Behaviour(latency=args.latency))
+    print(f"fake OpenAI server on {server.base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
