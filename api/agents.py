@@ -6,11 +6,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from api.auth import current_caller, login_required
 from api.extensions import db
+from api.http import abort
 from api.limits import checked_agent_fields
 from api.schemas import AgentPatchSchema, AgentSchema
 from shared.access import Caller, agent_for, may_change_agent, visible_agents
@@ -22,7 +23,7 @@ blp = Blueprint("agents", __name__, url_prefix="/api/agents", description="AI ag
 def visible_agent_or_404(caller: Caller, agent_id: int) -> Agent:
     agent = db.session.scalar(agent_for(caller, agent_id))
     if agent is None:
-        abort(404, message="Agent not found.")
+        abort(404, "Agent not found.")
     return agent
 
 
@@ -31,7 +32,7 @@ def changeable_agent(agent_id: int) -> Agent:
     caller = current_caller()
     agent = visible_agent_or_404(caller, agent_id)
     if not may_change_agent(caller, agent):
-        abort(403, message="Only the agent's owner or an admin may change it.")
+        abort(403, "Only the agent's owner or an admin may change it.")
     return agent
 
 
@@ -63,7 +64,7 @@ class Agents(MethodView):
         """Create an agent"""
         caller = current_caller()
         if caller.is_guest:
-            abort(403, message="Guests cannot create agents; register to make your own.")
+            abort(403, "Guests cannot create agents; register to make your own.")
         agent = Agent(owner_id=caller.user_id, **checked_agent_fields(data))
         db.session.add(agent)
         db.session.commit()

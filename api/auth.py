@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -18,9 +17,10 @@ from flask_jwt_extended import (
     get_jwt,
     jwt_required,
 )
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from api.extensions import db, jwt
+from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
 from shared.access import Caller
 from shared.models import ANONYMOUS_USERNAME, User
@@ -82,14 +82,14 @@ class Register(MethodView):
         """Create an account"""
         username = data["username"].lower()
         if username == ANONYMOUS_USERNAME or find_user(username) is not None:
-            abort(409, message="That username is taken.")
+            abort(409, "That username is taken.")
         user = User(username=username, password_hash=hash_password(data["password"]))
         db.session.add(user)
         try:
             db.session.commit()
         except sa.exc.IntegrityError:  # a concurrent registration won the race
             db.session.rollback()
-            abort(409, message="That username is taken.")
+            abort(409, "That username is taken.")
         return user
 
 
@@ -104,7 +104,7 @@ class Login(MethodView):
         user = find_user(data["username"])
         # verify_password hashes even when the user is unknown, so timing reveals nothing.
         if not verify_password(data["password"], user.password_hash if user else None):
-            abort(401, message="Invalid username or password.")
+            abort(401, "Invalid username or password.")
         return issue_tokens(cast(User, user))
 
 
@@ -116,8 +116,8 @@ class Guest(MethodView):
         """Get a guest token (chat without an account)"""
         anonymous = find_user(ANONYMOUS_USERNAME)
         if anonymous is None:
-            abort(503, message="Guest access is not set up; run the database migrations.")
-        return issue_tokens(cast(User, anonymous), guest_id=str(uuid.uuid4()))
+            abort(503, "Guest access is not set up; run the database migrations.")
+        return issue_tokens(anonymous, guest_id=str(uuid.uuid4()))
 
 
 @blp.route("/refresh")

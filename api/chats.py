@@ -6,13 +6,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import orm as so
 
 from api.agents import visible_agent_or_404
 from api.auth import current_caller, login_required
 from api.extensions import db
+from api.http import abort
 from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
 from shared.access import Caller, chat_for, own_chats
 from shared.conversation import DEFAULT_CHAT_TITLE
@@ -24,7 +25,7 @@ blp = Blueprint("chats", __name__, url_prefix="/api", description="Chats with ag
 def chat_or_404(caller: Caller, chat_id: int) -> Chat:
     chat = db.session.scalar(chat_for(caller, chat_id))
     if chat is None:
-        abort(404, message="Chat not found.")
+        abort(404, "Chat not found.")
     return chat
 
 
@@ -103,7 +104,7 @@ class ChatById(MethodView):
         chat = chat_or_404(current_caller(), chat_id)
         title = data["title"].strip()
         if not title:
-            abort(422, message="The title must not be empty.", errors={"title": ["Empty."]})
+            abort(422, "The title must not be empty.", errors={"title": ["Empty."]})
         chat.title = title
         db.session.commit()
         return chat

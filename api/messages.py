@@ -6,12 +6,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
 from api.auth import current_caller, login_required
 from api.chats import chat_or_404
 from api.extensions import db
+from api.http import abort
 from api.limits import app_config
 from api.schemas import MessageCreateSchema, MessageQuerySchema, MessageSchema, TurnSchema
 from api.turns import answer, send_message
@@ -85,11 +86,11 @@ class RetryReply(MethodView):
     @blp.alt_response(409, description="The newest message already has a reply")
     @provider_error_docs
     @login_required
-    def post(self, chat_id: int) -> dict[str, Message] | tuple[dict[str, Any], int]:
+    def post(self, chat_id: int) -> dict[str, Message]:
         """Ask again for the reply to the newest, unanswered message"""
         caller = current_caller()
         chat = chat_or_404(caller, chat_id)
         pending = unanswered(db.session.scalars(recent_messages(chat.id, 1)).all())
         if pending is None:
-            abort(409, message="There is no unanswered message to reply to.")
+            abort(409, "There is no unanswered message to reply to.")
         return {"user_message": pending, "ai_message": answer(caller, chat, pending)}

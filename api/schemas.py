@@ -94,9 +94,7 @@ class ChatQuerySchema(Schema):
 class MessageSchema(Schema):
     id = fields.Int(dump_only=True)
     chat_id = fields.Int(dump_only=True)
-    message_by = fields.Enum(
-        MessageBy, dump_only=True
-    )
+    message_by = fields.Enum(MessageBy, dump_only=True)
     content = fields.Str(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
 

@@ -12,7 +12,7 @@ from shared.models import Agent, Chat
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated party of a request: a user, or a guest (the anonymous user + a guest id)."""
+    """Who is calling: a user, or a guest (the anonymous user plus a guest id)."""
 
     user_id: int
     is_admin: bool = False
@@ -41,7 +41,7 @@ def own_chats(caller: Caller) -> sa.ColumnElement[bool]:
     return sa.and_(Chat.user_id == caller.user_id, Chat.guest_id.is_(None))
 
 
-def chat_for(caller: Caller, chat_id: int) -> sa.Select[tuple[Chat]]:
+def chat_for(caller: Caller, chat_id: int) -> sa.Select[Chat]:
     """The caller's chat `chat_id` with its agent loaded, or no row (never someone else's)."""
     return (
         sa.select(Chat)
@@ -50,6 +50,6 @@ def chat_for(caller: Caller, chat_id: int) -> sa.Select[tuple[Chat]]:
     )
 
 
-def agent_for(caller: Caller, agent_id: int) -> sa.Select[tuple[Agent]]:
+def agent_for(caller: Caller, agent_id: int) -> sa.Select[Agent]:
     """Agent `agent_id` if the caller may see it."""
     return sa.select(Agent).where(Agent.id == agent_id, visible_agents(caller))

@@ -83,7 +83,9 @@ class Config:
         """Refuse settings that would be unsafe or cannot work."""
         if self.is_production:
             if self.jwt_secret_key == DEV_SECRET:
-                raise ConfigError("JWT_SECRET_KEY must be set in production (the dev secret is refused)")
+                raise ConfigError(
+                    "JWT_SECRET_KEY must be set in production (the dev secret is refused)"
+                )
             if len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
                 raise ConfigError(
                     f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"

@@ -29,7 +29,7 @@ class HistoryBudget:
     max_chars: int
 
 
-def recent_messages(chat_id: int, limit: int) -> sa.Select[tuple[Message]]:
+def recent_messages(chat_id: int, limit: int) -> sa.Select[Message]:
     """The `limit` newest messages of a chat, newest first (served by the history index)."""
     return (
         sa.select(Message)
@@ -55,8 +55,10 @@ def model_context(
         used += len(message.content)
     context: list[ChatMessage] = [{"role": "system", "content": prompt}]
     for message in reversed(kept):
-        role = "user" if message.message_by is MessageBy.USER else "assistant"
-        context.append({"role": role, "content": message.content})
+        if message.message_by is MessageBy.USER:
+            context.append({"role": "user", "content": message.content})
+        else:
+            context.append({"role": "assistant", "content": message.content})
     return context
 
 

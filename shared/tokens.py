@@ -20,7 +20,7 @@ TYPE_CLAIM = "type"
 
 
 class TokenError(Exception):
-    """The presented token is missing, malformed, tampered, expired, revoked or of the wrong type."""
+    """The token is malformed, tampered, expired, revoked or of the wrong type."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
     )
 
 
-def is_revoked_stmt(jti: str) -> sa.Select[tuple[int]]:
+def is_revoked_stmt(jti: str) -> sa.Select[int]:
     """A query that returns a row when `jti` has been revoked."""
     return sa.select(RevokedToken.id).where(RevokedToken.jti == jti).limit(1)
 

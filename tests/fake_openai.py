@@ -90,8 +90,11 @@ class Handler(BaseHTTPRequestHandler):
         if failure is not None:
             if failure.hang:
                 time.sleep(failure.hang)
-            self._json(failure.status, {"error": {"message": "fake failure", "type": "fake"}},
-                       failure.headers)
+            self._json(
+                failure.status,
+                {"error": {"message": "fake failure", "type": "fake"}},
+                failure.headers,
+            )
             return
         if endpoint == "chat":
             self._chat(record["json"])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import jwt
 from flask import Flask
@@ -91,7 +92,9 @@ def test_refresh_token_gives_new_access_token(
     tokens = register()
     response = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert response.status_code == 200
-    assert client.get("/api/auth/me", headers=bearer(response.json["access_token"])).status_code == 200
+    assert (
+        client.get("/api/auth/me", headers=bearer(response.json["access_token"])).status_code == 200
+    )
 
 
 def test_refresh_keeps_guest_identity(client: FlaskClient, guest: Callable[[], Any]) -> None:
@@ -130,8 +133,15 @@ def test_logout_revokes_refresh_token(client: FlaskClient, register: Callable[..
 
 def forged(claims: dict[str, Any], key: str = TEST_SECRET, algorithm: str = "HS256") -> str:
     now = datetime.now(UTC)
-    base = {"sub": "1", "jti": "x", "type": "access", "iat": now, "nbf": now,
-            "exp": now + timedelta(minutes=5), "fresh": False}
+    base = {
+        "sub": "1",
+        "jti": "x",
+        "type": "access",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=5),
+        "fresh": False,
+    }
     return jwt.encode({**base, **claims}, key, algorithm=algorithm)
 
 
@@ -140,7 +150,9 @@ def test_bad_tokens_are_refused(
 ) -> None:
     user_id = register()["user"]["id"]
     past = datetime.now(UTC) - timedelta(minutes=1)
-    unsigned = jwt.encode({"sub": str(user_id), "type": "access", "jti": "n"}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": str(user_id), "type": "access", "jti": "n"}, None, algorithm="none"
+    )
     tampered = forged({"sub": str(user_id)})[:-3] + "abc"
     cases = {
         "garbage": "not-a-token",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from shared.config import Config
 from shared.providers.base import (
@@ -21,7 +23,9 @@ def client_options(config: Config) -> dict[str, object]:
     return {
         "api_key": config.openai_api_key,
         "base_url": config.openai_base_url or None,
-        "timeout": openai.Timeout(config.provider_timeout, connect=min(5.0, config.provider_timeout)),
+        "timeout": openai.Timeout(
+            config.provider_timeout, connect=min(5.0, config.provider_timeout)
+        ),
         "max_retries": config.provider_max_retries,
     }
 
@@ -79,7 +83,7 @@ class OpenAIChat:
     def reply(self, messages: list[ChatMessage], model: str | None = None) -> str:
         try:
             completion = self.sync_client.chat.completions.create(
-                model=model or self._default_model, messages=messages  # type: ignore[arg-type]
+                model=model or self._default_model, messages=as_params(messages)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
@@ -88,7 +92,7 @@ class OpenAIChat:
     async def areply(self, messages: list[ChatMessage], model: str | None = None) -> str:
         try:
             completion = await self.async_client.chat.completions.create(
-                model=model or self._default_model, messages=messages  # type: ignore[arg-type]
+                model=model or self._default_model, messages=as_params(messages)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
@@ -100,7 +104,7 @@ class OpenAIChat:
         try:
             stream = await self.async_client.chat.completions.create(
                 model=model or self._default_model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=as_params(messages),
                 stream=True,
             )
             async with stream:
@@ -114,6 +118,10 @@ class OpenAIChat:
         if self._async is not None:
             await self._async.close()
             self._async = None
+
+
+def as_params(messages: list[ChatMessage]) -> list[ChatCompletionMessageParam]:
+    return cast(list[ChatCompletionMessageParam], messages)
 
 
 def _content(text: str | None) -> str:
