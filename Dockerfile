@@ -1,0 +1,40 @@
+# One image, two roles: `api` (gunicorn, Flask) and `voice` (hypercorn, Quart); see bin/entrypoint.
+#   docker build -t agent-chatbot .                      # OpenAI (or offline replies only)
+#   docker build --build-arg WITH_SPEECH=1 -t agent-chatbot:speech .   # + offline STT/TTS engines
+ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS builder
+ARG WITH_SPEECH=0
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+# Build tools only live here: packages without a wheel for this platform compile in this stage.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+RUN python -m venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH"
+COPY requirements*.txt /tmp/req/
+RUN pip install -r /tmp/req/requirements.txt \
+    && if [ "$WITH_SPEECH" = "1" ]; then pip install -r /tmp/req/requirements-speech.txt; fi
+
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PATH="/opt/venv/bin:$PATH" \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_ENV=production \
+    HOST=0.0.0.0
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
+COPY --from=builder /opt/venv /opt/venv
+WORKDIR /app
+# The code stays root-owned (read-only for the server); only instance/ (SQLite default) is writable.
+COPY . .
+RUN mkdir -p /app/instance && chown app:app /app/instance
+USER 10001:10001
+EXPOSE 8000 8001
+HEALTHCHECK --interval=30s --timeout=6s --start-period=40s --retries=3 \
+    CMD ["/app/bin/entrypoint", "healthcheck"]
+ENTRYPOINT ["/app/bin/entrypoint"]
+CMD ["api"]
