@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import sqlalchemy as sa
 from flask import Flask
+from flask.cli import with_appcontext
 
 from api.extensions import db
 from shared.models import ANONYMOUS_USERNAME, User
@@ -14,6 +15,7 @@ from shared.passwords import hash_password
 @click.command("create-superuser")
 @click.option("--username", prompt=True, help="The admin's username")
 @click.password_option(help="The admin's password (prompted twice when omitted)")
+@with_appcontext
 def create_superuser(username: str, password: str) -> None:
     """Create an admin account, or make an existing account an admin with this password."""
     username = username.strip().lower()

@@ -1,0 +1,115 @@
+"""Health, OpenAPI docs, the web UI route, the error envelope and configuration rules."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from api import create_app
+from shared.config import DEV_SECRET, Config, ConfigError
+
+
+def test_health_checks_database(client: FlaskClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json["database"] == "ok"
+    assert response.json["providers"]["llm"] == "openai"
+
+
+def test_health_database_down_is_503(config: Config, tmp_path: object) -> None:
+    down = create_app(config.replace(database_url="postgresql://nobody@127.0.0.1:1/none"))
+    response = down.test_client().get("/api/health")
+    assert response.status_code == 503
+    assert response.json == {
+        "code": 503,
+        "status": "Service Unavailable",
+        "message": "The database is unavailable; try again shortly.",
+    }
+
+
+def test_openapi_documents_bearer_auth_and_paths(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["paths"]["/api/auth/login"]["post"]["security"] == []
+    for path in ("/api/agents", "/api/chats/{chat_id}/messages", "/api/auth/guest"):
+        assert path in spec["paths"]
+
+
+def test_swagger_ui_uses_local_assets(client: FlaskClient) -> None:
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "/api/docs/assets/swagger-ui-bundle.js" in page
+    assert "//cdn" not in page and "unpkg" not in page
+    asset = client.get("/api/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
+
+
+def test_web_ui_served_with_security_headers(client: FlaskClient) -> None:
+    response = client.get("/config.json")
+    assert response.status_code == 200
+    assert set(response.json) >= {"api_url", "voice_url", "providers", "limits"}
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/assets/../../shared/config.py").status_code == 404
+
+
+def test_unknown_route_and_method_use_envelope(client: FlaskClient) -> None:
+    missing = client.get("/api/nothing-here")
+    assert missing.status_code == 404 and missing.json["status"] == "Not Found"
+    wrong = client.put("/api/auth/login", json={})
+    assert wrong.status_code == 405
+    assert wrong.json["code"] == 405 and "POST" in wrong.headers["Allow"]
+
+
+def test_unexpected_error_is_500_envelope_without_details(app: Flask) -> None:
+    @app.get("/api/boom")
+    def boom() -> str:
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/api/boom")
+    assert response.status_code == 500
+    assert response.json == {
+        "code": 500,
+        "status": "Internal Server Error",
+        "message": "An unexpected error occurred.",
+    }
+
+
+def test_config_refuses_dev_secret_in_production() -> None:
+    with pytest.raises(ConfigError, match="JWT_SECRET_KEY"):
+        Config.from_env({"FLASK_ENV": "production"})
+    with pytest.raises(ConfigError, match="32"):
+        Config.from_env({"APP_ENV": "production", "JWT_SECRET_KEY": "short"})
+    ok = Config.from_env({"APP_ENV": "production", "JWT_SECRET_KEY": "k" * 40})
+    assert ok.is_production and ok.jwt_secret_key != DEV_SECRET
+    assert Config.from_env({}).jwt_secret_key == DEV_SECRET
+
+
+def test_config_reads_limits_and_lists() -> None:
+    config = Config.from_env(
+        {"MAX_MESSAGE_CHARS": "10", "CORS_ORIGINS": "http://a, http://b", "PROVIDER_TIMEOUT": "2.5"}
+    )
+    assert config.max_message_chars == 10 and config.provider_timeout == 2.5
+    assert config.cors_origins == ("http://a", "http://b")
+    with pytest.raises(ConfigError, match="MAX_MESSAGE_CHARS"):
+        Config.from_env({"MAX_MESSAGE_CHARS": "lots"})
+    with pytest.raises(ConfigError, match="LLM_PROVIDER"):
+        Config.from_env({"LLM_PROVIDER": "magic"})
+
+
+def test_migrations_create_anonymous_user_and_starter_agent(app: Flask) -> None:
+    from api.extensions import db
+
+    with app.app_context():
+        anonymous = db.session.execute(
+            sa.text("SELECT id, password_hash FROM users WHERE username = 'anonymous'")
+        ).one()
+        assert anonymous.password_hash is None
+        starter = db.session.execute(
+            sa.text("SELECT is_public FROM agents WHERE owner_id = :id"), {"id": anonymous.id}
+        ).one()
+        assert starter.is_public
