@@ -1,0 +1,236 @@
+// The HTTP client: base URLs from /config.json, the session (guest or user tokens) kept in
+// localStorage, quiet token refresh, and one error type built from the API's error envelope.
+
+const SESSION_KEY = "chatbot.session";
+const REFRESH_MARGIN_SECONDS = 30;
+
+export class ApiError extends Error {
+  constructor(status, body, headers) {
+    const envelope = body && typeof body === "object" ? body : {};
+    super(envelope.message || defaultMessage(status));
+    this.status = status;
+    this.code = envelope.code || status;
+    this.errors = envelope.errors || {};
+    this.isEnvelope = typeof envelope.message === "string";
+    const retryAfter = headers ? Number(headers.get("Retry-After")) : NaN;
+    this.retryAfter = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null;
+  }
+}
+
+function defaultMessage(status) {
+  if (status === 0) return "Cannot reach the server. Check your connection and try again.";
+  if (status >= 500) return "The server had a problem. Please try again.";
+  return `The request failed (${status}).`;
+}
+
+export const config = {
+  apiUrl: "",
+  voiceUrl: "",
+  providers: {},
+  limits: { message_chars: 4000, prompt_chars: 8000, name_chars: 100, audio_bytes: 26214400 },
+};
+
+export async function loadConfig() {
+  try {
+    const response = await fetch("/config.json", { headers: { Accept: "application/json" } });
+    if (!response.ok) return config;
+    const data = await response.json();
+    config.apiUrl = (data.api_url || "").replace(/\/$/, "");
+    config.voiceUrl = (data.voice_url || "").replace(/\/$/, "");
+    config.providers = data.providers || {};
+    Object.assign(config.limits, data.limits || {});
+  } catch {
+    // Served without the API (e.g. a plain file server): same-origin defaults still work.
+  }
+  return config;
+}
+
+function readSession() {
+  try {
+    const session = JSON.parse(localStorage.getItem(SESSION_KEY) || "null");
+    return session && session.access_token ? session : null;
+  } catch {
+    return null;
+  }
+}
+
+let session = readSession();
+const sessionListeners = new Set();
+
+export function currentSession() {
+  return session;
+}
+
+export function onSessionChange(listener) {
+  sessionListeners.add(listener);
+}
+
+function saveSession(next) {
+  session = next;
+  if (next) localStorage.setItem(SESSION_KEY, JSON.stringify(next));
+  else localStorage.removeItem(SESSION_KEY);
+  sessionListeners.forEach((listener) => listener(next));
+}
+
+function tokenExpiry(token) {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload)).exp || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function expiresSoon(token) {
+  return tokenExpiry(token) - REFRESH_MARGIN_SECONDS < Date.now() / 1000;
+}
+
+async function rawFetch(url, options) {
+  try {
+    return await fetch(url, options);
+  } catch (error) {
+    const failure = new ApiError(0, null, null);
+    failure.cause = error;
+    failure.network = true;
+    throw failure;
+  }
+}
+
+async function errorFrom(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  return new ApiError(response.status, body, response.headers);
+}
+
+export async function startGuestSession() {
+  const response = await rawFetch(`${config.apiUrl}/api/auth/guest`, {
+    method: "POST",
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) throw await errorFrom(response);
+  const tokens = await response.json();
+  saveSession({ ...tokens, kind: "guest" });
+  return session;
+}
+
+export async function ensureSession() {
+  if (session) return session;
+  return startGuestSession();
+}
+
+let refreshing = null;
+
+/** Get a new access token with the refresh token; one refresh at a time. */
+export async function refreshAccess() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const current = session;
+      if (!current || !current.refresh_token) return false;
+      try {
+        const response = await rawFetch(`${config.apiUrl}/api/auth/refresh`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${current.refresh_token}`, Accept: "application/json" },
+        });
+        if (!response.ok) return false;
+        const data = await response.json();
+        if (session === current) saveSession({ ...current, access_token: data.access_token });
+        return true;
+      } catch {
+        return false;
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+/** The session could not be refreshed: a guest starts afresh, a user is told to log in again. */
+async function sessionLost() {
+  const wasUser = session && session.kind === "user";
+  await startGuestSession();
+  if (wasUser) sessionListeners.forEach((listener) => listener(session, "expired"));
+}
+
+/**
+ * Send a request with the access token; on a 401 refresh once and replay.
+ * Returns the Response when ok; throws ApiError otherwise.
+ */
+export async function send(path, { method = "GET", json, body, headers = {}, base } = {}) {
+  await ensureSession();
+  if (expiresSoon(session.access_token)) await refreshAccess();
+  const url = `${base === undefined ? config.apiUrl : base}${path}`;
+  const build = () => {
+    const all = { Accept: "application/json", ...headers, Authorization: `Bearer ${session.access_token}` };
+    if (json !== undefined) all["Content-Type"] = "application/json";
+    return { method, headers: all, body: json !== undefined ? JSON.stringify(json) : body };
+  };
+  let response = await rawFetch(url, build());
+  if (response.status === 401) {
+    if (!(await refreshAccess())) await sessionLost();
+    response = await rawFetch(url, build());
+  }
+  if (!response.ok) throw await errorFrom(response);
+  return response;
+}
+
+/** Like send(), returning the parsed JSON body (or null for 204). */
+export async function api(path, options) {
+  const response = await send(path, options);
+  if (response.status === 204) return null;
+  return response.json();
+}
+
+export async function login(username, password) {
+  const response = await rawFetch(`${config.apiUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  const tokens = await response.json();
+  saveSession({ ...tokens, kind: "user" });
+  return session;
+}
+
+export async function register(username, password) {
+  const response = await rawFetch(`${config.apiUrl}/api/auth/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  return login(username, password);
+}
+
+/** Revoke both tokens (best effort), then continue as a fresh guest. */
+export async function logout() {
+  const current = session;
+  if (current) {
+    for (const token of [current.access_token, current.refresh_token]) {
+      if (!token) continue;
+      try {
+        await rawFetch(`${config.apiUrl}/api/auth/logout`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+        });
+      } catch {
+        // Offline: the tokens are forgotten locally anyway.
+      }
+    }
+  }
+  saveSession(null);
+  return startGuestSession();
+}
+
+export function pagination(response) {
+  try {
+    return JSON.parse(response.headers.get("X-Pagination") || "{}");
+  } catch {
+    return {};
+  }
+}
