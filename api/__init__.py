@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_cors import CORS
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import agents, auth, chats, cli, errors, health, messages, web
 from api.extensions import db, jwt, migrate
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
 from shared.providers.registry import chat_provider
+from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
 
 API_DESCRIPTION = """Create AI agents, open chats with them and talk by text.
@@ -67,6 +69,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.update(flask_settings(config))
     app.extensions["chatbot_config"] = config
     app.extensions["chat_provider"] = chat_provider(config)
+    app.extensions["rate_limiter"] = RateLimiter(config)
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

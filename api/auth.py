@@ -22,6 +22,7 @@ from flask_smorest import Blueprint
 from api.extensions import db, jwt
 from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
+from api.throttle import client_ip, throttle
 from shared.access import Caller
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
@@ -80,6 +81,7 @@ class Register(MethodView):
     @blp.alt_response(409, description="The username is taken")
     def post(self, data: dict[str, str]) -> User:
         """Create an account"""
+        throttle([("register", f"ip:{client_ip()}")])
         username = data["username"].lower()
         if username == ANONYMOUS_USERNAME or find_user(username) is not None:
             abort(409, "That username is taken.")
@@ -101,6 +103,7 @@ class Login(MethodView):
     @blp.alt_response(401, description="Invalid username or password")
     def post(self, data: dict[str, str]) -> dict[str, Any]:
         """Log in and get an access and a refresh token"""
+        throttle([("login_ip", f"ip:{client_ip()}"), ("login_user", data["username"].lower())])
         user = find_user(data["username"])
         # verify_password hashes even when the user is unknown, so timing reveals nothing.
         if not verify_password(data["password"], user.password_hash if user else None):
@@ -114,6 +117,7 @@ class Guest(MethodView):
     @blp.response(201, TokenSchema)
     def post(self) -> dict[str, Any]:
         """Get a guest token (chat without an account)"""
+        throttle([("guest_token", f"ip:{client_ip()}")])
         anonymous = find_user(ANONYMOUS_USERNAME)
         if anonymous is None:
             abort(503, "Guest access is not set up; run the database migrations.")

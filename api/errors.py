@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from api.extensions import db, jwt
 from shared.errors import envelope, first_error_sentence, provider_failure, retry_after_header
 from shared.providers.base import ProviderError
+from shared.ratelimit import Throttled
 from shared.validation import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,10 @@ def handle_provider(exc: ProviderError) -> Response:
     return response
 
 
+def handle_throttled(exc: Throttled) -> Response:
+    return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+
+
 def handle_database(exc: sa.exc.DBAPIError) -> Response:
     db.session.rollback()
     log.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
@@ -76,6 +81,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InvalidInput, handle_invalid_input)
     app.register_error_handler(ProviderError, handle_provider)
+    app.register_error_handler(Throttled, handle_throttled)
     app.register_error_handler(sa.exc.OperationalError, handle_database)
     app.register_error_handler(sa.exc.InterfaceError, handle_database)
     app.register_error_handler(Exception, handle_unexpected)

@@ -15,9 +15,11 @@ from api.extensions import db
 from api.http import abort
 from api.limits import app_config
 from api.schemas import MessageCreateSchema, MessageQuerySchema, MessageSchema, TurnSchema
+from api.throttle import client_ip, throttle
 from api.turns import answer, send_message
 from shared.conversation import recent_messages, unanswered
 from shared.models import Message
+from shared.ratelimit import reply_checks
 from shared.validation import bounded_text
 
 blp = Blueprint("messages", __name__, url_prefix="/api/chats", description="Chat messages")
@@ -76,6 +78,7 @@ class ChatMessages(MethodView):
         caller = current_caller()
         chat = chat_or_404(caller, chat_id)
         content = bounded_text("message", data["content"], app_config().max_message_chars)
+        throttle(reply_checks(caller, client_ip()))
         user_message, ai_message = send_message(caller, chat, content)
         return {"user_message": user_message, "ai_message": ai_message}
 
@@ -90,6 +93,7 @@ class RetryReply(MethodView):
         """Ask again for the reply to the newest, unanswered message"""
         caller = current_caller()
         chat = chat_or_404(caller, chat_id)
+        throttle(reply_checks(caller, client_ip()))
         pending = unanswered(db.session.scalars(recent_messages(chat.id, 1)).all())
         if pending is None:
             abort(409, "There is no unanswered message to reply to.")

@@ -54,6 +54,17 @@ class Config:
     max_page_size: int = 100
     history_max_messages: int = 50
     history_budget_chars: int = 16000
+    # Abuse limits ("N/second|minute|hour|day"); counters shared through Redis when configured.
+    rate_limit_enabled: bool = True
+    rate_limit_storage_url: str = "memory://"
+    rate_limit_replies: str = "20/minute"
+    rate_limit_replies_per_ip: str = "60/minute"
+    rate_limit_guest_tokens: str = "30/hour"
+    rate_limit_register: str = "10/hour"
+    rate_limit_login_per_ip: str = "30/minute"
+    rate_limit_login_per_user: str = "10/minute"
+    # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -95,9 +106,23 @@ class Config:
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
+        for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):
+            value = getattr(self, name)
+            if isinstance(value, str) and name != "rate_limit_storage_url" and not _is_rate(value):
+                raise ConfigError(f"{name.upper()} must look like '20/minute', got {value!r}")
 
     def replace(self, **changes: Any) -> Config:
         return replace(self, **changes)
+
+
+def _is_rate(value: str) -> bool:
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse(name: str, type_name: str, raw: str) -> Any:
@@ -106,6 +131,8 @@ def _parse(name: str, type_name: str, raw: str) -> Any:
             return int(raw)
         if type_name == "float":
             return float(raw)
+        if type_name == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
         if type_name.startswith("tuple"):
             return tuple(part.strip() for part in raw.split(",") if part.strip())
     except ValueError as exc:

@@ -66,6 +66,14 @@ def config(database_url: str, fake_openai: FakeOpenAIServer) -> Config:
         openai_base_url=fake_openai.base_url,
         provider_timeout=2.0,
         provider_max_retries=0,
+        # Generous limits so ordinary tests never trip them; tests/test_rate_limits.py
+        # sets tight ones.
+        rate_limit_replies="1000/minute",
+        rate_limit_replies_per_ip="1000/minute",
+        rate_limit_guest_tokens="1000/minute",
+        rate_limit_register="1000/minute",
+        rate_limit_login_per_ip="1000/minute",
+        rate_limit_login_per_user="1000/minute",
     )
 
 
