@@ -1,0 +1,166 @@
+"""The text chat in a real browser: guests, streaming, history, safety, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fake_openai import Behaviour, Failure
+
+pytestmark = pytest.mark.browser
+
+
+def send(page: Page, text: str) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.get_by_label("Message", exact=True).press("Enter")
+
+
+def test_guest_sends_text_and_gets_reply(page: Page) -> None:
+    expect(page.locator("#account-name")).to_have_text("Guest")
+    expect(page.get_by_label("Choose an agent")).to_have_value(re.compile(r"\d+"))
+    assert page.evaluate("JSON.parse(localStorage.getItem('chatbot.session')).kind") == "guest"
+
+    send(page, "Hello agent")
+
+    expect(page.locator(".message-user .bubble")).to_have_text(["Hello agent"])
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Hello agent"])
+    expect(page.locator("#chat-list .chat-name")).to_have_text(["Hello agent"])
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")
+
+
+def test_guest_history_survives_reload(page: Page) -> None:
+    send(page, "Remember me")
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Remember me"])
+
+    page.reload()
+    page.wait_for_selector("body.ready")
+
+    expect(page.locator("#account-name")).to_have_text("Guest")
+    expect(page.locator(".message .bubble")).to_have_text(["Remember me", "Echo: Remember me"])
+
+
+def test_reply_streams_in_with_typing_indicator(page: Page, upstream: Behaviour, services) -> None:
+    if services.voice_url is None:
+        pytest.skip("the voice service (streaming) is not built yet")
+    upstream.reply = "one two three four five six seven eight"
+    upstream.stream_chunk_delay = 0.15
+
+    send(page, "Count for me")
+
+    expect(page.locator(".message-ai.streaming")).to_have_count(1)
+    expect(page.locator("#typing")).to_be_visible()
+    partial = page.locator(".message-ai .bubble").inner_text()
+    assert partial != upstream.reply
+    expect(page.locator(".message-ai .bubble")).to_have_text([upstream.reply])
+    expect(page.locator(".message-ai.streaming")).to_have_count(0)
+    expect(page.locator("#typing")).to_be_hidden()
+    assert page.locator(".message-ai").get_attribute("data-message-id")
+
+
+def test_reply_with_html_is_shown_as_text(page: Page, upstream: Behaviour) -> None:
+    payload = "<img src=x onerror=alert(1)> <b>bold</b>"
+    upstream.reply = payload
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    send(page, "<script>alert(2)</script>")
+
+    expect(page.locator(".message-ai .bubble")).to_have_text([payload])
+    expect(page.locator(".message-user .bubble")).to_have_text(["<script>alert(2)</script>"])
+    page.wait_for_timeout(300)
+    assert page.locator("#messages img, #messages b, #messages script").count() == 0
+    assert dialogs == []
+
+
+def test_provider_failure_keeps_message_and_retry_gets_reply(
+    page: Page, upstream: Behaviour
+) -> None:
+    upstream.fail_next("chat", Failure(500))
+
+    send(page, "Please answer")
+
+    expect(page.get_by_role("alert").filter(has_text="kept")).to_be_visible()
+    expect(page.locator(".message-user .bubble")).to_have_text(["Please answer"])
+    expect(page.locator(".message-ai")).to_have_count(0)
+
+    page.get_by_role("button", name="Retry").click()
+
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Please answer"])
+    expect(page.locator("#error-banner")).to_be_hidden()
+
+
+def test_failed_send_keeps_typed_text(page: Page) -> None:
+    page.route("**/chats/*/messages**", lambda route: route.abort())
+
+    send(page, "Do not lose me")
+
+    expect(page.locator("#error-banner")).to_be_visible()
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Do not lose me")
+    expect(page.locator(".message-user")).to_have_count(0)
+
+    page.unroute("**/chats/*/messages**")
+    page.get_by_role("button", name="Retry").click()
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Do not lose me"])
+
+
+def test_expired_access_token_is_refreshed_quietly(page: Page) -> None:
+    send(page, "First")
+    expect(page.locator(".message-ai")).to_have_count(1)
+    page.evaluate(
+        """() => {
+          const s = JSON.parse(localStorage.getItem('chatbot.session'));
+          s.access_token = s.access_token.slice(0, -4) + 'AAAA';  // now rejected with 401
+          localStorage.setItem('chatbot.session', JSON.stringify(s));
+        }"""
+    )
+    page.reload()
+    page.wait_for_selector("body.ready")
+
+    send(page, "Second")
+
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: First", "Echo: Second"])
+    expect(page.locator("#account-name")).to_have_text("Guest")
+
+
+def test_load_older_messages(page: Page, services) -> None:
+    token = page.evaluate("JSON.parse(localStorage.getItem('chatbot.session')).access_token")
+    headers = {"Authorization": f"Bearer {token}"}
+    request = page.request
+    agent_id = page.get_by_label("Choose an agent").input_value()
+    chat = request.post(f"{services.api_url}/api/agents/{agent_id}/chats", data={}, headers=headers)
+    chat_id = chat.json()["id"]
+    for index in range(16):  # 32 messages: one page of 30 and 2 older
+        response = request.post(
+            f"{services.api_url}/api/chats/{chat_id}/messages",
+            data={"content": f"m{index:02d}"},
+            headers=headers,
+        )
+        assert response.status == 201
+    page.reload()
+    page.wait_for_selector("body.ready")
+
+    expect(page.locator(".message")).to_have_count(30)
+    expect(page.locator(".message .bubble").first).to_have_text("m01")
+
+    page.get_by_role("button", name="Load older messages").click()
+
+    expect(page.locator(".message")).to_have_count(32)
+    expect(page.locator(".message .bubble").first).to_have_text("m00")
+    expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+
+
+def test_phone_layout_collapses_sidebar(page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    toggle = page.get_by_role("button", name="Show chats and agents")
+    expect(toggle).to_be_visible()
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+
+    toggle.click()
+
+    expect(page.locator("#sidebar")).to_be_in_viewport()
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator("#sidebar")).not_to_be_in_viewport()
+    send(page, "From my phone")
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: From my phone"])
