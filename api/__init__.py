@@ -12,7 +12,7 @@ from flask_cors import CORS
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import agents, auth, chats, cli, errors, health, messages, web
+from api import agents, auth, chats, cli, errors, health, messages, requestlog, web
 from api.extensions import db, jwt, migrate
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
@@ -89,5 +89,6 @@ def create_app(config: Config | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
     errors.register(app)
+    requestlog.register(app)
     cli.register(app)
     return app

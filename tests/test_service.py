@@ -113,3 +113,26 @@ def test_migrations_create_anonymous_user_and_starter_agent(app: Flask) -> None:
             sa.text("SELECT is_public FROM agents WHERE owner_id = :id"), {"id": anonymous.id}
         ).one()
         assert starter.is_public
+
+
+def test_request_id_is_echoed_and_logged(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="chatbot.requests")
+    logging.getLogger("chatbot").propagate = True
+    try:
+        given = client.get("/api/health", headers={"X-Request-ID": "abc12345-trace"})
+        made = client.get("/api/agents", headers={"Authorization": "Bearer secret-token-value"})
+    finally:
+        logging.getLogger("chatbot").propagate = False
+    assert given.headers["X-Request-ID"] == "abc12345-trace"
+    assert len(made.headers["X-Request-ID"]) == 32
+    logged = {r.fields["path"]: r.fields for r in caplog.records if hasattr(r, "fields")}
+    assert logged["/api/health"]["request_id"] == "abc12345-trace"
+    assert logged["/api/health"]["status"] == 200
+    assert logged["/api/agents"]["status"] == 401
+    assert "secret-token-value" not in caplog.text
+    bogus = client.get("/api/health", headers={"X-Request-ID": "<script>"})
+    assert bogus.headers["X-Request-ID"] != "<script>"

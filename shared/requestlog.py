@@ -1,0 +1,72 @@
+"""Structured request logs with a request id, the same in both services.
+
+Each request gets an id (the client's `X-Request-ID` when it is sane, else a new one), echoed
+in the response header and written with one JSON log line. Tokens, bodies and query strings
+are never logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import uuid
+from typing import Any
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+log = logging.getLogger("chatbot.requests")
+
+
+def request_id_from(header_value: str | None) -> str:
+    if header_value and _SANE_ID.match(header_value):
+        return header_value
+    return uuid.uuid4().hex
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        payload.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """JSON lines on stderr for the app's loggers (idempotent)."""
+    root = logging.getLogger("chatbot")
+    if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level)
+    root.propagate = False
+
+
+def log_request(
+    service: str,
+    request_id: str,
+    method: str,
+    path: str,
+    status: int,
+    duration_ms: float,
+    **extra: Any,
+) -> None:
+    fields = {
+        "service": service,
+        "request_id": request_id,
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_ms, 1),
+        **extra,
+    }
+    log.info("request", extra={"fields": fields})
