@@ -87,7 +87,8 @@ def services(
     logs = tmp_path_factory.mktemp("service-logs")
     api_port, voice_port = free_port(), free_port()
     api_url, voice_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{voice_port}"
-    has_voice = VOICE_APP.exists()
+    # WITHOUT_VOICE=1 tests the UI's fallback to the API alone (and skips the voice tests).
+    has_voice = VOICE_APP.exists() and os.environ.get("WITHOUT_VOICE") != "1"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -99,7 +100,14 @@ def services(
         "PUBLIC_API_URL": api_url,
         "PUBLIC_VOICE_URL": voice_url if has_voice else "",
         "CORS_ORIGINS": f"{api_url},{voice_url}",
-        # Rate limits stay on; the tests send far fewer turns than any sane limit.
+        # Rate limits stay on, raised: every test page is a new guest from the same address.
+        **{
+            f"RATE_LIMIT_{name}": "1000/minute"
+            for name in (
+                "REPLIES", "REPLIES_PER_IP", "GUEST_TOKENS", "REGISTER",
+                "LOGIN_PER_IP", "LOGIN_PER_USER",
+            )
+        },
     }
     bin_dir = Path(sys.executable).parent
     commands = [
