@@ -12,6 +12,7 @@ import argparse
 import io
 import json
 import math
+import re
 import struct
 import threading
 import time
@@ -37,6 +38,8 @@ class Behaviour:
     failures: dict[str, deque[Failure]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     stream_chunk_delay: float = 0.0
+    # Streamed replies: after this many pieces, send an error event instead of the rest.
+    stream_fail_after: int | None = None
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
         """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
@@ -83,6 +86,7 @@ class Handler(BaseHTTPRequestHandler):
             record["json"] = json.loads(body or b"{}")
         else:
             record["body"] = body
+            record["filename"] = multipart_filename(body)
         behaviour.requests.append(record)
         if behaviour.latency:
             time.sleep(behaviour.latency)
@@ -121,6 +125,11 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         words = reply.split(" ")
         for index, word in enumerate(words):
+            if index == behaviour.stream_fail_after:
+                error = {"error": {"message": "fake failure mid-stream", "type": "server_error"}}
+                self._chunk(f"data: {json.dumps(error)}\n\n".encode())
+                self._chunk(b"")
+                return
             piece = word if index == 0 else " " + word
             self._chunk(f"data: {json.dumps(chunk(piece))}\n\n".encode())
             if behaviour.stream_chunk_delay:
@@ -151,6 +160,12 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def multipart_filename(body: bytes) -> str | None:
+    """The file name of the first file part of a multipart body (what the SDK uploaded as)."""
+    found = re.search(rb'filename="([^"]*)"', body[:4096])
+    return found.group(1).decode() if found else None
 
 
 def completion(text: str, model: str) -> dict[str, Any]:

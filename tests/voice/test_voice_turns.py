@@ -1,0 +1,198 @@
+"""Voice turns through the fake OpenAI upstream: every container, users and guests, bad uploads."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from flask.testing import FlaskClient
+
+from shared.audio import sniff_container
+from tests.fake_openai import Behaviour
+from tests.voice.audio import FORMATS, recording
+from tests.voice.conftest import Headers, stored_messages
+
+PostAudio = Callable[..., Any]
+
+
+def transcription_filenames(upstream: Behaviour) -> list[str | None]:
+    return [r["filename"] for r in upstream.requests if r["endpoint"] == "transcriptions"]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+async def test_create_voice_message_each_container(
+    fmt: str,
+    post_audio: PostAudio,
+    user_chat: tuple[Headers, dict[str, Any]],
+    upstream: Behaviour,
+    client: FlaskClient,
+) -> None:
+    headers, chat = user_chat
+    upstream.transcript = "What is the capital of France?"
+    upstream.reply = "Paris is the capital of France. Ça va?"
+    # The client's file name and MIME type lie; the bytes decide.
+    response = await post_audio(chat["id"], headers, recording(fmt), filename="clip.bin")
+
+    assert response.status_code == 201
+    body = await response.get_data()
+    assert response.mimetype == "audio/wav" and sniff_container(body) is not None
+    assert unquote(response.headers["X-Transcript"]) == "What is the capital of France?"
+    assert unquote(response.headers["X-Reply-Text"]) == "Paris is the capital of France. Ça va?"
+    assert transcription_filenames(upstream) == [f"audio.{FORMATS[fmt][2]}"]
+    stored = stored_messages(client, chat["id"], headers)
+    assert [(m["message_by"], m["content"]) for m in stored] == [
+        ("USER", "What is the capital of France?"),
+        ("AI", "Paris is the capital of France. Ça va?"),
+    ]
+    assert response.headers["X-User-Message-Id"] == str(stored[0]["id"])
+    assert response.headers["X-AI-Message-Id"] == str(stored[1]["id"])
+
+
+@pytest.mark.parametrize("fmt", ["webm-opus", "mp4-aac"])
+async def test_create_voice_message_as_guest(
+    fmt: str,
+    post_audio: PostAudio,
+    guest: Callable[[], dict[str, Any]],
+    new_chat: Callable[..., dict[str, Any]],
+    client: FlaskClient,
+) -> None:
+    headers = guest()["headers"]
+    chat = new_chat(headers)
+    response = await post_audio(chat["id"], headers, recording(fmt), query="?format=json")
+
+    assert response.status_code == 201
+    body = await response.get_json()
+    assert body["user_message"]["content"] == "hello from the fake transcriber"
+    assert body["ai_message"]["message_by"] == "AI"
+    assert body["audio_mime_type"] == "audio/wav"
+    assert base64.b64decode(body["audio_base64"]).startswith(b"RIFF")
+    assert len(stored_messages(client, chat["id"], headers)) == 2
+
+
+async def test_create_voice_message_json_when_accepted(
+    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]]
+) -> None:
+    headers, chat = user_chat
+    response = await post_audio(
+        chat["id"], headers, extra_headers={"Accept": "application/json"}
+    )
+
+    assert response.status_code == 201
+    body = await response.get_json()
+    assert set(body) == {"user_message", "ai_message", "audio_mime_type", "audio_base64"}
+    assert set(body["ai_message"]) == {"id", "chat_id", "message_by", "content", "created_at"}
+    assert body["ai_message"]["chat_id"] == chat["id"]
+
+
+async def test_create_voice_message_uses_agent_voice(
+    post_audio: PostAudio,
+    register: Callable[..., dict[str, Any]],
+    client: FlaskClient,
+    new_chat: Callable[..., dict[str, Any]],
+    upstream: Behaviour,
+) -> None:
+    headers = register()["headers"]
+    agent = client.post(
+        "/api/agents",
+        json={"name": "Narrator", "prompt": "Speak calmly.", "voice": "nova"},
+        headers=headers,
+    ).json
+    chat = new_chat(headers, agent["id"])
+    response = await post_audio(chat["id"], headers)
+
+    assert response.status_code == 201
+    speech = [r["json"] for r in upstream.requests if r["endpoint"] == "speech"]
+    assert speech[0]["voice"] == "nova"
+    chat_request = next(r["json"] for r in upstream.requests if r["endpoint"] == "chat")
+    assert chat_request["messages"][0] == {"role": "system", "content": "Speak calmly."}
+
+
+async def test_create_voice_message_in_others_chat_not_found(
+    post_audio: PostAudio,
+    user_chat: tuple[Headers, dict[str, Any]],
+    register: Callable[..., dict[str, Any]],
+    guest: Callable[[], dict[str, Any]],
+    upstream: Behaviour,
+) -> None:
+    _, chat = user_chat
+    for headers in (register("mallory")["headers"], guest()["headers"]):
+        response = await post_audio(chat["id"], headers)
+        assert response.status_code == 404
+        assert (await response.get_json())["message"] == "Chat not found."
+    assert upstream.requests == []
+
+
+async def test_create_voice_message_without_token_unauthorized(
+    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]]
+) -> None:
+    _, chat = user_chat
+    response = await post_audio(chat["id"], {})
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    body = await response.get_json()
+    assert body["code"] == 401 and body["status"] == "Unauthorized"
+
+
+async def test_create_voice_message_with_revoked_or_refresh_token_unauthorized(
+    post_audio: PostAudio,
+    register: Callable[..., dict[str, Any]],
+    new_chat: Callable[..., dict[str, Any]],
+    client: FlaskClient,
+) -> None:
+    login = register()
+    chat = new_chat(login["headers"])
+    refresh = {"Authorization": f"Bearer {login['refresh_token']}"}
+    assert (await post_audio(chat["id"], refresh)).status_code == 401
+    assert client.post("/api/auth/logout", headers=login["headers"]).status_code == 204
+
+    response = await post_audio(chat["id"], login["headers"])
+
+    assert response.status_code == 401
+    assert (await response.get_json())["message"] == "The token has been revoked."
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"this is a text file, not a recording\n" * 20, 415),
+        (b"", 422),
+        (b"\x1a\x45\xdf\xa3" + b"\x00" * 500, 422),  # WebM magic, but nothing decodable
+    ],
+    ids=["text-named-webm", "empty", "corrupt-webm"],
+)
+async def test_create_voice_message_not_audio_rejected(
+    data: bytes,
+    status: int,
+    post_audio: PostAudio,
+    user_chat: tuple[Headers, dict[str, Any]],
+    upstream: Behaviour,
+    client: FlaskClient,
+) -> None:
+    headers, chat = user_chat
+    response = await post_audio(chat["id"], headers, data, filename="voice.webm")
+
+    assert response.status_code == status
+    body = await response.get_json()
+    assert body["code"] == status and "audio" in body["errors"]
+    assert upstream.requests == []
+    assert stored_messages(client, chat["id"], headers) == []
+
+
+async def test_create_voice_message_without_file_rejected(
+    voice_client: Any, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+) -> None:
+    headers, chat = user_chat
+    as_json = await voice_client.post(
+        f"/voice/chats/{chat['id']}/messages", headers=headers, json={"audio": "x"}
+    )
+    no_field = await voice_client.post(
+        f"/voice/chats/{chat['id']}/messages", headers=headers, form={"other": "x"}
+    )
+
+    assert as_json.status_code == 415
+    assert no_field.status_code == 415  # url-encoded form: not multipart
+    assert upstream.requests == []

@@ -1,0 +1,58 @@
+"""Who is calling: the API's JWT access tokens, checked against the same revocation table."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from quart import g, request
+
+from shared.access import Caller
+from shared.models import User
+from shared.tokens import TokenError, decode_access_token, is_revoked_stmt
+from voice.database import db
+from voice.errors import unauthorized
+from voice.settings import app_config
+
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    return token.strip()
+
+
+async def authenticate(token: str) -> Caller:
+    """The caller of a valid, unrevoked access token whose account still exists (else 401)."""
+    try:
+        claims = decode_access_token(token, app_config().jwt_secret_key)
+    except TokenError as exc:
+        raise unauthorized(str(exc)) from exc
+    session = db()
+    if await session.scalar(is_revoked_stmt(claims.jti)) is not None:
+        raise unauthorized("The token has been revoked.")
+    user = await session.get(User, claims.user_id)
+    # A guest token must belong to the anonymous user and a user's token must not carry a guest id.
+    if user is None or user.is_anonymous != (claims.guest_id is not None):
+        raise unauthorized("The token's account no longer exists.")
+    caller = Caller(user_id=user.id, is_admin=user.is_admin, guest_id=claims.guest_id)
+    await session.commit()  # end the read transaction; the view may wait on a provider next
+    return caller
+
+
+def login_required(view: F) -> F:
+    """A valid, unrevoked access token (user or guest) is required."""
+
+    @wraps(view)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.caller = await authenticate(bearer_token())
+        return await view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def current_caller() -> Caller:
+    return cast(Caller, g.caller)

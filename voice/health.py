@@ -1,0 +1,33 @@
+"""Liveness with a real database check, and which speech engines are active and installed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from quart import Blueprint
+from quart_schema import document_response, security_scheme, tag
+
+from shared.providers.offline_speech import offline_engines
+from shared.providers.registry import speech_engines
+from voice.database import db
+from voice.schemas import ErrorOut, HealthOut
+from voice.settings import app_config
+
+bp = Blueprint("health", __name__, url_prefix="/voice")
+
+
+@bp.get("/health")
+@tag(["Health"])
+@security_scheme([])
+@document_response(HealthOut, 200)
+@document_response(ErrorOut, 503)
+async def health() -> dict[str, Any]:
+    """Check the service and its database"""
+    await db().execute(sa.text("SELECT 1"))
+    return {
+        "status": "ok",
+        "database": "ok",
+        "providers": speech_engines(app_config()),
+        "offline_engines": offline_engines(),
+    }

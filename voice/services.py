@@ -1,0 +1,47 @@
+"""Resources created when serving starts and released when it stops, kept on the app."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import cast
+
+from quart import Quart, current_app
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.config import Config
+from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
+from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
+from voice.database import create_engine, create_sessionmaker
+
+
+@dataclass(frozen=True)
+class Providers:
+    chat: ChatProvider
+    stt: SpeechToText
+    tts: TextToSpeech
+
+
+def providers() -> Providers:
+    return cast(Providers, current_app.extensions["voice_providers"])
+
+
+async def start(app: Quart, config: Config) -> None:
+    """Open the database engine and the async provider clients (inside the event loop)."""
+    engine = create_engine(config)
+    app.extensions["voice_engine"] = engine
+    app.extensions["voice_sessions"] = create_sessionmaker(engine)
+    app.extensions["voice_providers"] = Providers(
+        chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
+    )
+
+
+async def stop(app: Quart) -> None:
+    found = app.extensions.pop("voice_providers", None)
+    for provider in (found.chat, found.stt, found.tts) if found else ():
+        close = getattr(provider, "aclose", None)
+        if close is not None and inspect.iscoroutinefunction(close):
+            await close()
+    engine = cast(AsyncEngine | None, app.extensions.pop("voice_engine", None))
+    if engine is not None:
+        await engine.dispose()

@@ -1,0 +1,26 @@
+"""The app's Config and the Quart settings derived from it."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from quart import current_app
+
+from shared.config import Config
+
+# Room for the multipart framing around the recording itself.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def app_config() -> Config:
+    return cast(Config, current_app.extensions["chatbot_config"])
+
+
+def quart_settings(config: Config) -> dict[str, Any]:
+    """Quart and quart-schema settings: body size cap and locally served Swagger UI assets."""
+    return {
+        # Quart refuses the body while reading it once it passes this, before it is all in.
+        "MAX_CONTENT_LENGTH": config.max_audio_bytes + MULTIPART_OVERHEAD,
+        "QUART_SCHEMA_SWAGGER_JS_URL": "/voice/docs/assets/swagger-ui-bundle.js",
+        "QUART_SCHEMA_SWAGGER_CSS_URL": "/voice/docs/assets/swagger-ui.css",
+    }
