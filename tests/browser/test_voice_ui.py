@@ -1,0 +1,102 @@
+"""Push-to-talk in a real browser: Chromium's fake microphone plays a WAV file."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.fake_openai import Behaviour
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def needs_voice(services) -> None:
+    if services.voice_url is None:
+        pytest.skip("the voice service is not built yet")
+
+
+def hold_to_talk(page: Page, seconds: float = 1.5) -> None:
+    button = page.get_by_role("button", name="Hold to talk")
+    button.hover()
+    page.mouse.down()
+    expect(page.locator("#recording-status")).to_be_visible()
+    page.wait_for_timeout(seconds * 1000)
+    expect(page.locator("#recording-time")).not_to_have_text("0:00")
+    page.mouse.up()
+
+
+def test_push_to_talk_shows_transcript_reply_and_plays_audio(
+    page: Page, upstream: Behaviour
+) -> None:
+    upstream.reply = "Nice to hear you."
+
+    hold_to_talk(page)
+
+    expect(page.locator("#recording-status")).to_be_hidden()
+    expect(page.locator(".message-user .bubble")).to_have_text([upstream.transcript])
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Nice to hear you."])
+    audio = page.locator(".message-ai audio")
+    expect(audio).to_have_count(1)
+    page.wait_for_function(
+        "() => { const a = document.querySelector('.message-ai audio');"
+        " return a && (a.ended || a.currentTime > 0); }",
+        timeout=10_000,
+    )
+    expect(page.get_by_role("button", name="Replay the spoken reply")).to_be_visible()
+    uploads = [r for r in upstream.requests if r["endpoint"] == "transcriptions"]
+    assert len(uploads) == 1
+
+
+def test_space_bar_records_and_escape_cancels(page: Page, upstream: Behaviour) -> None:
+    page.locator("#chat-title").click()  # focus outside any text field
+    page.keyboard.down("Space")
+    expect(page.locator("#recording-status")).to_be_visible()
+    page.wait_for_timeout(600)
+    page.keyboard.press("Escape")
+    page.keyboard.up("Space")
+
+    expect(page.locator("#recording-status")).to_be_hidden()
+    expect(page.locator("#toast")).to_have_text("Recording cancelled.")
+    page.wait_for_timeout(300)
+    assert page.locator(".message").count() == 0
+    assert not [r for r in upstream.requests if r["endpoint"] == "transcriptions"]
+
+    page.keyboard.down("Space")
+    expect(page.locator("#recording-status")).to_be_visible()
+    page.wait_for_timeout(1200)
+    page.keyboard.up("Space")
+
+    expect(page.locator(".message-user .bubble")).to_have_text([upstream.transcript])
+    expect(page.locator(".message-ai")).to_have_count(1)
+
+
+def test_dragging_off_the_button_cancels(page: Page, upstream: Behaviour) -> None:
+    button = page.get_by_role("button", name="Hold to talk")
+    button.hover()
+    page.mouse.down()
+    expect(page.locator("#recording-status")).to_be_visible()
+    page.wait_for_timeout(600)
+    page.mouse.move(200, 200, steps=5)
+    expect(page.locator("#recording-text")).to_have_text("Release to cancel")
+    page.mouse.up()
+
+    expect(page.locator("#recording-status")).to_be_hidden()
+    page.wait_for_timeout(300)
+    assert page.locator(".message").count() == 0
+
+
+def test_microphone_denied_shows_message_and_text_still_works(page: Page) -> None:
+    page.evaluate(
+        """() => { navigator.mediaDevices.getUserMedia = () =>
+             Promise.reject(new DOMException('denied', 'NotAllowedError')); }"""
+    )
+    button = page.get_by_role("button", name="Hold to talk")
+    button.hover()
+    page.mouse.down()
+    page.mouse.up()
+
+    expect(page.locator("#error-text")).to_contain_text("Microphone access was denied")
+    page.get_by_label("Message", exact=True).fill("Typing instead")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator(".message-ai")).to_have_count(1)
