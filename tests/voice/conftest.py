@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from quart import Quart
 from quart.datastructures import FileStorage
-from quart.typing import TestClientProtocol
+from quart.typing import TestClientProtocol as VoiceClient
 
 from shared.config import Config
 from tests.fake_openai import Behaviour
@@ -33,7 +33,7 @@ async def voice_app(voice_config: Config, upstream: Behaviour) -> AsyncIterator[
 
 
 @pytest.fixture
-def voice_client(voice_app: Quart) -> TestClientProtocol:
+def voice_client(voice_app: Quart) -> VoiceClient:
     return voice_app.test_client()
 
 
@@ -48,7 +48,7 @@ def user_chat(
 
 @pytest.fixture
 def post_audio(
-    voice_client: TestClientProtocol,
+    voice_client: VoiceClient,
 ) -> Callable[..., Any]:
     """POST a recording (default: a webm/opus tone) to a chat's voice endpoint."""
 

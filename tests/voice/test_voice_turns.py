@@ -76,9 +76,7 @@ async def test_create_voice_message_json_when_accepted(
     post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]]
 ) -> None:
     headers, chat = user_chat
-    response = await post_audio(
-        chat["id"], headers, extra_headers={"Accept": "application/json"}
-    )
+    response = await post_audio(chat["id"], headers, extra_headers={"Accept": "application/json"})
 
     assert response.status_code == 201
     body = await response.get_json()
