@@ -9,6 +9,7 @@ from quart_schema import QuartSchema
 from shared.config import Config
 from voice import errors, health, messages, services, web
 from voice.database import close_request_session
+from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
 
 DESCRIPTION = """Talk to agents by voice, and get text replies as they are generated.
@@ -37,6 +38,7 @@ def create_app(config: Config | None = None) -> Quart:
             "bearerAuth": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}
         },
         security=[{"bearerAuth": []}],
+        openapi_provider_class=VoiceOpenAPI,
     )
 
     @app.before_serving

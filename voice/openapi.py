@@ -1,0 +1,32 @@
+"""quart-schema's OpenAPI, corrected for what this service really sends.
+
+quart-schema documents every body as JSON and nests response headers inside `content`; the voice
+turn answers with audio (JSON on request) and headers, and the stream with server-sent events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart_schema import OpenAPIProvider
+from quart_schema.typing import Model
+
+from voice.schemas import StreamEvents, VoiceTurnHeaders
+
+AUDIO_BODY = {"schema": {"type": "string", "format": "binary"}}
+
+
+class VoiceOpenAPI(OpenAPIProvider):
+    def build_response_object(
+        self, model: type[Model], headers_model: type[Model] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        response, components = super().build_response_object(model, headers_model)
+        content = response["content"]
+        if "headers" in content:
+            response["headers"] = content.pop("headers")
+        if headers_model is VoiceTurnHeaders:
+            # Audio is the default; JSON (with the audio in base64) when asked for.
+            response["content"] = {"audio/mpeg": AUDIO_BODY, "audio/wav": AUDIO_BODY, **content}
+        if model is StreamEvents:
+            response["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
+        return response, components
