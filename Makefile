@@ -43,3 +43,8 @@ format:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: postman
+# Run the Postman collection (newman) against both services on a throwaway database.
+postman: install-dev
+	./bin/postman-check
