@@ -6,7 +6,7 @@ API_PORT ?= 5000
 VOICE_PORT ?= 5001
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install install-dev migrate run test test-sqlite test-postgres lint format clean
+.PHONY: install install-dev migrate run test test-sqlite test-postgres test-browser lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,12 @@ test: install-dev test-sqlite test-postgres
 test-sqlite:
 	$(BIN)/python -m pytest
 
+# The browser tests drive the UI through the same API on both databases; once (SQLite) is enough.
 test-postgres:
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
+
+test-browser:
+	$(BIN)/python -m pytest -m browser
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -56,7 +56,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -104,16 +106,28 @@ def services(
         **{
             f"RATE_LIMIT_{name}": "1000/minute"
             for name in (
-                "REPLIES", "REPLIES_PER_IP", "GUEST_TOKENS", "REGISTER",
-                "LOGIN_PER_IP", "LOGIN_PER_USER",
+                "REPLIES",
+                "REPLIES_PER_IP",
+                "GUEST_TOKENS",
+                "REGISTER",
+                "LOGIN_PER_IP",
+                "LOGIN_PER_USER",
             )
         },
     }
     bin_dir = Path(sys.executable).parent
     commands = [
         (
-            [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{api_port}", "--workers", "1",
-             "--threads", "8", "api.wsgi:app"],
+            [
+                str(bin_dir / "gunicorn"),
+                "--bind",
+                f"127.0.0.1:{api_port}",
+                "--workers",
+                "1",
+                "--threads",
+                "8",
+                "api.wsgi:app",
+            ],
             f"{api_url}/api/health",
             "api",
         )
@@ -149,7 +163,9 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if espeak:
         subprocess.run(
             [espeak, "-w", str(path), "Hello there, what can you do for me today?"],
-            check=True, capture_output=True, timeout=30,
+            check=True,
+            capture_output=True,
+            timeout=30,
         )
     else:
         path.write_bytes(tone_wav(seconds=2.0))

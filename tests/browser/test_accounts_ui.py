@@ -133,7 +133,9 @@ def test_rename_and_delete_chat(page: Page) -> None:
     page.get_by_role("button", name="Rename chat First chat").click()
     page.locator("#rename-dialog").get_by_label("Title").fill("Renamed <i>chat</i>")
     page.locator("#rename-dialog").get_by_role("button", name="Rename").click()
-    expect(page.locator("#chat-list .chat-name")).to_have_text(["Second chat", "Renamed <i>chat</i>"])
+    expect(page.locator("#chat-list .chat-name")).to_have_text(
+        ["Second chat", "Renamed <i>chat</i>"]
+    )
 
     page.get_by_role("button", name="Delete chat Second chat").click()
     page.locator("#confirm-dialog").get_by_role("button", name="Delete").click()

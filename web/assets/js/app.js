@@ -84,17 +84,19 @@ function showProviders(providers) {
   const names = { openai: "OpenAI", offline: "offline" };
   const label = (value) => names[value] || value || "unknown";
   const { llm, stt, tts } = providers || {};
-  const box = $("provider-status");
-  box.replaceChildren();
-  if (!llm) return;
-  const offline = [llm, stt, tts].includes("offline");
-  box.classList.toggle("offline", offline);
-  box.append(el("span", { class: "dot", attrs: { "aria-hidden": "true" } }));
-  const text = llm === stt && stt === tts
+  const same = llm === stt && stt === tts;
+  const text = same && llm === "offline"
+    ? "Offline mode: no AI model configured"
+    : same
     ? `AI: ${label(llm)}`
     : `Replies: ${label(llm)} · Speech: ${label(stt)} · Voice: ${label(tts)}`;
-  box.append(el("span", { text }));
-  box.title = `Replies: ${label(llm)}, speech-to-text: ${label(stt)}, text-to-speech: ${label(tts)}`;
+  for (const box of [$("provider-status"), $("provider-status-side")]) {
+    box.replaceChildren();
+    if (!llm) continue;
+    box.classList.toggle("offline", [llm, stt, tts].includes("offline"));
+    box.append(el("span", { class: "dot", attrs: { "aria-hidden": "true" } }), el("span", { text }));
+    box.title = `Replies: ${label(llm)}, speech-to-text: ${label(stt)}, text-to-speech: ${label(tts)}`;
+  }
 }
 
 // ---- agents -------------------------------------------------------------------------------
