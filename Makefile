@@ -16,7 +16,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-speech.txt
 
 migrate: install
 	$(BIN)/flask --app api db upgrade
