@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask_cors import CORS
-from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import agents, auth, chats, cli, errors, health, messages, requestlog, web
 from api.extensions import db, jwt, migrate
+from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
 from shared.providers.registry import chat_provider
@@ -84,7 +84,7 @@ def create_app(config: Config | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", configure_sqlite)
 
-    api = Api(app)
+    api = create_api(app)
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, health.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)

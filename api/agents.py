@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -13,6 +14,7 @@ from api.auth import current_caller, login_required
 from api.extensions import db
 from api.http import abort
 from api.limits import checked_agent_fields
+from api.paging import page_of
 from api.schemas import AgentPatchSchema, AgentSchema
 from shared.access import Caller, agent_for, may_change_agent, visible_agents
 from shared.models import Agent
@@ -43,18 +45,8 @@ class Agents(MethodView):
     @login_required
     def get(self, pagination_parameters: PaginationParameters) -> list[Agent]:
         """List my agents and public ones"""
-        where = visible_agents(current_caller())
-        pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count(Agent.id)).where(where)
-        )
-        query = (
-            sa.select(Agent)
-            .where(where)
-            .order_by(Agent.name, Agent.id)
-            .offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)
-        )
-        return list(db.session.scalars(query))
+        query = sa.select(Agent).where(visible_agents(current_caller()))
+        return page_of(query.order_by(Agent.name, Agent.id), pagination_parameters)
 
     @blp.arguments(AgentSchema)
     @blp.response(201, AgentSchema)
@@ -71,7 +63,7 @@ class Agents(MethodView):
         return agent
 
 
-@blp.route("/<int:agent_id>")
+@blp.route("/<id:agent_id>")
 class AgentById(MethodView):
     @blp.response(200, AgentSchema)
     @login_required
@@ -91,6 +83,8 @@ class AgentById(MethodView):
     @login_required
     def patch(self, data: dict[str, Any], agent_id: int) -> Agent:
         """Change some of an agent's fields"""
+        if not request.get_data(cache=True):
+            abort(400, "Send a JSON body with the fields to change.")
         return update_agent(changeable_agent(agent_id), data)
 
     @blp.response(204)

@@ -14,6 +14,7 @@ from api.agents import visible_agent_or_404
 from api.auth import current_caller, login_required
 from api.extensions import db
 from api.http import abort
+from api.paging import page_of
 from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
 from shared.access import Caller, chat_for, own_chats
 from shared.conversation import DEFAULT_CHAT_TITLE
@@ -33,22 +34,14 @@ def list_chats(
     caller: Caller, pagination: PaginationParameters, agent_id: int | None = None
 ) -> list[Chat]:
     """The caller's chats, most recent activity first."""
-    where = [own_chats(caller)]
+    query = sa.select(Chat).where(own_chats(caller))
     if agent_id is not None:
-        where.append(Chat.agent_id == agent_id)
-    pagination.item_count = db.session.scalar(sa.select(sa.func.count(Chat.id)).where(*where))
-    query = (
-        sa.select(Chat)
-        .options(so.joinedload(Chat.agent))
-        .where(*where)
-        .order_by(Chat.updated_at.desc(), Chat.id.desc())
-        .offset(pagination.first_item)
-        .limit(pagination.page_size)
-    )
-    return list(db.session.scalars(query))
+        query = query.where(Chat.agent_id == agent_id)
+    query = query.options(so.joinedload(Chat.agent))
+    return page_of(query.order_by(Chat.updated_at.desc(), Chat.id.desc()), pagination)
 
 
-@blp.route("/agents/<int:agent_id>/chats")
+@blp.route("/agents/<id:agent_id>/chats")
 class AgentChats(MethodView):
     @blp.response(200, ChatSchema(many=True))
     @blp.paginate()
@@ -59,7 +52,7 @@ class AgentChats(MethodView):
         visible_agent_or_404(caller, agent_id)
         return list_chats(caller, pagination_parameters, agent_id)
 
-    @blp.arguments(ChatCreateSchema)
+    @blp.arguments(ChatCreateSchema, required=False)
     @blp.response(201, ChatSchema)
     @login_required
     def post(self, data: dict[str, Any], agent_id: int) -> Chat:
@@ -88,7 +81,7 @@ class Chats(MethodView):
         return list_chats(current_caller(), pagination_parameters, query.get("agent_id"))
 
 
-@blp.route("/chats/<int:chat_id>")
+@blp.route("/chats/<id:chat_id>")
 class ChatById(MethodView):
     @blp.response(200, ChatSchema)
     @login_required

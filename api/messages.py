@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -14,10 +13,11 @@ from api.chats import chat_or_404
 from api.extensions import db
 from api.http import abort
 from api.limits import app_config
+from api.paging import page_of
 from api.schemas import MessageCreateSchema, MessageQuerySchema, MessageSchema, TurnSchema
 from api.throttle import client_ip, throttle
 from api.turns import answer, send_message
-from shared.conversation import recent_messages, unanswered
+from shared.conversation import NEWEST_FIRST, chat_history, recent_messages, unanswered
 from shared.models import Message
 from shared.ratelimit import reply_checks
 from shared.validation import bounded_text
@@ -37,7 +37,7 @@ def provider_error_docs(view: Any) -> Any:
     return view
 
 
-@blp.route("/<int:chat_id>/messages")
+@blp.route("/<id:chat_id>/messages")
 class ChatMessages(MethodView):
     @blp.arguments(MessageQuerySchema, location="query")
     @blp.response(200, MessageSchema(many=True))
@@ -48,22 +48,11 @@ class ChatMessages(MethodView):
     ) -> list[Message]:
         """List a chat's messages, oldest first"""
         chat = chat_or_404(current_caller(), chat_id)
-        where = Message.chat_id == chat.id
-        pagination_parameters.item_count = db.session.scalar(
-            sa.select(sa.func.count(Message.id)).where(where)
-        )
         if query["tail"]:
-            page = recent_messages(chat.id, pagination_parameters.page_size)
-            page = page.offset(pagination_parameters.first_item)
-            return list(reversed(db.session.scalars(page).all()))
-        oldest_first = (
-            sa.select(Message)
-            .where(where)
-            .order_by(Message.created_at, Message.id)
-            .offset(pagination_parameters.first_item)
-            .limit(pagination_parameters.page_size)
-        )
-        return list(db.session.scalars(oldest_first))
+            newest_first = chat_history(chat.id).order_by(*NEWEST_FIRST)
+            return page_of(newest_first, pagination_parameters, reverse=True)
+        oldest_first = chat_history(chat.id).order_by(Message.created_at, Message.id)
+        return page_of(oldest_first, pagination_parameters)
 
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, TurnSchema)
@@ -83,7 +72,7 @@ class ChatMessages(MethodView):
         return {"user_message": user_message, "ai_message": ai_message}
 
 
-@blp.route("/<int:chat_id>/messages/retry")
+@blp.route("/<id:chat_id>/messages/retry")
 class RetryReply(MethodView):
     @blp.response(201, TurnSchema)
     @blp.alt_response(409, description="The newest message already has a reply")

@@ -6,9 +6,39 @@ rejected because marshmallow raises on them by default.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from api.openapi import NOT_BLANK, StrictBool, Text, has_text
+from shared.config import Config
 from shared.models import MessageBy
+
+DEFAULTS = Config()
+
+
+def limit(name: str) -> int:
+    return int(getattr(DEFAULTS, name))
+
+
+def bounded_text(max_setting: str, what: str, required: bool = True) -> Text:
+    """Non-blank text; its maximum is the configured limit (the default is documented)."""
+    return Text(
+        required=required,
+        validate=[validate.Length(min=1), _not_blank],
+        metadata={
+            "maxLength": limit(max_setting),
+            "pattern": NOT_BLANK,
+            "description": f"{what} (at most {limit(max_setting):,} characters by default; "
+            f"configurable with {max_setting.upper()})",
+        },
+    )
+
+
+def _not_blank(value: str) -> bool:
+    if not has_text(value):
+        raise validate.ValidationError("Must not be blank.")
+    return True
 
 
 class UserSchema(Schema):
@@ -24,7 +54,7 @@ class MeSchema(UserSchema):
 
 
 class CredentialsSchema(Schema):
-    username = fields.Str(
+    username = Text(
         required=True,
         validate=[
             validate.Length(min=3, max=64),
@@ -34,12 +64,12 @@ class CredentialsSchema(Schema):
             ),
         ],
     )
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=8, max=128))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=8, max=128))
 
 
 class LoginSchema(Schema):
-    username = fields.Str(required=True, validate=validate.Length(max=64))
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(max=128))
+    username = Text(required=True, validate=validate.Length(max=64))
+    password = Text(required=True, load_only=True, validate=validate.Length(max=128))
 
 
 class TokenSchema(Schema):
@@ -52,30 +82,36 @@ class TokenSchema(Schema):
 
 class AgentSchema(Schema):
     id = fields.Int(dump_only=True)
-    name = fields.Str(required=True)
-    prompt = fields.Str(required=True)
-    is_public = fields.Bool(load_default=False)
-    model = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    voice = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=50))
+    name = bounded_text("max_name_chars", "The agent's name")
+    prompt = bounded_text("max_prompt_chars", "The system prompt")
+    is_public = StrictBool(load_default=False)
+    model = Text(allow_none=True, load_default=None, validate=validate.Length(max=100))
+    voice = Text(allow_none=True, load_default=None, validate=validate.Length(max=50))
     owner_id = fields.Int(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
 
 class AgentPatchSchema(Schema):
-    name = fields.Str()
-    prompt = fields.Str()
-    is_public = fields.Bool()
-    model = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    voice = fields.Str(allow_none=True, validate=validate.Length(max=50))
+    name = bounded_text("max_name_chars", "The agent's name", required=False)
+    prompt = bounded_text("max_prompt_chars", "The system prompt", required=False)
+    is_public = StrictBool()
+    model = Text(allow_none=True, validate=validate.Length(max=100))
+    voice = Text(allow_none=True, validate=validate.Length(max=50))
+
+
+TITLE: dict[str, Any] = {
+    "validate": [validate.Length(min=1, max=200), _not_blank],
+    "metadata": {"pattern": NOT_BLANK},
+}
 
 
 class ChatCreateSchema(Schema):
-    title = fields.Str(validate=validate.Length(min=1, max=200))
+    title = Text(**TITLE)
 
 
 class ChatPatchSchema(Schema):
-    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    title = Text(required=True, **TITLE)
 
 
 class ChatSchema(Schema):
@@ -100,12 +136,14 @@ class MessageSchema(Schema):
 
 
 class MessageCreateSchema(Schema):
-    content = fields.Str(required=True)
+    content = bounded_text("max_message_chars", "The message")
 
 
 class MessageQuerySchema(Schema):
     tail = fields.Bool(
         load_default=False,
+        truthy={"true", "1"},
+        falsy={"false", "0"},
         metadata={
             "description": "Count pages from the newest end: page 1 is the latest messages "
             "(still returned oldest first); page 2 is the ones before them."

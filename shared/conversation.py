@@ -29,14 +29,17 @@ class HistoryBudget:
     max_chars: int
 
 
+NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
+
+
+def chat_history(chat_id: int) -> sa.Select[Message]:
+    """All messages of a chat, unordered (history is chronological by (created_at, id))."""
+    return sa.select(Message).where(Message.chat_id == chat_id)
+
+
 def recent_messages(chat_id: int, limit: int) -> sa.Select[Message]:
     """The `limit` newest messages of a chat, newest first (served by the history index)."""
-    return (
-        sa.select(Message)
-        .where(Message.chat_id == chat_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(limit)
-    )
+    return chat_history(chat_id).order_by(*NEWEST_FIRST).limit(limit)
 
 
 def model_context(

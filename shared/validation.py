@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class InvalidInput(Exception):
     """A field breaks a rule; answered with 422 and the field named."""
@@ -14,7 +16,7 @@ class InvalidInput(Exception):
 
 def bounded_text(field: str, value: str, limit: int) -> str:
     """`value` unless it is blank or longer than `limit` characters (then InvalidInput)."""
-    if not value.strip():
+    if re.search(r"\S", value) is None:
         raise InvalidInput(field, f"The {field} must not be empty.")
     if len(value) > limit:
         raise InvalidInput(

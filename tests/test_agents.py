@@ -166,3 +166,15 @@ def test_list_agents_pagination_bounds(client: FlaskClient, auth_headers: Header
         assert response.status_code == 422, query
     beyond = client.get("/api/agents?page=9", headers=auth_headers)
     assert beyond.status_code == 200 and beyond.json == []
+
+
+def test_update_agent_patch_needs_a_body(client: FlaskClient, auth_headers: Headers) -> None:
+    agent = create_agent(client, auth_headers)
+    response = client.patch(f"/api/agents/{agent['id']}", headers=auth_headers)
+    assert response.status_code == 400
+    assert response.json["message"] == "Send a JSON body with the fields to change."
+    for body in ({"is_public": 0}, {"name": "\ud800"}, {"model": "m" * 101}):
+        assert (
+            client.patch(f"/api/agents/{agent['id']}", json=body, headers=auth_headers).status_code
+            == 422
+        ), body

@@ -1,0 +1,31 @@
+"""One way to serve a page of a query, with the total for the `X-Pagination` header."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask_smorest.pagination import PaginationParameters
+
+from api.extensions import db
+
+T = TypeVar("T")
+
+
+def page_of(
+    query: sa.Select[T], pagination: PaginationParameters, *, reverse: bool = False
+) -> list[T]:
+    """The requested page of `query` (in its order; `reverse` flips the page's items).
+
+    A page past the end is empty without running the query, so absurd page numbers cost
+    nothing and never reach the database as huge offsets.
+    """
+    counted = query.with_only_columns(sa.func.count()).order_by(None)
+    total = db.session.scalar(counted) or 0
+    pagination.item_count = total
+    if pagination.first_item >= total:
+        return []
+    items = list(
+        db.session.scalars(query.offset(pagination.first_item).limit(pagination.page_size))
+    )
+    return items[::-1] if reverse else items
