@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -136,3 +138,22 @@ def test_request_id_is_echoed_and_logged(
     assert "secret-token-value" not in caplog.text
     bogus = client.get("/api/health", headers={"X-Request-ID": "<script>"})
     assert bogus.headers["X-Request-ID"] != "<script>"
+
+
+def test_database_outage_answers_503_and_recovers(config: Config, tmp_path: Path) -> None:
+    """With the database gone every endpoint answers 503 JSON; once it is back, all is well."""
+    from flask_migrate import upgrade
+
+    from shared.config import ROOT
+
+    home = tmp_path / "db"
+    app = create_app(config.replace(database_url=f"sqlite:///{home / 'app.db'}"))
+    client = app.test_client()
+    assert client.get("/api/health").status_code == 503  # the directory does not exist yet
+    guest = client.post("/api/auth/guest")
+    assert guest.status_code == 503 and guest.json["code"] == 503
+    home.mkdir()
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    assert client.get("/api/health").status_code == 200
+    assert client.post("/api/auth/guest").status_code == 201
