@@ -26,7 +26,7 @@ from api.throttle import client_ip, throttle
 from shared.access import Caller
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
-from shared.tokens import GUEST_CLAIM, is_revoked_stmt, revoked_token
+from shared.tokens import GUEST_CLAIM, is_revoked_stmt, purge_expired_stmt, revoked_token
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -149,6 +149,7 @@ class Logout(MethodView):
     def post(self) -> None:
         """Revoke the token presented"""
         claims = get_jwt()
+        db.session.execute(purge_expired_stmt(datetime.now(UTC)))
         db.session.add(revoked_token(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
         try:
             db.session.commit()

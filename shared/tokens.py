@@ -66,3 +66,8 @@ def is_revoked_stmt(jti: str) -> sa.Select[int]:
 
 def revoked_token(jti: str, expires_at: datetime) -> RevokedToken:
     return RevokedToken(jti=jti, expires_at=expires_at)
+
+
+def purge_expired_stmt(now: datetime) -> sa.Delete:
+    """Revocations of tokens that have expired anyway are no longer needed."""
+    return sa.delete(RevokedToken).where(RevokedToken.expires_at < now)
