@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 from quart_cors import cors
 from quart_schema import QuartSchema
@@ -53,6 +54,10 @@ def create_app(config: Config | None = None) -> Quart:
     for blueprint in (messages.bp, health.bp, web.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    if config.proxy_hops:
+        app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
+            app.asgi_app, mode="legacy", trusted_hops=config.proxy_hops
+        )
     if config.cors_origins:
         app = cors(
             app,

@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from shared.audio import InvalidAudio
 from shared.errors import envelope, first_error_sentence, provider_failure, retry_after_header
 from shared.providers.base import ProviderError
+from shared.ratelimit import Throttled
 from shared.validation import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,10 @@ def _provider_response(exc: ProviderError, extra: dict[str, Any] | None = None) 
     return response
 
 
+async def handle_throttled(exc: Throttled) -> Response:
+    return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+
+
 async def handle_database(exc: sa.exc.DBAPIError) -> Response:
     log.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
     return error_response(503, "The database is unavailable; try again shortly.")
@@ -152,6 +157,7 @@ def register(app: Quart) -> None:
         (InvalidAudio, handle_invalid_audio),
         (ProviderError, handle_provider),
         (SpeechFailed, handle_speech_failed),
+        (Throttled, handle_throttled),
         (sa.exc.OperationalError, handle_database),
         (sa.exc.InterfaceError, handle_database),
         (Exception, handle_unexpected),

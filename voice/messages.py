@@ -14,6 +14,7 @@ from quart_schema import (
     validate_request,
 )
 
+from shared.ratelimit import reply_checks
 from shared.validation import bounded_text
 from voice.auth import current_caller, login_required
 from voice.database import sessions
@@ -25,14 +26,14 @@ from voice.schemas import (
     VoiceTurnOut,
     VoiceUpload,
 )
-from voice.services import providers
+from voice.services import client_ip, providers, throttle
 from voice.settings import app_config
 from voice.streaming import prepare, reply_events
 from voice.turns import VoiceTurn, chat_or_404, message_json, voice_turn
 from voice.uploads import read_recording
 
 bp = Blueprint("voice_messages", __name__, url_prefix="/voice/chats")
-ERRORS = (401, 404, 413, 415, 422, 502, 503, 504)
+ERRORS = (401, 404, 413, 415, 422, 429, 502, 503, 504)
 
 
 def document_errors(*codes: int):  # type: ignore[no-untyped-def]
@@ -62,6 +63,7 @@ async def post_voice_message(chat_id: int) -> Response:
     """
     caller = current_caller()
     chat = await chat_or_404(caller, chat_id)
+    await throttle(reply_checks(caller, client_ip()))
     recording, kind = await read_recording(app_config())
     turn = await voice_turn(caller, chat, recording, kind)
     return turn_json(turn) if wants_json() else turn_audio(turn)
@@ -101,7 +103,7 @@ def turn_json(turn: VoiceTurn) -> Response:
 @login_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
-@document_errors(401, 404, 422)
+@document_errors(401, 404, 422, 429)
 async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """Send a text message, get the reply as server-sent events
 
@@ -113,6 +115,7 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     caller = current_caller()
     chat = await chat_or_404(caller, chat_id)
     content = bounded_text("message", data.content, app_config().max_message_chars)
+    await throttle(reply_checks(caller, client_ip()))
     turn = await prepare(caller, chat, content)
     events = reply_events(turn, providers().chat, sessions())
     response = Response(

@@ -6,12 +6,13 @@ import inspect
 from dataclasses import dataclass
 from typing import cast
 
-from quart import Quart, current_app
+from quart import Quart, current_app, request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.config import Config
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
+from shared.ratelimit import AsyncRateLimiter, RuleName
 from voice.database import create_engine, create_sessionmaker
 
 
@@ -26,11 +27,22 @@ def providers() -> Providers:
     return cast(Providers, current_app.extensions["voice_providers"])
 
 
+def client_ip() -> str:
+    """The client's address (rewritten by the proxy middleware when PROXY_HOPS is set)."""
+    return request.remote_addr or "unknown"
+
+
+async def throttle(checks: list[tuple[RuleName, str]]) -> None:
+    """Count this request against each (rule, key); raises Throttled (429) when over a limit."""
+    await cast(AsyncRateLimiter, current_app.extensions["voice_rate_limiter"]).hit(checks)
+
+
 async def start(app: Quart, config: Config) -> None:
     """Open the database engine and the async provider clients (inside the event loop)."""
     engine = create_engine(config)
     app.extensions["voice_engine"] = engine
     app.extensions["voice_sessions"] = create_sessionmaker(engine)
+    app.extensions["voice_rate_limiter"] = AsyncRateLimiter(config)
     app.extensions["voice_providers"] = Providers(
         chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
     )
