@@ -196,8 +196,16 @@ def page(browser: object, services: Services, upstream: object) -> Iterator[obje
     page.set_default_timeout(10_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(f"{services.api_url}/")
     page.wait_for_selector("body.ready")
     yield page
+    # Let a turn in flight finish: closing mid-turn would cut a server request short.
+    page.wait_for_function("() => !document.getElementById('send-button').disabled")
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

@@ -125,7 +125,7 @@ def test_cancelled_delete_keeps_agent(page: Page) -> None:
 def test_rename_and_delete_chat(page: Page) -> None:
     send(page, "First chat")
     expect(page.locator(".message-ai")).to_have_count(1)
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     expect(page.locator(".message")).to_have_count(0)
     send(page, "Second chat")
     expect(page.locator("#chat-list .chat-name")).to_have_text(["Second chat", "First chat"])

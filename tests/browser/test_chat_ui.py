@@ -160,7 +160,43 @@ def test_phone_layout_collapses_sidebar(page: Page) -> None:
     toggle.click()
 
     expect(page.locator("#sidebar")).to_be_in_viewport()
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     expect(page.locator("#sidebar")).not_to_be_in_viewport()
     send(page, "From my phone")
     expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: From my phone"])
+
+
+def test_rate_limited_send_keeps_text_and_says_when(page: Page) -> None:
+    envelope = '{"code": 429, "status": "Too Many Requests", "message": "Slow down."}'
+    page.route(
+        "**/chats/*/messages**",
+        lambda route: route.fulfill(
+            status=429,
+            body=envelope,
+            content_type="application/json",
+            headers={
+                "Retry-After": "7",
+                "Access-Control-Allow-Origin": "*",
+                "Access-Control-Expose-Headers": "Retry-After",
+            },
+        ),
+    )
+
+    send(page, "Too fast?")
+
+    expect(page.locator("#error-text")).to_have_text(
+        "You are sending messages too quickly. Try again in 7 s."
+    )
+    expect(page.get_by_label("Message", exact=True)).to_have_value("Too fast?")
+
+
+def test_ui_served_by_voice_service_works(page: Page, services) -> None:
+    if services.voice_url is None:
+        pytest.skip("the voice service is not built yet")
+    page.goto(f"{services.voice_url}/")
+    page.wait_for_selector("body.ready")
+
+    send(page, "Hello from the voice origin")
+
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Hello from the voice origin"])
+    expect(page.locator("#provider-status")).to_have_text("AI: OpenAI")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.fake_openai import Behaviour
+from tests.fake_openai import Behaviour, Failure
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +100,55 @@ def test_microphone_denied_shows_message_and_text_still_works(page: Page) -> Non
     page.get_by_label("Message", exact=True).fill("Typing instead")
     page.get_by_label("Message", exact=True).press("Enter")
     expect(page.locator(".message-ai")).to_have_count(1)
+
+
+def test_silence_shows_no_speech_hint(page: Page, upstream: Behaviour) -> None:
+    upstream.transcript = ""
+
+    hold_to_talk(page, 0.8)
+
+    expect(page.locator("#error-text")).to_contain_text("No speech was detected")
+    expect(page.locator("#error-retry")).to_be_hidden()
+    expect(page.locator(".message")).to_have_count(0)
+
+
+def test_failed_transcription_keeps_recording_for_retry(page: Page, upstream: Behaviour) -> None:
+    upstream.fail_next("transcriptions", Failure(500))
+
+    hold_to_talk(page, 0.8)
+
+    expect(page.locator("#error-banner")).to_be_visible()
+    expect(page.locator(".message")).to_have_count(0)
+    page.get_by_role("button", name="Retry").click()
+
+    expect(page.locator(".message-user .bubble")).to_have_text([upstream.transcript])
+    expect(page.locator(".message-ai")).to_have_count(1)
+    uploads = [r for r in upstream.requests if r["endpoint"] == "transcriptions"]
+    assert len(uploads) == 2  # the same recording, sent again
+    assert len(uploads[0]["body"]) == len(uploads[1]["body"])
+
+
+def test_failed_reply_to_voice_is_retried_without_rerecording(
+    page: Page, upstream: Behaviour
+) -> None:
+    upstream.fail_next("chat", Failure(500))
+
+    hold_to_talk(page, 0.8)
+
+    expect(page.locator("#error-text")).to_contain_text("Your message was kept")
+    expect(page.locator(".message-user .bubble")).to_have_text([upstream.transcript])
+    page.get_by_role("button", name="Retry").click()
+
+    expect(page.locator(".message-ai .bubble")).to_have_text([f"Echo: {upstream.transcript}"])
+    assert len([r for r in upstream.requests if r["endpoint"] == "transcriptions"]) == 1
+
+
+def test_failed_speech_shows_reply_as_text(page: Page, upstream: Behaviour) -> None:
+    upstream.fail_next("speech", Failure(500))
+
+    hold_to_talk(page, 0.8)
+
+    expect(page.locator("#error-text")).to_contain_text("shown as text")
+    expect(page.locator(".message .bubble")).to_have_text(
+        [upstream.transcript, f"Echo: {upstream.transcript}"]
+    )

@@ -371,14 +371,30 @@ export async function sendRecording(blob) {
     }
     hooks.chatsChanged();
   } catch (error) {
-    if (error.status === 422 && /speech/i.test(error.message)) {
-      pending.remove();
-      updateEmptyState();
-      showError("No speech was detected. Hold the microphone button while you talk, then let go.");
-    } else {
-      turnFailed(error, turn, resend);
-    }
+    await voiceFailed(error, turn, resend);
   } finally {
     finish();
+  }
+}
+
+async function voiceFailed(error, turn, resend) {
+  if (error.status === 422 && /speech/i.test(error.message)) {
+    turn.pending.remove();
+    updateEmptyState();
+    showError("No speech was detected. Hold the microphone button while you talk, then let go.");
+    return;
+  }
+  const errors = error.errors || {};
+  if (!kept(error) || !turn.chatId) {
+    turnFailed(error, turn, resend);
+    return;
+  }
+  // The transcript (and perhaps the reply) is stored: show them from the server.
+  await openHistory(turn.chatId).catch(() => {});
+  hooks.chatsChanged();
+  if (errors.ai_message_id) {
+    showError(`${readableError(error)} The reply is shown as text instead.`);
+  } else {
+    showError(`${readableError(error)} Your message was kept.`, () => retryReply(turn.chatId, resend));
   }
 }
