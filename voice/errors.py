@@ -137,8 +137,9 @@ async def handle_throttled(exc: Throttled) -> Response:
     return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
 
 
-async def handle_database(exc: sa.exc.DBAPIError) -> Response:
-    log.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
+async def handle_database(exc: Exception) -> Response:
+    cause = getattr(exc, "orig", None) or exc
+    log.error("database error: %s", type(cause).__name__)
     return error_response(503, "The database is unavailable; try again shortly.")
 
 
@@ -160,6 +161,9 @@ def register(app: Quart) -> None:
         (Throttled, handle_throttled),
         (sa.exc.OperationalError, handle_database),
         (sa.exc.InterfaceError, handle_database),
+        # asyncpg raises these unwrapped when it cannot connect at all.
+        (ConnectionError, handle_database),
+        (TimeoutError, handle_database),
         (Exception, handle_unexpected),
     ]
     for exception, handler in handlers:

@@ -78,7 +78,7 @@ async def reply_events(
     try:
         async with sessions() as session:
             stored = await store_turn(session, turn, "".join(pieces))
-    except (sa.exc.OperationalError, sa.exc.InterfaceError):
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, ConnectionError, TimeoutError):
         log.error("database error while storing a streamed turn")
         yield event("error", envelope(503, "The database is unavailable; try again shortly."))
         return

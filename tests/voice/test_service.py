@@ -23,8 +23,14 @@ async def test_health_reports_database_and_providers(voice_client: VoiceClient) 
     assert body["offline_engines"] == offline_engines()
 
 
-async def test_health_database_down_unavailable(config: Config, tmp_path: Any) -> None:
-    unreachable = f"sqlite:///{tmp_path / 'missing-dir' / 'app.db'}"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_health_database_down_unavailable(
+    backend: str, config: Config, tmp_path: Any
+) -> None:
+    unreachable = {
+        "sqlite": f"sqlite:///{tmp_path / 'missing-dir' / 'app.db'}",
+        "postgresql": "postgresql://nobody@127.0.0.1:1/nothing",
+    }[backend]
     app = create_app(config.replace(database_url=unreachable))
     async with app.test_app():
         response = await app.test_client().get("/voice/health")
