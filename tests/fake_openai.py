@@ -40,6 +40,12 @@ class Behaviour:
     stream_chunk_delay: float = 0.0
     # Streamed replies: after this many pieces, send an error event instead of the rest.
     stream_fail_after: int | None = None
+    # Streamed replies: seconds between the response headers and the first chunk.
+    stream_first_chunk_delay: float = 0.0
+    # Extra latency per endpoint ("chat", "transcriptions", "speech"), added to `latency`.
+    endpoint_latency: dict[str, float] = field(default_factory=dict)
+    # Off for long benchmarks, so uploads are not kept in memory.
+    record_requests: bool = True
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
         """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
@@ -87,9 +93,14 @@ class Handler(BaseHTTPRequestHandler):
         else:
             record["body"] = body
             record["filename"] = multipart_filename(body)
-        behaviour.requests.append(record)
-        if behaviour.latency:
-            time.sleep(behaviour.latency)
+        if endpoint == "behaviour" and self.path.startswith("/_fake/"):
+            self._set_behaviour(record["body"])
+            return
+        if behaviour.record_requests:
+            behaviour.requests.append(record)
+        delay = behaviour.latency + behaviour.endpoint_latency.get(endpoint, 0.0)
+        if delay:
+            time.sleep(delay)
         failure = behaviour.next_failure(endpoint)
         if failure is not None:
             if failure.hang:
@@ -108,6 +119,16 @@ class Handler(BaseHTTPRequestHandler):
             self._bytes(200, SPEECH_WAV, "audio/wav")
         else:
             self._json(404, {"error": {"message": "unknown endpoint"}})
+
+    def _set_behaviour(self, body: bytes) -> None:
+        """`POST /_fake/behaviour` {field: value}: change latencies while running (benchmarks)."""
+        behaviour = self.server.behaviour
+        changes = json.loads(body or b"{}")
+        allowed = {"latency", "stream_chunk_delay", "stream_first_chunk_delay", "endpoint_latency"}
+        for name, value in changes.items():
+            if name in allowed:
+                setattr(behaviour, name, value)
+        self._json(200, {name: getattr(behaviour, name) for name in sorted(allowed)})
 
     def _chat(self, request: dict[str, Any]) -> None:
         behaviour = self.server.behaviour
@@ -130,6 +151,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._chunk(f"data: {json.dumps(error)}\n\n".encode())
                 self._chunk(b"")
                 return
+            if index == 0 and behaviour.stream_first_chunk_delay:
+                time.sleep(behaviour.stream_first_chunk_delay)
             piece = word if index == 0 else " " + word
             self._chunk(f"data: {json.dumps(chunk(piece))}\n\n".encode())
             if behaviour.stream_chunk_delay:
@@ -222,8 +245,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--stream-first-chunk-delay", type=float, default=0.0)
+    parser.add_argument("--stream-chunk-delay", type=float, default=0.0)
+    parser.add_argument(
+        "--no-record", action="store_true", help="do not keep requests (long benchmarks)"
+    )
     args = parser.parse_args()
-    server = FakeOpenAIServer(args.port, Behaviour(latency=args.latency))
+    behaviour = Behaviour(
+        latency=args.latency,
+        stream_first_chunk_delay=args.stream_first_chunk_delay,
+        stream_chunk_delay=args.stream_chunk_delay,
+        record_requests=not args.no_record,
+    )
+    server = FakeOpenAIServer(args.port, behaviour)
     print(f"fake OpenAI server on {server.base_url}", flush=True)
     try:
         server.serve_forever()

@@ -1,0 +1,408 @@
+"""`make bench`: what the services add on top of the upstream, on SQLite and on PostgreSQL.
+
+Starts the fake OpenAI upstream, then for each database both services (bin/run-local:
+gunicorn + hypercorn, rate limits off), runs every scenario and prints one table. Figures are
+measured side by side in one run (service vs. a direct SDK call to the same upstream), so a
+noisy machine moves both sides alike. `--quick` (or BENCH_QUICK=1) shrinks every size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import openai
+import sqlalchemy as sa
+
+from bench.client import Session, big_wav, http_client, median, percentile, small_webm
+from bench.services import Stack, fresh_pg_database, rss_kib
+from shared.db import sync_url
+from shared.models import Chat, Message, MessageBy
+
+
+@dataclass(frozen=True)
+class Sizes:
+    overhead_turns: int
+    throughput_seconds: float
+    voice_batch: int
+    stream_turns: int
+    long_chat: int
+    length_samples: int
+    memory_turns: int
+    memory_mb: float
+
+
+FULL = Sizes(200, 15.0, 50, 60, 10_000, 60, 200, 5.0)
+QUICK = Sizes(30, 4.0, 50, 15, 10_000, 15, 30, 5.0)
+
+Row = dict[str, str]
+
+
+async def timed(call: Callable[[], Awaitable[object]]) -> float:
+    started = time.perf_counter()
+    await call()
+    return time.perf_counter() - started
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+class Bench:
+    def __init__(self, stack: Stack, sizes: Sizes, latency: float) -> None:
+        self.stack = stack
+        self.sizes = sizes
+        self.latency = latency
+        self.http = http_client()
+        self.sdk = openai.AsyncOpenAI(
+            base_url=stack.upstream, api_key="sk-bench-not-a-secret", max_retries=0
+        )
+        self.results: dict[str, str] = {}
+        self.notes: list[str] = []
+
+    async def guest(self) -> Session:
+        return await Session.guest(self.http, self.stack.api, self.stack.voice)
+
+    async def direct_reply(self) -> None:
+        await self.sdk.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hello there"}]
+        )
+
+    async def checked_turn(self, session: Session) -> None:
+        response = await session.text_turn()
+        if response.status_code != 201:
+            raise RuntimeError(f"text turn: {response.status_code} {response.text[:200]}")
+
+    # 1. Text turn overhead ---------------------------------------------------------------
+    async def text_overhead(self, concurrency: int) -> tuple[float, float]:
+        self.stack.set_upstream(latency=self.latency, endpoint_latency={})
+        sessions = [await self.guest() for _ in range(concurrency)]
+        for s in sessions:  # warm connections and pools
+            await self.checked_turn(s)
+            await self.direct_reply()
+        per_worker = (
+            max(1, self.sizes.overhead_turns // concurrency)
+            if concurrency > 1
+            else self.sizes.overhead_turns
+        )
+        api: list[float] = []
+        direct: list[float] = []
+
+        async def worker(session: Session) -> None:
+            for _ in range(per_worker):  # alternate, so both sides see the same machine
+                direct.append(await timed(self.direct_reply))
+                api.append(await timed(lambda: self.checked_turn(session)))
+
+        await asyncio.gather(*(worker(s) for s in sessions))
+        p50 = percentile(api, 50) - percentile(direct, 50)
+        p99 = percentile(api, 99) - percentile(direct, 99)
+        self.notes.append(
+            f"text c={concurrency}: api p50 {ms(percentile(api, 50))} p99 {ms(percentile(api, 99))}; "
+            f"direct SDK p50 {ms(percentile(direct, 50))} p99 {ms(percentile(direct, 99))} "
+            f"(n={len(api)}, upstream {self.latency * 1000:.0f} ms)"
+        )
+        return p50, p99
+
+    # 2. Throughput -------------------------------------------------------------------------
+    async def throughput(self, concurrency: int = 32) -> float:
+        self.stack.set_upstream(latency=0.0, endpoint_latency={})
+        sessions = [await self.guest() for _ in range(concurrency)]
+        done = 0
+        errors = 0
+        deadline = time.perf_counter() + self.sizes.throughput_seconds
+
+        async def worker(session: Session) -> None:
+            nonlocal done, errors
+            while time.perf_counter() < deadline:
+                response = await session.text_turn()
+                if response.status_code == 201:
+                    done += 1
+                else:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(s) for s in sessions))
+        elapsed = time.perf_counter() - started
+        self.notes.append(
+            f"throughput c={concurrency}: {done} turns in {elapsed:.1f} s, {errors} errors"
+        )
+        return done / elapsed
+
+    # 3. Voice concurrency -----------------------------------------------------------------
+    async def voice_concurrency(self) -> float:
+        self.stack.set_upstream(latency=0.2, endpoint_latency={})
+        audio = small_webm()
+        count = self.sizes.voice_batch
+        sessions = [await self.guest() for _ in range(count)]
+
+        async def turn(session: Session) -> None:
+            response = await session.voice_turn(audio)
+            if response.status_code != 201:
+                raise RuntimeError(f"voice turn: {response.status_code} {response.text[:200]}")
+
+        await asyncio.gather(*(turn(s) for s in sessions[:8]))  # warm both workers
+        single = median([await timed(lambda: turn(sessions[0])) for _ in range(5)])
+        batch = await timed(lambda: asyncio.gather(*(turn(s) for s in sessions)))
+        self.notes.append(
+            f"voice: one turn {ms(single)} (3 upstream calls x 200 ms), {count} at once {ms(batch)}"
+        )
+        return batch / single
+
+    # 4. Streaming ---------------------------------------------------------------------------
+    async def direct_first_chunk(self) -> float:
+        started = time.perf_counter()
+        first = float("nan")
+        stream = await self.sdk.chat.completions.create(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "stream please"}],
+            stream=True,
+        )
+        async with stream:
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content and first != first:
+                    first = time.perf_counter() - started
+        return first
+
+    async def streaming(self) -> float:
+        self.stack.set_upstream(
+            latency=0.05,
+            stream_first_chunk_delay=0.05,
+            stream_chunk_delay=0.01,
+            endpoint_latency={},
+        )
+        session = await self.guest()
+        client: list[float] = []
+        upstream: list[float] = []
+        await session.stream_turn()
+        for _ in range(self.sizes.stream_turns):
+            upstream.append(await self.direct_first_chunk())
+            result = await session.stream_turn()
+            if result.status != 200 or result.final != "done":
+                raise RuntimeError(f"stream turn: {result.status} {result.final} {result.payload}")
+            client.append(result.first_delta)
+        self.stack.set_upstream(stream_first_chunk_delay=0.0, stream_chunk_delay=0.0)
+        self.notes.append(
+            f"stream: first delta at client p50 {ms(median(client))}, direct SDK first chunk "
+            f"p50 {ms(median(upstream))} (upstream 50 ms + 50 ms to first chunk)"
+        )
+        return median(client) - median(upstream)
+
+    # 5. Chat length -----------------------------------------------------------------------
+    def seed(self, chat_id: int, count: int) -> None:
+        """`count` prior messages in `chat_id`, inserted in bulk (not through the API)."""
+        engine = sa.create_engine(sync_url(self.stack.database_url))
+        start = datetime.now(UTC) - timedelta(days=30)
+        with engine.begin() as connection:
+            user_id = connection.scalar(sa.select(Chat.user_id).where(Chat.id == chat_id))
+            rows = [
+                {
+                    "chat_id": chat_id,
+                    "user_id": user_id,
+                    "message_by": MessageBy.USER if i % 2 == 0 else MessageBy.AI,
+                    "content": f"seeded message {i} " + "lorem ipsum " * 8,
+                    "created_at": start + timedelta(seconds=i),
+                }
+                for i in range(count)
+            ]
+            for i in range(0, count, 2000):
+                connection.execute(sa.insert(Message), rows[i : i + 2000])
+        engine.dispose()
+
+    async def chat_length(self) -> tuple[float, float]:
+        self.stack.set_upstream(latency=0.0, endpoint_latency={})
+        short, long = await self.guest(), await self.guest()
+        self.seed(short.chat_id, 10)
+        self.seed(long.chat_id, self.sizes.long_chat)
+        turns: dict[int, list[float]] = {short.chat_id: [], long.chat_id: []}
+        reads: dict[int, list[float]] = {short.chat_id: [], long.chat_id: []}
+        for s in (short, long):
+            await self.checked_turn(s)
+            await s.tail_page()
+        for _ in range(self.sizes.length_samples):
+            for s in (short, long):  # interleaved, side by side
+                turns[s.chat_id].append(await timed(lambda: self.checked_turn(s)))
+                reads[s.chat_id].append(await timed(lambda: s.tail_page()))
+        turn_ratio = median(turns[long.chat_id]) / median(turns[short.chat_id])
+        read_ratio = median(reads[long.chat_id]) / median(reads[short.chat_id])
+        self.notes.append(
+            f"chat length: turn p50 {ms(median(turns[short.chat_id]))} (10) vs "
+            f"{ms(median(turns[long.chat_id]))} ({self.sizes.long_chat}); tail page p50 "
+            f"{ms(median(reads[short.chat_id]))} vs {ms(median(reads[long.chat_id]))}"
+        )
+        return turn_ratio, read_ratio
+
+    # 6. Memory ------------------------------------------------------------------------------
+    async def memory(self, concurrency: int = 4) -> float:
+        self.stack.set_upstream(latency=0.0, endpoint_latency={})
+        audio = big_wav(self.sizes.memory_mb)
+        sessions = [await self.guest() for _ in range(concurrency)]
+        workers = self.stack.worker_pids("hypercorn")
+        before = {pid: rss_kib(pid) for pid in workers}
+        per_worker = self.sizes.memory_turns // concurrency
+        errors = 0
+
+        async def worker(session: Session) -> None:
+            nonlocal errors
+            for _ in range(per_worker):
+                response = await session.voice_turn(audio, "big.wav")
+                errors += response.status_code != 201
+
+        await asyncio.gather(*(worker(s) for s in sessions))
+        after = {pid: rss_kib(pid) for pid in workers}
+        growth = {pid: (after[pid] - before[pid]) / 1024 for pid in workers}
+        self.notes.append(
+            f"memory: {per_worker * concurrency} voice turns of {len(audio) / 1e6:.1f} MB, "
+            f"{errors} errors; per worker RSS MB before "
+            f"{[round(before[p] / 1024) for p in workers]} after "
+            f"{[round(after[p] / 1024) for p in workers]}"
+        )
+        return max(growth.values())
+
+    async def run_all(self, only: set[str] | None) -> dict[str, str]:
+        r = self.results
+        want = lambda name: only is None or name in only
+        if want("overhead"):
+            p50, p99 = await self.text_overhead(1)
+            r["overhead_seq_p50"], r["overhead_seq_p99"] = ms(p50), ms(p99)
+            p50, p99 = await self.text_overhead(16)
+            r["overhead_c16_p50"], r["overhead_c16_p99"] = ms(p50), ms(p99)
+        if want("throughput"):
+            r["throughput"] = f"{await self.throughput():.0f} turns/s"
+        if want("voice"):
+            r["voice"] = f"{await self.voice_concurrency():.2f}"
+        if want("stream"):
+            r["stream"] = ms(await self.streaming())
+        if want("length"):
+            turn, read = await self.chat_length()
+            r["length_turn"], r["length_read"] = f"{turn:.2f}", f"{read:.2f}"
+        if want("memory"):
+            r["memory"] = f"{await self.memory():.1f} MB"
+        await self.http.aclose()
+        await self.sdk.close()
+        return r
+
+
+METRICS = [
+    ("overhead_seq_p50", "1. text overhead, sequential, p50", "≤ 10 ms", 10.0),
+    ("overhead_seq_p99", "1. text overhead, sequential, p99", "≤ 40 ms", 40.0),
+    ("overhead_c16_p50", "1. text overhead, concurrency 16, p50", "≤ 10 ms", 10.0),
+    ("overhead_c16_p99", "1. text overhead, concurrency 16, p99", "≤ 40 ms", 40.0),
+    ("throughput", "2. throughput, concurrency 32, 0 ms upstream", "(report)", None),
+    ("voice", "3. 50 voice turns at once ÷ one turn (200 ms/call)", "≤ 2.0", 2.0),
+    ("stream", "4. first delta at client − upstream first chunk, p50", "≤ 20 ms", 20.0),
+    ("length_turn", "5. turn latency, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
+    ("length_read", "5. tail page read, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
+    ("memory", "6. voice worker RSS growth, 200 turns × 5 MB", "≤ 50 MB", 50.0),
+]
+
+
+def verdict(value: str, limit: float | None) -> str:
+    if limit is None or not value:
+        return ""
+    return "met" if float(value.split()[0]) <= limit else "MISSED"
+
+
+def table(columns: dict[str, dict[str, str]]) -> str:
+    names = list(columns)
+    lines = [
+        "| metric | target | " + " | ".join(names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    for key, label, target, limit in METRICS:
+        if not any(key in c for c in columns.values()):
+            continue
+        cells = []
+        for name in names:
+            value = columns[name].get(key, "")
+            mark = verdict(value, limit)
+            cells.append(f"{value} ({mark})" if mark else value)
+        lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    mem_kib = next(
+        int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal:")
+    )
+    return (
+        f"{os.cpu_count()} CPUs (nproc), {mem_kib / 1024 / 1024:.1f} GiB RAM, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+    )
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.05, help="upstream latency for metric 1 (s)"
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--only", help="comma-separated: overhead,throughput,voice,stream,length,memory"
+    )
+    parser.add_argument("--port-base", type=int, default=19000)
+    parser.add_argument("--pg-database", default="bench")
+    parser.add_argument("--keep", action="store_true", help="leave services up (Ctrl-C to stop)")
+    return parser.parse_args()
+
+
+def database_url(kind: str, stack_dir: str, pg_name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{stack_dir}/bench.db"
+    return fresh_pg_database(pg_name)
+
+
+def main() -> int:
+    args = parse_args()
+    sizes = QUICK if args.quick else FULL
+    only = set(args.only.split(",")) if args.only else None
+    columns: dict[str, dict[str, str]] = {}
+    notes: list[str] = []
+    started = time.monotonic()
+    for index, kind in enumerate(args.databases.split(",")):
+        base = args.port_base + 10 * (index + 1)
+        import tempfile
+
+        workdir = tempfile.mkdtemp(prefix="bench-")
+        url = database_url(kind, workdir, args.pg_database)
+        stack = Stack(url, base + 1, base + 2, args.port_base + 1 + 10 * index + 5)
+        try:
+            print(f"# {kind}: starting services", file=sys.stderr, flush=True)
+            stack.start()
+            bench = Bench(stack, sizes, args.latency)
+            label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(kind, kind)
+            columns[label] = asyncio.run(bench.run_all(only))
+            notes += [f"{label}: {note}" for note in bench.notes]
+            print(
+                f"# {kind}: done at {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True
+            )
+            if args.keep:
+                input("services are up; Enter stops them ")
+        finally:
+            stack.stop()
+    print(f"Machine: {machine()}")
+    print(
+        f"Command: make bench{'-quick' if args.quick else ''} (python -m bench.run{' --quick' if args.quick else ''})"
+    )
+    print(
+        f"Workers: bin/run-local defaults unless API_WORKERS/API_THREADS/VOICE_WORKERS are set; "
+        f"wall time {time.monotonic() - started:.0f} s\n"
+    )
+    print(table(columns))
+    print()
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
