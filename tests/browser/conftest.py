@@ -174,7 +174,9 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in this thread
+# while it is started, which would break the async (pytest-asyncio) tests that run later.
+@pytest.fixture(scope="module")
 def browser(speech_wav: Path) -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium)")
