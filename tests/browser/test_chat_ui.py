@@ -200,3 +200,16 @@ def test_ui_served_by_voice_service_works(page: Page, services) -> None:
 
     expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Hello from the voice origin"])
     expect(page.locator("#provider-status")).to_have_text("AI: OpenAI")
+
+
+def test_shift_enter_adds_a_line_and_enter_sends(page: Page) -> None:
+    box = page.get_by_label("Message", exact=True)
+    box.fill("first line")
+    box.press("Shift+Enter")
+    box.type("second line")
+    expect(page.locator(".message")).to_have_count(0)
+
+    box.press("Enter")
+
+    expect(page.locator(".message-user .bubble")).to_have_text(["first line\nsecond line"])
+    expect(page.locator(".message-ai")).to_have_count(1)

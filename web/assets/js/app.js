@@ -95,7 +95,10 @@ function showProviders(providers) {
     if (!llm) continue;
     box.classList.toggle("offline", [llm, stt, tts].includes("offline"));
     box.append(el("span", { class: "dot", attrs: { "aria-hidden": "true" } }), el("span", { text }));
-    box.title = `Replies: ${label(llm)}, speech-to-text: ${label(stt)}, text-to-speech: ${label(tts)}`;
+    const engine = (name) => (providers[name] && providers[name] !== "openai" ? ` (${providers[name]})` : "");
+    box.title =
+      `Replies: ${label(llm)}, speech-to-text: ${label(stt)}${engine("stt_engine")}, ` +
+      `text-to-speech: ${label(tts)}${engine("tts_engine")}`;
   }
 }
 
