@@ -70,6 +70,7 @@ export function appendMessage(message, options) {
 
 function setTyping(on) {
   $("typing").hidden = !on;
+  list().setAttribute("aria-busy", on ? "true" : "false"); // announce the reply once, not per piece
   if (on && nearBottom()) scrollToBottom();
 }
 
