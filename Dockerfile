@@ -26,7 +26,7 @@ ENV PATH="/opt/venv/bin:$PATH" \
     APP_ENV=production \
     HOST=0.0.0.0
 RUN groupadd --system --gid 10001 app \
-    && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
+    && useradd --system --uid 10001 --gid app --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 # The code stays root-owned (read-only for the server); only instance/ (SQLite default) is writable.
