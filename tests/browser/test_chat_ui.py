@@ -43,7 +43,7 @@ def test_guest_history_survives_reload(page: Page) -> None:
 
 def test_reply_streams_in_with_typing_indicator(page: Page, upstream: Behaviour, services) -> None:
     if services.voice_url is None:
-        pytest.skip("the voice service (streaming) is not built yet")
+        pytest.skip("the voice service is not running (voice/asgi.py missing or WITHOUT_VOICE=1)")
     upstream.reply = "one two three four five six seven eight"
     upstream.stream_chunk_delay = 0.15
 
@@ -192,7 +192,7 @@ def test_rate_limited_send_keeps_text_and_says_when(page: Page) -> None:
 
 def test_ui_served_by_voice_service_works(page: Page, services) -> None:
     if services.voice_url is None:
-        pytest.skip("the voice service is not built yet")
+        pytest.skip("the voice service is not running (voice/asgi.py missing or WITHOUT_VOICE=1)")
     page.goto(f"{services.voice_url}/")
     page.wait_for_selector("body.ready")
 

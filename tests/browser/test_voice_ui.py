@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def needs_voice(services) -> None:
     if services.voice_url is None:
-        pytest.skip("the voice service is not built yet")
+        pytest.skip("the voice service is not running (voice/asgi.py missing or WITHOUT_VOICE=1)")
 
 
 def hold_to_talk(page: Page, seconds: float = 1.5) -> None:
