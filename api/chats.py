@@ -19,6 +19,7 @@ from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, Chat
 from shared.access import Caller, chat_for, own_chats
 from shared.conversation import DEFAULT_CHAT_TITLE
 from shared.models import Chat
+from shared.validation import trimmed
 
 blp = Blueprint("chats", __name__, url_prefix="/api", description="Chats with agents")
 
@@ -63,7 +64,7 @@ class AgentChats(MethodView):
             agent=agent,
             user_id=caller.user_id,
             guest_id=caller.guest_id,
-            title=data.get("title", "").strip() or DEFAULT_CHAT_TITLE,
+            title=trimmed(data.get("title", "")) or DEFAULT_CHAT_TITLE,
         )
         db.session.add(chat)
         db.session.commit()
@@ -95,7 +96,7 @@ class ChatById(MethodView):
     def patch(self, data: dict[str, Any], chat_id: int) -> Chat:
         """Rename a chat"""
         chat = chat_or_404(current_caller(), chat_id)
-        title = data["title"].strip()
+        title = trimmed(data["title"])
         if not title:
             abort(422, "The title must not be empty.", errors={"title": ["Empty."]})
         chat.title = title

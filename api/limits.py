@@ -7,7 +7,7 @@ from typing import Any, cast
 from flask import current_app
 
 from shared.config import Config
-from shared.validation import bounded_text
+from shared.validation import bounded_text, trimmed
 
 
 def app_config() -> Config:
@@ -19,10 +19,10 @@ def checked_agent_fields(data: dict[str, Any]) -> dict[str, Any]:
     config = app_config()
     checked = dict(data)
     if "name" in checked:
-        checked["name"] = bounded_text("name", checked["name"].strip(), config.max_name_chars)
+        checked["name"] = bounded_text("name", trimmed(checked["name"]), config.max_name_chars)
     if "prompt" in checked:
         checked["prompt"] = bounded_text("prompt", checked["prompt"], config.max_prompt_chars)
     for optional in ("model", "voice"):
         if optional in checked and checked[optional] is not None:
-            checked[optional] = checked[optional].strip() or None
+            checked[optional] = trimmed(checked[optional]) or None
     return checked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Flask
@@ -10,8 +9,7 @@ from flask_smorest import Api
 from marshmallow import ValidationError, fields
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1
-NOT_BLANK = r"\S"
+from shared.validation import MAX_ID
 
 
 class IdConverter(IntegerConverter):
@@ -44,11 +42,6 @@ class StrictBool(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("Not a valid boolean.")
         return value
-
-
-def has_text(value: str) -> bool:
-    """The same rule as the documented `pattern`: at least one non-whitespace character."""
-    return re.search(NOT_BLANK, value) is not None
 
 
 class ChatbotApi(Api):

@@ -10,9 +10,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api.openapi import NOT_BLANK, StrictBool, Text, has_text
+from api.openapi import StrictBool, Text
 from shared.config import Config
 from shared.models import MessageBy
+from shared.validation import MAX_ID, NOT_BLANK, has_text
 
 DEFAULTS = Config()
 
@@ -124,7 +125,7 @@ class ChatSchema(Schema):
 
 
 class ChatQuerySchema(Schema):
-    agent_id = fields.Int(validate=validate.Range(min=1))
+    agent_id = fields.Int(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class MessageSchema(Schema):

@@ -4,6 +4,27 @@ from __future__ import annotations
 
 import re
 
+# Database ids are positive 32-bit integers; larger path ids simply match no route (404).
+MAX_ID = 2**31 - 1
+
+
+# Whitespace as JSON Schema regexes (ECMA-262 `\\s`) define it, spelled out so that the pattern
+# documented in the OpenAPI specs and the check done here agree on every character.
+WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+NOT_BLANK = "[^" + WHITESPACE + "]"
+
+
+def has_text(value: str) -> bool:
+    """At least one character that is not whitespace."""
+    return re.search(NOT_BLANK, value) is not None
+
+
+def trimmed(value: str) -> str:
+    return value.strip(WHITESPACE)
+
 
 class InvalidInput(Exception):
     """A field breaks a rule; answered with 422 and the field named."""
@@ -16,7 +37,7 @@ class InvalidInput(Exception):
 
 def bounded_text(field: str, value: str, limit: int) -> str:
     """`value` unless it is blank or longer than `limit` characters (then InvalidInput)."""
-    if re.search(r"\S", value) is None:
+    if not has_text(value):
         raise InvalidInput(field, f"The {field} must not be empty.")
     if len(value) > limit:
         raise InvalidInput(

@@ -20,7 +20,7 @@ from flask_migrate import upgrade
 
 from api import create_app
 from shared.config import ROOT, Config
-from shared.db import Base, sync_url
+from shared.db import Base, engine_options, sync_url
 from tests.fake_openai import Behaviour, FakeOpenAIServer
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
@@ -80,7 +80,7 @@ def config(database_url: str, fake_openai: FakeOpenAIServer) -> Config:
 @pytest.fixture(autouse=True)
 def clean_database(database_url: str) -> Iterator[None]:
     yield
-    engine = sa.create_engine(sync_url(database_url))
+    engine = sa.create_engine(sync_url(database_url), **engine_options(database_url))
     with engine.begin() as connection:
         connection.execute(sa.text("DELETE FROM messages"))
         connection.execute(sa.text("DELETE FROM chats"))

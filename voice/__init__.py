@@ -8,7 +8,7 @@ from quart_cors import cors
 from quart_schema import QuartSchema
 
 from shared.config import Config
-from voice import errors, health, messages, services, web
+from voice import errors, health, messages, requestlog, services, web
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -54,6 +54,7 @@ def create_app(config: Config | None = None) -> Quart:
     for blueprint in (messages.bp, health.bp, web.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    requestlog.register(app)
     if config.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
             app.asgi_app, mode="legacy", trusted_hops=config.proxy_hops

@@ -15,7 +15,7 @@ from quart_schema import (
 )
 
 from shared.ratelimit import reply_checks
-from shared.validation import bounded_text
+from shared.validation import MAX_ID, bounded_text
 from voice.auth import current_caller, login_required
 from voice.database import sessions
 from voice.schemas import (
@@ -33,7 +33,7 @@ from voice.turns import VoiceTurn, chat_or_404, message_json, voice_turn
 from voice.uploads import read_recording
 
 bp = Blueprint("voice_messages", __name__, url_prefix="/voice/chats")
-ERRORS = (401, 404, 413, 415, 422, 429, 502, 503, 504)
+ERRORS = (400, 401, 404, 413, 415, 422, 429, 502, 503, 504)
 
 
 def document_errors(*codes: int):  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ def document_errors(*codes: int):  # type: ignore[no-untyped-def]
     return decorate
 
 
-@bp.post("/<int:chat_id>/messages")
+@bp.post(f"/<int(min=1, max={MAX_ID}):chat_id>/messages")
 @tag(["Voice"])
 @login_required
 @document_request(VoiceUpload, source=DataSource.FORM_MULTIPART)
@@ -98,12 +98,12 @@ def turn_json(turn: VoiceTurn) -> Response:
     return response
 
 
-@bp.post("/<int:chat_id>/messages/stream")
+@bp.post(f"/<int(min=1, max={MAX_ID}):chat_id>/messages/stream")
 @tag(["Voice"])
 @login_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
-@document_errors(401, 404, 422, 429)
+@document_errors(400, 401, 404, 413, 415, 422, 429)
 async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """Send a text message, get the reply as server-sent events
 

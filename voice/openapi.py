@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart_schema import OpenAPIProvider
+from quart_schema import DataSource, OpenAPIProvider
 from quart_schema.typing import Model
 
 from voice.schemas import StreamEvents, VoiceTurnHeaders
@@ -17,6 +17,13 @@ AUDIO_BODY = {"schema": {"type": "string", "format": "binary"}}
 
 
 class VoiceOpenAPI(OpenAPIProvider):
+    def build_request_body(
+        self, model: type[Model], source: DataSource
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        body, components = super().build_request_body(model, source)
+        body["required"] = True  # every body this service documents must be sent
+        return body, components
+
     def build_response_object(
         self, model: type[Model], headers_model: type[Model] | None
     ) -> tuple[dict[str, Any], dict[str, Any]]:

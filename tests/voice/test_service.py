@@ -130,3 +130,10 @@ async def test_cors_exposes_turn_headers(voice_app: Quart) -> None:
         h.strip() for h in exposed.split(",")
     }
     assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+async def test_voice_request_id_is_echoed(voice_client: VoiceClient) -> None:
+    response = await voice_client.get("/voice/health", headers={"X-Request-ID": "trace-12345678"})
+    assert response.headers["X-Request-ID"] == "trace-12345678"
+    made = await voice_client.get("/voice/health")
+    assert len(made.headers["X-Request-ID"]) == 32

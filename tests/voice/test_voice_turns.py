@@ -209,3 +209,11 @@ async def test_create_voice_message_over_25_mib_too_large(
         "message"
     ] == "The recording is larger than the 25 MiB limit."
     assert upstream.requests == []
+
+
+async def test_voice_turn_huge_chat_id_is_404(voice_client: Any, guest_headers: Any) -> None:
+    response = await voice_client.post(
+        f"/voice/chats/{2**80}/messages/stream", json={"content": "hi"}, headers=guest_headers
+    )
+    assert response.status_code == 404
+    assert (await response.get_json())["code"] == 404
