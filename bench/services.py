@@ -178,9 +178,17 @@ class Stack:
         wait_http(f"{self.voice}/voice/health", timeout=60)
 
     def start(self) -> Stack:
-        self.start_upstream()
-        self.migrate()
-        self.start_services()
+        """Everything up, or everything stopped again (with the services' log on stderr)."""
+        try:
+            self.start_upstream()
+            self.migrate()
+            self.start_services()
+        except BaseException:
+            self.stop()
+            log = self.workdir / "services.log"
+            if log.exists():
+                sys.stderr.write(log.read_text()[-3000:])
+            raise
         return self
 
     def set_upstream(self, **behaviour: Any) -> None:

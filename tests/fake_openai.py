@@ -13,6 +13,7 @@ import io
 import json
 import math
 import re
+import socket
 import struct
 import threading
 import time
@@ -80,6 +81,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus the
+        # client's delayed ACK adds ~40 ms to every answer, which would swamp the latency asked for.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
