@@ -52,3 +52,15 @@ clean:
 # Run the Postman collection (newman) against both services on a throwaway database.
 postman: install-dev
 	./bin/postman-check
+
+.PHONY: bench bench-quick load
+# Benchmarks against a fake OpenAI upstream on loopback (ports 19000-19999); see bench/README.md.
+bench: install
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+# Mixed traffic on PostgreSQL, then checks every acknowledged turn is stored exactly once.
+load: install
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
