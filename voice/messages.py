@@ -28,8 +28,9 @@ from voice.schemas import (
 )
 from voice.services import client_ip, providers, throttle
 from voice.settings import app_config
+from voice.storage import message_json
 from voice.streaming import prepare, reply_events
-from voice.turns import VoiceTurn, chat_or_404, message_json, voice_turn
+from voice.turns import VoiceTurn, chat_or_404, voice_turn
 from voice.uploads import read_recording
 
 bp = Blueprint("voice_messages", __name__, url_prefix="/voice/chats")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import wave
 from collections.abc import Callable
@@ -10,9 +11,12 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from quart import Quart
+from quart.typing import TestClientProtocol as VoiceClient
+from werkzeug.test import encode_multipart
 
 from shared.config import Config
 from tests.fake_openai import Behaviour, Failure
+from tests.voice.audio import recording
 from tests.voice.conftest import Headers, stored_messages, upload
 from voice import create_app
 
@@ -168,3 +172,26 @@ async def test_create_voice_message_oversize_too_large(
 async def test_default_audio_limit_is_25_mib(config: Config) -> None:
     app = create_app(config)
     assert app.config["MAX_CONTENT_LENGTH"] > 25 * 1024 * 1024 == config.max_audio_bytes
+
+
+async def test_voice_turn_client_disconnects_midway_stores_nothing(
+    voice_client: VoiceClient,
+    user_chat: tuple[Headers, dict[str, Any]],
+    upstream: Behaviour,
+    client: FlaskClient,
+) -> None:
+    headers, chat = user_chat
+    upstream.latency = 1.0  # transcription answers after 1 s, the reply after 2 s
+    boundary, body = encode_multipart({"audio": upload(recording())})
+    async with voice_client.request(
+        f"/voice/chats/{chat['id']}/messages",
+        method="POST",
+        headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    ) as connection:
+        await connection.send(body)
+        await connection.send_complete()
+        await asyncio.sleep(1.5)  # the reply is being generated
+        await connection.disconnect()
+    assert [r["endpoint"] for r in upstream.requests] == ["transcriptions", "chat"]
+    await asyncio.sleep(2.0)  # longer than the rest of the turn would have taken
+    assert stored_messages(client, chat["id"], headers) == []
