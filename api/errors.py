@@ -10,20 +10,18 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.extensions import db, jwt
-from shared.errors import envelope, first_error_sentence, provider_failure, retry_after_header
+from shared.errors import (
+    DEFAULT_MESSAGES,
+    envelope,
+    first_error_sentence,
+    provider_failure,
+    retry_after_header,
+)
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
 from shared.validation import InvalidInput
 
 log = logging.getLogger(__name__)
-
-MESSAGES = {
-    400: "The request could not be understood.",
-    404: "Not found.",
-    405: "That method is not allowed here.",
-    413: "The request body is larger than the allowed limit.",
-    422: "The request has invalid fields.",
-}
 
 
 def error_response(code: int, message: str, errors: Any = None, headers: Any = None) -> Response:
@@ -42,7 +40,7 @@ def handle_http(exc: HTTPException) -> Response:
         sentence = first_error_sentence(errors)
         message = f"Invalid input: {sentence}" if sentence and code == 422 else sentence
     if not message:
-        message = MESSAGES.get(code) or exc.description or "Error."
+        message = DEFAULT_MESSAGES.get(code) or exc.description or "Error."
     headers = dict(data.get("headers") or {})
     if code == 405 and exc.valid_methods:  # type: ignore[attr-defined]
         headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]

@@ -7,6 +7,16 @@ from typing import Any
 
 from shared.providers.base import ProviderError
 
+# The sentence for a status when the code that raised it gave none.
+DEFAULT_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "Not found.",
+    405: "That method is not allowed here.",
+    413: "The request body is larger than the allowed limit.",
+    415: "That media type is not supported here.",
+    422: "The request has invalid fields.",
+}
+
 
 def envelope(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     """`{"code", "status", "message", "errors"?}`: status is the HTTP reason phrase."""

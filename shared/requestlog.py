@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -54,19 +55,20 @@ def configure_logging(level: int = logging.INFO) -> None:
 def log_request(
     service: str,
     request_id: str,
+    started: float,
     method: str,
     path: str,
     status: int,
-    duration_ms: float,
-    **extra: Any,
+    ip: str | None,
 ) -> None:
+    """One line per request; `started` is the request's `time.perf_counter()` at arrival."""
     fields = {
         "service": service,
         "request_id": request_id,
         "method": method,
         "path": path,
         "status": status,
-        "duration_ms": round(duration_ms, 1),
-        **extra,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "ip": ip,
     }
     log.info("request", extra={"fields": fields})

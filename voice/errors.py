@@ -11,21 +11,18 @@ from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from shared.audio import InvalidAudio
-from shared.errors import envelope, first_error_sentence, provider_failure, retry_after_header
+from shared.errors import (
+    DEFAULT_MESSAGES,
+    envelope,
+    first_error_sentence,
+    provider_failure,
+    retry_after_header,
+)
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
 from shared.validation import InvalidInput
 
 log = logging.getLogger(__name__)
-
-MESSAGES = {
-    400: "The request could not be understood.",
-    404: "Not found.",
-    405: "That method is not allowed here.",
-    413: "The request body is larger than the allowed limit.",
-    415: "That media type is not supported here.",
-    422: "The request has invalid fields.",
-}
 
 
 class Problem(Exception):
@@ -85,17 +82,19 @@ async def handle_http(exc: HTTPException) -> Response:
     headers: dict[str, str] = {}
     if code == 405 and getattr(exc, "valid_methods", None):
         headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
-    return error_response(code, MESSAGES.get(code) or exc.description or "Error.", None, headers)
+    return error_response(
+        code, DEFAULT_MESSAGES.get(code) or exc.description or "Error.", None, headers
+    )
 
 
 async def handle_too_large(_exc: RequestEntityTooLarge) -> Response:
-    return error_response(413, MESSAGES[413])
+    return error_response(413, DEFAULT_MESSAGES[413])
 
 
 async def handle_schema(exc: RequestSchemaValidationError) -> Response:
     errors = _validation_errors(exc.validation_error)
     sentence = first_error_sentence(errors) if errors else None
-    message = f"Invalid input: {sentence}" if sentence else MESSAGES[422]
+    message = f"Invalid input: {sentence}" if sentence else DEFAULT_MESSAGES[422]
     return error_response(422, message, errors or None)
 
 

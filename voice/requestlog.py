@@ -21,11 +21,11 @@ async def finish_request(response: Response) -> Response:
     log_request(
         "voice",
         request_id,
+        started,
         request.method,
         request.path,
         response.status_code,
-        (time.perf_counter() - started) * 1000,
-        ip=request.remote_addr,
+        request.remote_addr,
     )
     return response
 
