@@ -157,3 +157,15 @@ def test_database_outage_answers_503_and_recovers(config: Config, tmp_path: Path
         upgrade(directory=str(ROOT / "migrations"))
     assert client.get("/api/health").status_code == 200
     assert client.post("/api/auth/guest").status_code == 201
+
+
+def test_cors_only_for_configured_origins(config: Config) -> None:
+    allowed = "http://app.example"
+    client = create_app(config.replace(cors_origins=(allowed,))).test_client()
+    ok = client.get("/api/health", headers={"Origin": allowed})
+    assert ok.headers["Access-Control-Allow-Origin"] == allowed
+    assert "X-Pagination" in ok.headers["Access-Control-Expose-Headers"]
+    other = client.get("/api/health", headers={"Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    closed = create_app(config).test_client().get("/api/health", headers={"Origin": allowed})
+    assert "Access-Control-Allow-Origin" not in closed.headers

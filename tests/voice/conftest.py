@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 from quart.datastructures import FileStorage
 from quart.typing import TestClientProtocol as VoiceClient
@@ -78,3 +83,33 @@ def stored_messages(client: FlaskClient, chat_id: int, headers: Headers) -> list
 
 def upload(data: bytes, filename: str = "recording.webm", mime: str = "audio/webm") -> FileStorage:
     return FileStorage(io.BytesIO(data), filename=filename, content_type=mime)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def voice_server(config: Config, upstream: Behaviour) -> AsyncIterator[str]:
+    """The voice app served by hypercorn on loopback; yields its base URL."""
+    port = free_port()
+    settings = HypercornConfig()
+    settings.bind = [f"127.0.0.1:{port}"]
+    settings.accesslog = None
+    stopped = asyncio.Event()
+    server = asyncio.create_task(
+        serve(create_app(config), settings, shutdown_trigger=stopped.wait)  # type: ignore[arg-type]
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient() as probe:
+        for _ in range(100):
+            try:
+                await probe.get(f"{base_url}/voice/health")
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    yield base_url
+    stopped.set()
+    await server

@@ -3,53 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 
-from shared.config import Config
 from tests.fake_openai import Behaviour
 from tests.voice.audio import recording
 from tests.voice.conftest import Headers
-from voice import create_app
 
 TURNS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-async def voice_server(config: Config, upstream: Behaviour) -> AsyncIterator[str]:
-    """The voice app served by hypercorn on loopback; yields its base URL."""
-    port = free_port()
-    settings = HypercornConfig()
-    settings.bind = [f"127.0.0.1:{port}"]
-    settings.accesslog = None
-    stopped = asyncio.Event()
-    server = asyncio.create_task(
-        serve(create_app(config), settings, shutdown_trigger=stopped.wait)  # type: ignore[arg-type]
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient() as probe:
-        for _ in range(100):
-            try:
-                await probe.get(f"{base_url}/voice/health")
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.05)
-    yield base_url
-    stopped.set()
-    await server
 
 
 async def timed_turn(http: httpx.AsyncClient, url: str, headers: Headers, audio: bytes) -> float:
