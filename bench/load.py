@@ -15,7 +15,6 @@ import collections
 import os
 import random
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field

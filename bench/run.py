@@ -17,7 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
+import httpx
 import openai
 import sqlalchemy as sa
 
@@ -121,7 +123,11 @@ class Bench:
         async def worker(session: Session) -> None:
             nonlocal done, errors
             while time.perf_counter() < deadline:
-                response = await session.text_turn()
+                try:
+                    response = await session.text_turn()
+                except httpx.TransportError:  # e.g. a keep-alive connection closed under us
+                    errors += 1
+                    continue
                 if response.status_code == 201:
                     done += 1
                 else:
@@ -227,8 +233,8 @@ class Bench:
             await s.tail_page()
         for _ in range(self.sizes.length_samples):
             for s in (short, long):  # interleaved, side by side
-                turns[s.chat_id].append(await timed(lambda: self.checked_turn(s)))
-                reads[s.chat_id].append(await timed(lambda: s.tail_page()))
+                turns[s.chat_id].append(await timed(partial(self.checked_turn, s)))
+                reads[s.chat_id].append(await timed(s.tail_page))
         turn_ratio = median(turns[long.chat_id]) / median(turns[short.chat_id])
         read_ratio = median(reads[long.chat_id]) / median(reads[short.chat_id])
         self.notes.append(
