@@ -120,7 +120,8 @@ def main() -> int:
             )
         )
         print(
-            f"{done} {args.kind} requests in {args.seconds:.0f} s at concurrency {args.concurrency}; workers {workers}"
+            f"{done} {args.kind} requests in {args.seconds:.0f} s at concurrency "
+            f"{args.concurrency}; workers {workers}"
         )
         print(summarize(raw, args.top, args.focus))
         print(f"(collapsed stacks: {raw.name} in the temp directory)", file=sys.stderr)

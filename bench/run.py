@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 import httpx
 import openai
@@ -106,7 +107,8 @@ class Bench:
         p50 = percentile(api, 50) - percentile(direct, 50)
         p99 = percentile(api, 99) - percentile(direct, 99)
         self.notes.append(
-            f"text c={concurrency}: api p50 {ms(percentile(api, 50))} p99 {ms(percentile(api, 99))}; "
+            f"text c={concurrency}: api p50 {ms(percentile(api, 50))} "
+            f"p99 {ms(percentile(api, 99))}; "
             f"direct SDK p50 {ms(percentile(direct, 50))} p99 {ms(percentile(direct, 99))} "
             f"(n={len(api)}, upstream {self.latency * 1000:.0f} ms)"
         )
@@ -273,7 +275,10 @@ class Bench:
 
     async def run_all(self, only: set[str] | None) -> dict[str, str]:
         r = self.results
-        want = lambda name: only is None or name in only
+
+        def want(name: str) -> bool:
+            return only is None or name in only
+
         if want("overhead"):
             p50, p99 = await self.text_overhead(1)
             r["overhead_seq_p50"], r["overhead_seq_p99"] = ms(p50), ms(p99)
@@ -302,10 +307,10 @@ METRICS = [
     ("overhead_c16_p99", "1. text overhead, concurrency 16, p99", "≤ 40 ms", 40.0),
     ("throughput", "2. throughput, concurrency 32, 0 ms upstream", "(report)", None),
     ("voice", "3. 50 voice turns at once ÷ one turn (200 ms/call)", "≤ 2.0", 2.0),
-    ("stream", "4. first delta at client − upstream first chunk, p50", "≤ 20 ms", 20.0),
+    ("stream", "4. first delta at client - upstream first chunk, p50", "≤ 20 ms", 20.0),
     ("length_turn", "5. turn latency, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
     ("length_read", "5. tail page read, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
-    ("memory", "6. voice worker RSS growth, 200 turns × 5 MB", "≤ 50 MB", 50.0),
+    ("memory", "6. voice worker RSS growth, 200 turns x 5 MB", "≤ 50 MB", 50.0),
 ]
 
 
@@ -334,9 +339,8 @@ def table(columns: dict[str, dict[str, str]]) -> str:
 
 
 def machine() -> str:
-    mem_kib = next(
-        int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal:")
-    )
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
     return (
         f"{os.cpu_count()} CPUs (nproc), {mem_kib / 1024 / 1024:.1f} GiB RAM, "
         f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
@@ -397,7 +401,8 @@ def main() -> int:
             stack.stop()
     print(f"Machine: {machine()}")
     print(
-        f"Command: make bench{'-quick' if args.quick else ''} (python -m bench.run{' --quick' if args.quick else ''})"
+        f"Command: make bench{'-quick' if args.quick else ''} "
+        f"(python -m bench.run{' --quick' if args.quick else ''})"
     )
     print(
         f"Workers: bin/run-local defaults unless API_WORKERS/API_THREADS/VOICE_WORKERS are set; "

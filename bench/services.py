@@ -5,6 +5,7 @@ Every process started here is stopped by its own PID (also on Ctrl-C), never by 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -222,8 +223,6 @@ class Stack:
                 for pid in grandchildren:
                     if not any(name in cmdline(pid) for name in ("gunicorn", "hypercorn")):
                         continue
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
         self._procs.clear()
