@@ -26,7 +26,7 @@ def send_message(caller: Caller, chat: Chat, content: str) -> tuple[Message, Mes
     """Store `content` as the caller's message, then answer it."""
     user_message = new_message(chat, caller, MessageBy.USER, content)
     db.session.add(user_message)
-    db.session.commit()
+    # Reading the history flushes the new message; the one commit in answer() makes it durable.
     return user_message, answer(caller, chat, user_message)
 
 
@@ -37,7 +37,9 @@ def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
     history = list(db.session.scalars(recent_messages(chat.id, budget.max_messages)))
     context = model_context(chat.agent.prompt, history, budget)
     model = chat.agent.model
-    db.session.commit()  # end the read transaction: hold no connection during the upstream call
+    # Commit before the upstream call: the user's message is kept whatever the provider does,
+    # and no connection is held while it works.
+    db.session.commit()
     try:
         reply = chat_provider().reply(context, model)
     except ProviderError as exc:

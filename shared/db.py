@@ -86,4 +86,7 @@ def engine_options(url: str) -> dict[str, Any]:
     """Engine keyword arguments chosen per backend (pool health checks, SQLite timeouts)."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20, "pool_recycle": 1800}
+    # No pre-ping (a round trip on every checkout): a connection broken by a database restart
+    # raises a disconnect error, SQLAlchemy then invalidates the whole pool, the request gets
+    # a 503 and the next one reconnects. The pool is sized for a voice worker's bursts.
+    return {"pool_pre_ping": False, "pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import cast
 
 import openai
-from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from shared.config import Config
 from shared.providers.base import (
@@ -129,10 +128,6 @@ class OpenAIChat:
         if self._async is not None:
             await self._async.close()
             self._async = None
-
-
-def as_params(messages: list[ChatMessage]) -> list[ChatCompletionMessageParam]:
-    return cast(list[ChatCompletionMessageParam], messages)
 
 
 def _content(text: str | None) -> str:
