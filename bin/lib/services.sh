@@ -1,6 +1,6 @@
 # Shared by the check scripts: start the fake OpenAI upstream and both services on free
 # loopback ports against a fresh SQLite database, and stop everything on exit.
-# Usage: source bin/lib/services.sh; start_services; ... "$api_url" "$voice_url" ...
+# Usage: source bin/lib/services.sh; start_services [api-only]; ... "$api_url" "$voice_url" ...
 # Needs: $python (the project's venv python). Sets: work api_url voice_url fake_url.
 
 work=$(mktemp -d)
@@ -49,6 +49,7 @@ start_services() {
     api.wsgi:app >"$work/api.log" 2>&1 &
   service_pids+=($!)
   wait_for api "$api_url/api/health" "$!"
+  [ "${1:-}" = "api-only" ] && return 0
   "$python" -m hypercorn --bind "127.0.0.1:$voice_port" voice.asgi:app >"$work/voice.log" 2>&1 &
   service_pids+=($!)
   wait_for voice "$voice_url/voice/health" "$!"
