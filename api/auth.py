@@ -23,7 +23,7 @@ from api.extensions import db, jwt
 from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
 from api.throttle import client_ip, throttle
-from shared.access import Caller
+from shared.access import Caller, caller_for
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
 from shared.tokens import GUEST_CLAIM, is_revoked_stmt, purge_expired_stmt, revoked_token
@@ -45,9 +45,7 @@ def current_caller() -> Caller:
 @jwt.user_lookup_loader
 def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
     user = db.session.get(User, int(claims["sub"]))
-    if user is None or user.is_anonymous != bool(claims.get(GUEST_CLAIM)):
-        return None
-    return user
+    return user if caller_for(user, claims.get(GUEST_CLAIM) or None) else None
 
 
 @jwt.token_in_blocklist_loader

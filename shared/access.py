@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.models import Agent, Chat
+from shared.models import Agent, Chat, User
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,14 @@ class Caller:
     @property
     def is_guest(self) -> bool:
         return self.guest_id is not None
+
+
+def caller_for(user: User | None, guest_id: str | None) -> Caller | None:
+    """The caller a token names, or None when it cannot be valid: the account is gone, a
+    guest token not of the anonymous user, or a user's token claiming a guest id."""
+    if user is None or user.is_anonymous != (guest_id is not None):
+        return None
+    return Caller(user_id=user.id, is_admin=user.is_admin, guest_id=guest_id)
 
 
 def visible_agents(caller: Caller) -> sa.ColumnElement[bool]:

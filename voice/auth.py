@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from quart import g, request
 
-from shared.access import Caller
+from shared.access import Caller, caller_for
 from shared.models import User
 from shared.tokens import TokenError, decode_access_token, is_revoked_stmt
 from voice.database import db
@@ -34,11 +34,9 @@ async def authenticate(token: str) -> Caller:
     session = db()
     if await session.scalar(is_revoked_stmt(claims.jti)) is not None:
         raise unauthorized("The token has been revoked.")
-    user = await session.get(User, claims.user_id)
-    # A guest token must belong to the anonymous user and a user's token must not carry a guest id.
-    if user is None or user.is_anonymous != (claims.guest_id is not None):
+    caller = caller_for(await session.get(User, claims.user_id), claims.guest_id)
+    if caller is None:
         raise unauthorized("The token's account no longer exists.")
-    caller = Caller(user_id=user.id, is_admin=user.is_admin, guest_id=claims.guest_id)
     await session.commit()  # end the read transaction; the view may wait on a provider next
     return caller
 
