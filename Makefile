@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 API_PORT ?= 5000
 VOICE_PORT ?= 5001
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# The offline speech engines (voice without an OpenAI key); `make run SPEECH=0` skips them.
+SPEECH ?= 1
+SPEECH_REQUIREMENTS := $(if $(filter 1,$(SPEECH)),-r requirements-speech.txt,)
 
 .PHONY: install install-dev migrate run test test-sqlite test-postgres test-browser lint format clean
 
@@ -13,7 +16,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt $(SPEECH_REQUIREMENTS)
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-speech.txt
