@@ -72,3 +72,25 @@ def log_request(
         "ip": ip,
     }
     log.info("request", extra={"fields": fields})
+
+
+def start(state: Any, request: Any) -> None:
+    """At arrival: the request id and start time, kept on the framework's `g` (`state`)."""
+    state.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+    state.request_started = time.perf_counter()
+
+
+def finish(service: str, state: Any, request: Any, response: Any) -> None:
+    """At the end: echo the request id and write the log line (Flask and Quart alike)."""
+    request_id = state.get("request_id") or request_id_from(None)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    started = state.get("request_started", time.perf_counter())
+    log_request(
+        service,
+        request_id,
+        started,
+        request.method,
+        request.path,
+        response.status_code,
+        request.remote_addr,
+    )
