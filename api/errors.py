@@ -11,11 +11,13 @@ from werkzeug.exceptions import HTTPException
 
 from api.extensions import db, jwt
 from shared.errors import (
+    DATABASE_UNAVAILABLE,
     DEFAULT_MESSAGES,
     envelope,
     first_error_sentence,
     provider_failure,
     retry_after_header,
+    retry_reply,
 )
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
@@ -52,9 +54,9 @@ def handle_invalid_input(exc: InvalidInput) -> Response:
 
 
 def handle_provider(exc: ProviderError) -> Response:
-    path = request.path.rstrip("/")
-    retry = path if path.endswith("/retry") else f"{path}/retry"
-    response = jsonify(provider_failure(exc, f"POST {retry}"))
+    chat_id = (request.view_args or {}).get("chat_id")
+    retry = retry_reply(chat_id) if chat_id is not None else None
+    response = jsonify(provider_failure(exc, retry))
     response.status_code = exc.status
     response.headers.update(retry_after_header(exc))
     return response
@@ -67,7 +69,7 @@ def handle_throttled(exc: Throttled) -> Response:
 def handle_database(exc: sa.exc.DBAPIError) -> Response:
     db.session.rollback()
     log.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
-    return error_response(503, "The database is unavailable; try again shortly.")
+    return error_response(503, DATABASE_UNAVAILABLE)
 
 
 def handle_unexpected(exc: Exception) -> Response:

@@ -16,6 +16,12 @@ DEFAULT_MESSAGES = {
     415: "That media type is not supported here.",
     422: "The request has invalid fields.",
 }
+DATABASE_UNAVAILABLE = "The database is unavailable; try again shortly."
+
+
+def retry_reply(chat_id: int) -> str:
+    """How a client asks again for the reply to a kept message (the API's retry endpoint)."""
+    return f"POST /api/chats/{chat_id}/messages/retry"
 
 
 def envelope(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -12,11 +12,13 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from shared.audio import InvalidAudio
 from shared.errors import (
+    DATABASE_UNAVAILABLE,
     DEFAULT_MESSAGES,
     envelope,
     first_error_sentence,
     provider_failure,
     retry_after_header,
+    retry_reply,
 )
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
@@ -69,7 +71,7 @@ def retry_path(exc: ProviderError) -> str | None:
     """Where the client asks again: only a failed reply can be retried without re-recording."""
     chat_id = (request.view_args or {}).get("chat_id")
     if exc.stage == "llm" and exc.kept_message_id is not None and chat_id is not None:
-        return f"POST /api/chats/{chat_id}/messages/retry"
+        return retry_reply(chat_id)
     return None
 
 
@@ -139,7 +141,7 @@ async def handle_throttled(exc: Throttled) -> Response:
 async def handle_database(exc: Exception) -> Response:
     cause = getattr(exc, "orig", None) or exc
     log.error("database error: %s", type(cause).__name__)
-    return error_response(503, "The database is unavailable; try again shortly.")
+    return error_response(503, DATABASE_UNAVAILABLE)
 
 
 async def handle_unexpected(exc: Exception) -> Response:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shared.access import Caller
-from shared.errors import envelope, provider_failure
+from shared.errors import DATABASE_UNAVAILABLE, envelope, provider_failure, retry_reply
 from shared.models import Chat
 from shared.providers.base import ChatProvider, ProviderError
 from shared.validation import has_text
@@ -64,7 +64,7 @@ async def reply_events(
         stored = await store_turn(sessions, turn, "".join(pieces))
     except (sa.exc.OperationalError, sa.exc.InterfaceError, ConnectionError, TimeoutError):
         log.error("database error while storing a streamed turn")
-        yield event("error", envelope(503, "The database is unavailable; try again shortly."))
+        yield event("error", envelope(503, DATABASE_UNAVAILABLE))
         return
     if stored is None:
         yield event("error", envelope(404, "Chat not found."))
@@ -77,7 +77,7 @@ async def reply_events(
 async def failure(turn: PendingTurn, exc: ProviderError, sessions: Sessions) -> dict[str, Any]:
     """Keep the USER message so the API's retry endpoint can answer it; the error envelope."""
     exc.kept_message_id = await keep_question(sessions, turn)
-    retry = f"POST /api/chats/{turn.chat_id}/messages/retry" if exc.kept_message_id else None
+    retry = retry_reply(turn.chat_id) if exc.kept_message_id else None
     return provider_failure(exc, retry)
 
 
