@@ -16,11 +16,14 @@ from shared.errors import (
     envelope,
     first_error_sentence,
     provider_failure,
+    refusal,
     retry_after_header,
     retry_reply,
+    turn_failure,
 )
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
+from shared.turns.failures import TurnFailed, TurnRefused
 from shared.validation import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,20 @@ def handle_provider(exc: ProviderError) -> Response:
     return response
 
 
+def handle_turn_failed(exc: TurnFailed) -> Response:
+    response = jsonify(turn_failure(exc))
+    response.status_code = exc.error.status
+    response.headers.update(retry_after_header(exc.error))
+    return response
+
+
+def handle_turn_refused(exc: TurnRefused) -> Response:
+    db.session.rollback()
+    response = jsonify(refusal(exc))
+    response.status_code = exc.status
+    return response
+
+
 def handle_throttled(exc: Throttled) -> Response:
     return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
 
@@ -81,6 +98,8 @@ def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(InvalidInput, handle_invalid_input)
     app.register_error_handler(ProviderError, handle_provider)
+    app.register_error_handler(TurnFailed, handle_turn_failed)
+    app.register_error_handler(TurnRefused, handle_turn_refused)
     app.register_error_handler(Throttled, handle_throttled)
     app.register_error_handler(sa.exc.OperationalError, handle_database)
     app.register_error_handler(sa.exc.InterfaceError, handle_database)

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from api.openapi import StrictBool, Text
 from shared.config import Config
-from shared.models import MessageBy
+from shared.models import MessageBy, MessageStatus
 from shared.validation import MAX_ID, NOT_BLANK, has_text
 
 DEFAULTS = Config()
@@ -128,12 +128,52 @@ class ChatQuerySchema(Schema):
     agent_id = fields.Int(validate=validate.Range(min=1, max=MAX_ID))
 
 
+class UsageSchema(Schema):
+    prompt_tokens = fields.Int(allow_none=True, dump_only=True)
+    completion_tokens = fields.Int(allow_none=True, dump_only=True)
+    first_token_ms = fields.Int(allow_none=True, dump_only=True)
+    total_ms = fields.Int(allow_none=True, dump_only=True)
+
+
+class MessageErrorSchema(Schema):
+    stage = fields.Str(dump_only=True, metadata={"description": "llm, stt or tts"})
+    reason = fields.Str(
+        dump_only=True,
+        metadata={"description": "provider_timeout, provider_unavailable, provider_error or "
+                  "interrupted (the service stopped mid-reply)"},
+    )  # fmt: skip
+    retryable = fields.Bool(dump_only=True)
+
+
 class MessageSchema(Schema):
+    """The one message wire format of both services (the voice service's `MessageOut`)."""
+
     id = fields.Int(dump_only=True)
     chat_id = fields.Int(dump_only=True)
     message_by = fields.Enum(MessageBy, dump_only=True)
     content = fields.Str(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
+    parent_id = fields.Int(
+        allow_none=True, dump_only=True, metadata={"description": "The message this follows"}
+    )
+    status = fields.Enum(
+        MessageStatus,
+        by_value=True,
+        dump_only=True,
+        metadata={"description": "pending while the reply is written; complete, failed, stopped"},
+    )
+    version = fields.Int(dump_only=True, metadata={"description": "1-based among its versions"})
+    version_count = fields.Int(dump_only=True)
+    model = fields.Str(allow_none=True, dump_only=True, metadata={"description": "AI replies"})
+    usage = fields.Nested(UsageSchema, allow_none=True, dump_only=True)
+    error = fields.Nested(MessageErrorSchema, allow_none=True, dump_only=True)
+
+
+class SelectSchema(Schema):
+    version = fields.Int(
+        validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "Show this version of the message instead (1-based)"},
+    )
 
 
 class MessageCreateSchema(Schema):

@@ -1,51 +1,63 @@
-"""A text turn in the API: store the user's message, ask the provider, store the reply.
-
-The user's message is committed before the provider is called, so it survives any upstream
-failure, and no database connection is held while waiting for the model.
-"""
+"""Text turns in the API, through the shared turn engine (see shared/turns)."""
 
 from __future__ import annotations
 
 from typing import cast
 
 from flask import current_app
+from sqlalchemy import orm as so
 
 from api.extensions import db
 from api.limits import app_config
 from shared.access import Caller
-from shared.conversation import HistoryBudget, model_context, new_message, recent_messages
-from shared.models import Chat, Message, MessageBy
-from shared.providers.base import ChatProvider, ProviderError
+from shared.conversation import HistoryBudget
+from shared.models import Message
+from shared.providers.base import ChatProvider
+from shared.turns import store
+from shared.turns.blocking import write_reply
+
+Turn = dict[str, Message]
+
+
+def session() -> so.Session:
+    """The request's session itself (the engine's functions take a plain Session)."""
+    return db.session()
 
 
 def chat_provider() -> ChatProvider:
     return cast(ChatProvider, current_app.extensions["chat_provider"])
 
 
-def send_message(caller: Caller, chat: Chat, content: str) -> tuple[Message, Message]:
-    """Store `content` as the caller's message, then answer it."""
-    user_message = new_message(chat, caller, MessageBy.USER, content)
-    db.session.add(user_message)
-    # Reading the history flushes the new message; the one commit in answer() makes it durable.
-    return user_message, answer(caller, chat, user_message)
-
-
-def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
-    """Ask the provider to answer the chat's newest history and store its reply."""
+def history_budget() -> HistoryBudget:
     config = app_config()
-    budget = HistoryBudget(config.history_max_messages, config.history_budget_chars)
-    history = list(db.session.scalars(recent_messages(chat.id, budget.max_messages)))
-    context = model_context(chat.agent.prompt, history, budget)
-    model = chat.agent.model
-    # Commit before the upstream call: the user's message is kept whatever the provider does,
-    # and no connection is held while it works.
+    return HistoryBudget(config.history_max_messages, config.history_budget_chars)
+
+
+def answered(turn: store.Started) -> Turn:
+    reply = write_reply(session(), turn, chat_provider())
+    return {"user_message": turn.user_message, "ai_message": reply}
+
+
+def send_message(caller: Caller, chat_id: int, content: str) -> Turn:
+    """Store `content` as the caller's message, then answer it."""
+    return answered(store.begin_ask(session(), caller, chat_id, content, history_budget()))
+
+
+def retry(caller: Caller, chat_id: int) -> Turn:
+    return answered(store.begin_retry(session(), caller, chat_id, history_budget()))
+
+
+def regenerate(caller: Caller, chat_id: int, message_id: int) -> Turn:
+    turn = store.begin_regenerate(session(), caller, chat_id, message_id, history_budget())
+    return answered(turn)
+
+
+def edit(caller: Caller, chat_id: int, message_id: int, content: str) -> Turn:
+    budget = history_budget()
+    return answered(store.begin_edit(session(), caller, chat_id, message_id, content, budget))
+
+
+def select(caller: Caller, chat_id: int, message_id: int, version: int | None) -> Message:
+    message = store.select_version(session(), caller, chat_id, message_id, version)
     db.session.commit()
-    try:
-        reply = chat_provider().reply(context, model).text
-    except ProviderError as exc:
-        exc.kept_message_id = user_message.id
-        raise
-    ai_message = new_message(chat, caller, MessageBy.AI, reply)
-    db.session.add(ai_message)
-    db.session.commit()
-    return ai_message
+    return message

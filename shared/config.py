@@ -65,6 +65,8 @@ class Config:
     rate_limit_login_per_user: str = "10/minute"
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
+    # One Redis for everything that shares state across processes (live replies, rate limits).
+    redis_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -18,6 +18,15 @@ class MessageBy(enum.StrEnum):
     AI = "AI"
 
 
+class MessageStatus(enum.StrEnum):
+    """A USER message is always complete; an AI reply is pending while it is written."""
+
+    PENDING = "pending"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -91,8 +100,66 @@ class Message(Base):
     )
     content: so.Mapped[str] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # The turn tree (see shared/turns): the message this one follows, its place among the
+    # versions that follow the same parent, and whether it is on the branch the chat shows.
+    parent_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE")
+    )
+    status: so.Mapped[MessageStatus] = so.mapped_column(
+        sa.Enum(
+            MessageStatus,
+            name="message_status",
+            native_enum=False,
+            length=16,
+            values_callable=lambda kinds: [kind.value for kind in kinds],
+        ),
+        default=MessageStatus.COMPLETE,
+        server_default=MessageStatus.COMPLETE.value,
+    )
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    version_count: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+    selected: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # Last write of the content (a pending reply is saved as it grows).
+    updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=utcnow)
+    # AI replies: the model that wrote it, the tokens and time it took, why it failed.
+    model: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    prompt_tokens: so.Mapped[int | None]
+    completion_tokens: so.Mapped[int | None]
+    first_token_ms: so.Mapped[int | None]
+    total_ms: so.Mapped[int | None]
+    error_stage: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    error_reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
-    __table_args__ = (sa.Index("ix_messages_chat_history", "chat_id", "created_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_messages_chat_history", "chat_id", "created_at", "id"),
+        sa.Index("ix_messages_branch", "chat_id", "selected", "created_at", "id"),
+        sa.Index("ix_messages_chat_parent", "chat_id", "parent_id"),
+        sa.Index("ix_messages_parent_id", "parent_id"),
+        sa.Index("ix_messages_status", "status"),
+    )
+
+    @property
+    def usage(self) -> dict[str, int | None] | None:
+        """Tokens and timings of an AI reply (None on USER messages)."""
+        if self.message_by is not MessageBy.AI:
+            return None
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "first_token_ms": self.first_token_ms,
+            "total_ms": self.total_ms,
+        }
+
+    @property
+    def error(self) -> dict[str, str | bool] | None:
+        """Why a failed reply failed, and that asking again may help."""
+        if self.status is not MessageStatus.FAILED:
+            return None
+        return {
+            "stage": self.error_stage or "llm",
+            "reason": self.error_reason or "provider_error",
+            "retryable": True,
+        }
 
 
 class RevokedToken(Base):

@@ -40,6 +40,18 @@ def test_send_message_stores_both_and_returns_them(
     assert turn["ai_message"]["created_at"].endswith("+00:00")
     stored = history(client, chat, auth_headers).json
     assert [m["id"] for m in stored] == [turn["user_message"]["id"], turn["ai_message"]["id"]]
+    assert stored == [turn["user_message"], turn["ai_message"]]
+    question, reply = stored
+    assert (question["parent_id"], reply["parent_id"]) == (None, question["id"])
+    assert question["status"] == reply["status"] == "complete"
+    assert (reply["version"], reply["version_count"]) == (1, 1)
+    assert (question["model"], question["usage"]) == (None, None)
+    assert reply["model"] == "gpt-4o-mini"
+    sent = upstream.requests[-1]["json"]["messages"]
+    words_sent = sum(len(m["content"].split()) for m in sent)  # the fake counts words
+    assert reply["usage"]["prompt_tokens"] == words_sent
+    assert reply["usage"]["completion_tokens"] == 4
+    assert reply["usage"]["total_ms"] >= 0 and reply["usage"]["first_token_ms"] >= 0
 
 
 def test_send_message_sends_prompt_and_history_to_model(
@@ -123,12 +135,12 @@ def test_send_message_upstream_errors_keep_user_message(
 ) -> None:
     chat = new_chat(auth_headers)
     cases = [
-        (Failure(500), 502, None),
-        (Failure(429, headers={"Retry-After": "7"}), 503, "7"),
-        (Failure(200, hang=3.0), 504, None),
-        (Failure(401), 502, None),
+        (Failure(500), 502, None, "provider_error"),
+        (Failure(429, headers={"Retry-After": "7"}), 503, "7", "provider_unavailable"),
+        (Failure(200, hang=3.0), 504, None, "provider_timeout"),
+        (Failure(401), 502, None, "provider_error"),
     ]
-    for failure, status, retry_after in cases:
+    for failure, status, retry_after, reason in cases:
         upstream.fail_next("chat", failure)
         response = send(client, chat, auth_headers, f"status {failure.status}")
         assert response.status_code == status, failure
@@ -139,9 +151,17 @@ def test_send_message_upstream_errors_keep_user_message(
         assert body["errors"]["stage"] == "llm"
         assert body["errors"]["retry"] == f"POST /api/chats/{chat['id']}/messages/retry"
         assert response.headers.get("Retry-After") == retry_after
-        stored = history(client, chat, auth_headers, "tail=true&page_size=1").json
-        assert stored[0]["id"] == body["errors"]["user_message_id"]
-        assert stored[0]["content"] == f"status {failure.status}"
+        assert body["errors"]["reason"] == reason
+        question, reply = history(client, chat, auth_headers, "tail=true&page_size=2").json
+        assert question["id"] == body["errors"]["user_message_id"]
+        assert question["content"] == f"status {failure.status}"
+        assert reply["id"] == body["errors"]["ai_message_id"]
+        assert (reply["status"], reply["content"], reply["parent_id"]) == (
+            "failed",
+            "",
+            question["id"],
+        )
+        assert reply["error"] == {"stage": "llm", "reason": reason, "retryable": True}
 
 
 def test_retry_answers_the_kept_message(
@@ -154,9 +174,14 @@ def test_retry_answers_the_kept_message(
     retry = client.post(f"/api/chats/{chat['id']}/messages/retry", headers=auth_headers)
     assert retry.status_code == 201
     assert retry.json["user_message"]["id"] == failed.json["errors"]["user_message_id"]
+    # The failed reply is answered in place: same message, now complete.
+    assert retry.json["ai_message"]["id"] == failed.json["errors"]["ai_message_id"]
     assert retry.json["ai_message"]["content"] == "Echo: Are you there?"
+    assert retry.json["ai_message"]["status"] == "complete"
+    assert retry.json["ai_message"]["error"] is None
     again = client.post(f"/api/chats/{chat['id']}/messages/retry", headers=auth_headers)
     assert again.status_code == 409
+    assert again.json["errors"]["reason"] == "nothing_to_retry"
     assert [m["message_by"] for m in history(client, chat, auth_headers).json] == ["USER", "AI"]
 
 
@@ -174,7 +199,11 @@ def test_empty_upstream_reply_is_a_provider_error(
     upstream.reply = "   "
     response = send(client, chat := new_chat(auth_headers), auth_headers)
     assert response.status_code == 502
-    assert len(history(client, chat, auth_headers).json) == 1
+    stored = history(client, chat, auth_headers).json
+    assert [(m["message_by"], m["status"]) for m in stored] == [
+        ("USER", "complete"),
+        ("AI", "failed"),
+    ]
 
 
 def test_list_messages_pages_and_tail(

@@ -8,7 +8,7 @@ from quart_cors import cors
 from quart_schema import QuartSchema
 
 from shared.config import Config
-from voice import errors, health, messages, requestlog, services, web
+from voice import errors, health, messages, replies, requestlog, services, web
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -51,7 +51,7 @@ def create_app(config: Config | None = None) -> Quart:
         await services.stop(app)
 
     app.teardown_request(close_request_session)
-    for blueprint in (messages.bp, health.bp, web.bp):
+    for blueprint in (messages.bp, replies.bp, health.bp, web.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     requestlog.register(app)

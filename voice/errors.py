@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from quart import Quart, Response, jsonify, request
+from quart import Quart, Response, jsonify
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -17,11 +17,13 @@ from shared.errors import (
     envelope,
     first_error_sentence,
     provider_failure,
+    refusal,
     retry_after_header,
-    retry_reply,
+    turn_failure,
 )
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
+from shared.turns.failures import TurnFailed, TurnRefused
 from shared.validation import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -48,16 +50,6 @@ def unauthorized(message: str) -> Problem:
     return Problem(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-class SpeechFailed(Exception):
-    """Text-to-speech failed after both messages of the turn were stored."""
-
-    def __init__(self, error: ProviderError, user_message_id: int, ai_message_id: int) -> None:
-        super().__init__(error.message)
-        self.error = error
-        error.kept_message_id = user_message_id
-        self.ai_message_id = ai_message_id
-
-
 def error_response(
     code: int, message: str, errors: Any = None, headers: dict[str, str] | None = None
 ) -> Response:
@@ -65,14 +57,6 @@ def error_response(
     response.status_code = code
     response.headers.update(headers or {})
     return response
-
-
-def retry_path(exc: ProviderError) -> str | None:
-    """Where the client asks again: only a failed reply can be retried without re-recording."""
-    chat_id = (request.view_args or {}).get("chat_id")
-    if exc.stage == "llm" and exc.kept_message_id is not None and chat_id is not None:
-        return retry_reply(chat_id)
-    return None
 
 
 async def handle_problem(exc: Problem) -> Response:
@@ -118,16 +102,21 @@ async def handle_invalid_audio(exc: InvalidAudio) -> Response:
 
 
 async def handle_provider(exc: ProviderError) -> Response:
-    return _provider_response(exc)
+    """A provider failed before anything was stored (transcription)."""
+    return _provider_response(exc, provider_failure(exc))
 
 
-async def handle_speech_failed(exc: SpeechFailed) -> Response:
-    return _provider_response(exc.error, {"ai_message_id": exc.ai_message_id})
+async def handle_turn_failed(exc: TurnFailed) -> Response:
+    return _provider_response(exc.error, turn_failure(exc))
 
 
-def _provider_response(exc: ProviderError, extra: dict[str, Any] | None = None) -> Response:
-    body = provider_failure(exc, retry_path(exc))
-    body.setdefault("errors", {}).update(extra or {})
+async def handle_turn_refused(exc: TurnRefused) -> Response:
+    response = jsonify(refusal(exc))
+    response.status_code = exc.status
+    return response
+
+
+def _provider_response(exc: ProviderError, body: dict[str, Any]) -> Response:
     response = jsonify(body)
     response.status_code = exc.status
     response.headers.update(retry_after_header(exc))
@@ -158,7 +147,8 @@ def register(app: Quart) -> None:
         (InvalidInput, handle_invalid_input),
         (InvalidAudio, handle_invalid_audio),
         (ProviderError, handle_provider),
-        (SpeechFailed, handle_speech_failed),
+        (TurnFailed, handle_turn_failed),
+        (TurnRefused, handle_turn_refused),
         (Throttled, handle_throttled),
         (sa.exc.OperationalError, handle_database),
         (sa.exc.InterfaceError, handle_database),

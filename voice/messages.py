@@ -15,9 +15,9 @@ from quart_schema import (
 )
 
 from shared.ratelimit import reply_checks
+from shared.turns import store
 from shared.validation import MAX_ID, bounded_text
 from voice.auth import current_caller, login_required
-from voice.database import sessions
 from voice.schemas import (
     ErrorOut,
     StreamEvents,
@@ -26,10 +26,10 @@ from voice.schemas import (
     VoiceTurnOut,
     VoiceUpload,
 )
-from voice.services import client_ip, providers, throttle
+from voice.services import client_ip, throttle
 from voice.settings import app_config
-from voice.storage import message_json
-from voice.streaming import prepare, reply_events
+from voice.storage import history_budget, message_json, writer
+from voice.streaming import streamed_turn
 from voice.turns import VoiceTurn, chat_or_404, voice_turn
 from voice.uploads import read_recording
 
@@ -58,9 +58,10 @@ async def post_voice_message(chat_id: int) -> Response:
     The default response body is the reply as audio (e.g. `audio/mpeg` or `audio/wav`) with the
     stored message ids and the percent-encoded transcript and reply text in headers. With
     `Accept: application/json` (or `?format=json`) the body is JSON with the audio in base64.
-    Silence → 422 and nothing stored. If the reply fails the transcript is kept
-    (`errors.user_message_id`; ask again with `POST /api/chats/{chat_id}/messages/retry`);
-    if speech fails both messages are kept.
+    Silence → 422 and nothing stored. The transcript is stored at once; if the reply fails
+    it is stored as `failed` (`errors.user_message_id`, `errors.ai_message_id`; ask again with
+    `POST /api/chats/{chat_id}/messages/retry`); if speech fails both messages are kept. A
+    client that disconnects mid-turn finds the reply stored complete afterwards.
     """
     caller = current_caller()
     chat = await chat_or_404(caller, chat_id)
@@ -108,22 +109,18 @@ def turn_json(turn: VoiceTurn) -> Response:
 async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """Send a text message, get the reply as server-sent events
 
-    `event: delta` with `{"content": piece}` for each piece of the reply, then `event: done`
-    with `{"user_message", "ai_message"}` once both are stored. If the provider fails midway:
-    `event: error` with the error envelope (the message is kept, see `errors.user_message_id`).
-    A client that disconnects midway leaves nothing stored for that turn.
+    The message is stored at once and the reply as `pending` (their ids are in the
+    `X-User-Message-Id` and `X-AI-Message-Id` headers). `event: delta` with
+    `{"content": piece}` for each piece of the reply, then `event: done` with
+    `{"user_message", "ai_message"}` once it is stored complete (or stopped). If the provider
+    fails: `event: error` with the error envelope (both messages are kept, the reply as
+    `failed`: `errors.user_message_id`, `errors.ai_message_id`). A client that disconnects
+    does not stop the reply: it is written to the end and stored; follow it again with
+    `GET /voice/chats/{chat_id}/messages/{message_id}/events`.
     """
     caller = current_caller()
     chat = await chat_or_404(caller, chat_id)
     content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle(reply_checks(caller, client_ip()))
-    turn = await prepare(caller, chat, content)
-    events = reply_events(turn, providers().chat, sessions())
-    response = Response(
-        events,
-        200,
-        {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        mimetype="text/event-stream",
-    )
-    response.timeout = None  # a long reply may take longer than Quart's default response timeout
-    return response
+    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    return streamed_turn(turn)

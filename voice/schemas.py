@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 from quart_schema.pydantic import File
 
 
@@ -29,12 +29,42 @@ class VoiceUpload(BaseModel):
     )
 
 
+class UsageOut(BaseModel):
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    first_token_ms: int | None
+    total_ms: int | None
+
+
+class MessageErrorOut(BaseModel):
+    stage: str = Field(description="llm, stt or tts")
+    reason: str = Field(
+        description="provider_timeout, provider_unavailable, provider_error or interrupted"
+    )
+    retryable: bool
+
+
 class MessageOut(BaseModel):
+    """The one message wire format of both services (the API's `Message` schema)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     chat_id: int
     message_by: Literal["USER", "AI"]
     content: str
     created_at: datetime
+    parent_id: int | None = Field(description="The message this one follows")
+    status: Literal["pending", "complete", "failed", "stopped"]
+    version: int = Field(description="1-based among the versions of this message")
+    version_count: int
+    model: str | None = Field(description="AI replies: the model that wrote it")
+    usage: UsageOut | None
+    error: MessageErrorOut | None
+
+    @field_serializer("created_at")
+    def iso_created_at(self, value: datetime) -> str:
+        return value.isoformat()  # like the API: "+00:00", not "Z"
 
 
 class VoiceTurnOut(BaseModel):

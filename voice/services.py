@@ -13,7 +13,11 @@ from shared.config import Config
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
 from shared.ratelimit import AsyncRateLimiter, RuleName
+from shared.turns.generation import Writer
+from shared.turns.lifecycle import close_stale, relay_for
+from shared.turns.live import LiveHub
 from voice.database import create_engine, create_sessionmaker
+from voice.storage import message_json
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,20 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["voice_providers"] = Providers(
         chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
     )
+    writer = Writer(
+        sessions=app.extensions["voice_sessions"],
+        provider=app.extensions["voice_providers"].chat,
+        hub=LiveHub(relay_for(config)),
+        serialize=message_json,
+    )
+    app.extensions["voice_writer"] = writer
+    await close_stale(writer, config)
 
 
 async def stop(app: Quart) -> None:
+    writer = cast(Writer | None, app.extensions.pop("voice_writer", None))
+    if writer is not None:  # replies still being written end as failed, never pending
+        await writer.hub.shutdown()
     found = app.extensions.pop("voice_providers", None)
     for provider in (found.chat, found.stt, found.tts) if found else ():
         close = getattr(provider, "aclose", None)

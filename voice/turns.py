@@ -1,7 +1,8 @@
-"""A voice turn: transcribe, reply, store both messages, speak the reply.
+"""A voice turn: transcribe, store the question, write the reply, speak it.
 
-What is stored when a stage fails: STT → nothing; LLM → the USER message alone (retry with the
-API); TTS → both messages. A client that disconnects before the reply is stored leaves nothing.
+What a failure leaves stored: STT → nothing; LLM → the question and the reply as `failed`
+(retry with the API); TTS → both messages, the reply complete. A client that goes away mid-turn
+leaves the reply to be written and stored complete on the server.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ from dataclasses import dataclass
 
 from shared.access import Caller, chat_for
 from shared.audio import Container, join_speech, split_for_speech
-from shared.conversation import HistoryBudget
 from shared.models import Chat, Message
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
+from shared.turns import store
+from shared.turns.failures import Kept, TurnFailed
+from shared.turns.generation import launch
 from shared.validation import bounded_text, has_text, trimmed
-from voice.database import db, sessions
-from voice.errors import Problem, SpeechFailed
+from voice.database import db
+from voice.errors import Problem
 from voice.services import providers
 from voice.settings import app_config
-from voice.storage import PendingTurn, keep_question, pending_turn, store_turn
+from voice.storage import history_budget, writer
 
 
 @dataclass(frozen=True)
@@ -37,37 +40,28 @@ async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
     return chat
 
 
-def history_budget() -> HistoryBudget:
-    config = app_config()
-    return HistoryBudget(config.history_max_messages, config.history_budget_chars)
+async def transcribed(recording: bytes, kind: Container) -> str:
+    """What the recording says, within the message limit (422 when it says nothing)."""
+    transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
+    if not has_text(transcript):
+        raise Problem(422, "No speech detected.", {"audio": ["No speech detected."]})
+    return bounded_text("message", trimmed(transcript), app_config().max_message_chars)
 
 
 async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Container) -> VoiceTurn:
     """Answer a recording with a spoken reply, storing both sides of the conversation."""
-    transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
-    if not has_text(transcript):
-        raise Problem(422, "No speech detected.", {"audio": ["No speech detected."]})
-    content = bounded_text("message", trimmed(transcript), app_config().max_message_chars)
-    turn = await pending_turn(db(), caller, chat, content, history_budget())
-    user_message, ai_message = await answer(turn)
+    content = await transcribed(recording, kind)
+    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    # Shielded: a client that goes away does not cancel the reply, only the wait for it.
+    written = await asyncio.shield(launch(writer(), turn))
+    kept = Kept(chat.id, turn.user_message.id, written.reply.id)
+    if written.error is not None:
+        raise TurnFailed(written.error, kept)
     try:
-        speech = await speak(providers().tts, ai_message.content, chat.agent.voice)
+        speech = await speak(providers().tts, written.reply.content, chat.agent.voice)
     except ProviderError as exc:
-        raise SpeechFailed(exc, user_message.id, ai_message.id) from exc
-    return VoiceTurn(user_message, ai_message, speech)
-
-
-async def answer(turn: PendingTurn) -> tuple[Message, Message]:
-    """The provider's reply, stored with the question; on failure the question alone is kept."""
-    try:
-        reply = (await providers().chat.areply(turn.context, turn.model)).text
-    except ProviderError as exc:
-        exc.kept_message_id = await keep_question(sessions(), turn)
-        raise
-    stored = await store_turn(sessions(), turn, reply)
-    if stored is None:
-        raise Problem(404, "Chat not found.")
-    return stored
+        raise TurnFailed(exc, kept) from exc
+    return VoiceTurn(turn.user_message, written.reply, speech)
 
 
 async def speak(tts: TextToSpeech, text: str, voice: str | None) -> SpeechAudio:

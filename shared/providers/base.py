@@ -26,8 +26,6 @@ class ProviderError(Exception):
         self.message = message
         self.stage = stage
         self.retry_after = retry_after
-        # Set by the turn logic when the user's message was stored before the failure.
-        self.kept_message_id: int | None = None
 
 
 class ProviderUnavailable(ProviderError):

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
 from tests.fake_openai import Behaviour, Failure
+from tests.waiting import eventually
 from tests.voice.conftest import Headers, stored_messages
 
 
@@ -99,11 +100,19 @@ async def test_stream_message_upstream_fails_midway_keeps_user_message(
     assert [name for name, _ in events] == ["delta", "delta", "delta", "error"]
     error = events[-1][1]
     stored = stored_messages(client, chat["id"], headers)
-    assert [(m["message_by"], m["content"]) for m in stored] == [("USER", "count for me")]
+    assert [(m["message_by"], m["content"], m["status"]) for m in stored] == [
+        ("USER", "count for me", "complete"),
+        ("AI", "one two three", "failed"),
+    ]
     assert error["code"] == 502 and error["errors"]["stage"] == "llm"
+    assert error["errors"]["reason"] == "provider_error"
     assert error["errors"]["user_message_id"] == stored[0]["id"]
+    assert error["errors"]["ai_message_id"] == stored[1]["id"]
+    upstream.stream_fail_after = None
     retried = client.post(error["errors"]["retry"].split(" ", 1)[1], headers=headers)
     assert retried.status_code == 201
+    assert retried.json["ai_message"]["id"] == stored[1]["id"]
+    assert retried.json["ai_message"]["content"] == upstream.reply
 
 
 async def test_stream_message_upstream_refuses_before_first_piece(
@@ -121,10 +130,15 @@ async def test_stream_message_upstream_refuses_before_first_piece(
     events = parse_events((await response.get_data()).decode())
     assert [name for name, _ in events] == ["error"]
     assert events[0][1]["code"] == 503
-    assert len(stored_messages(client, chat["id"], headers)) == 1
+    assert events[0][1]["errors"]["reason"] == "provider_unavailable"
+    stored = stored_messages(client, chat["id"], headers)
+    assert [(m["message_by"], m["status"]) for m in stored] == [
+        ("USER", "complete"),
+        ("AI", "failed"),
+    ]
 
 
-async def test_stream_message_client_disconnects_stores_nothing(
+async def test_stream_message_client_disconnects_reply_finishes_on_server(
     voice_client: VoiceClient,
     user_chat: tuple[Headers, dict[str, Any]],
     upstream: Behaviour,
@@ -145,8 +159,17 @@ async def test_stream_message_client_disconnects_stores_nothing(
         assert first.startswith(b"event: delta")
         await connection.disconnect()
 
-    await asyncio.sleep(2.5)  # longer than the whole reply would have taken
-    assert stored_messages(client, chat["id"], headers) == []
+    # The question is there at once; the reply is pending, then finishes without the client.
+    question, reply = stored_messages(client, chat["id"], headers)
+    assert (question["content"], reply["status"]) == ("talk for a while", "pending")
+
+    def finished() -> list[dict[str, Any]] | None:
+        stored = stored_messages(client, chat["id"], headers)
+        return stored if stored[-1]["status"] != "pending" else None
+
+    question, reply = await eventually(finished)
+    assert (reply["status"], reply["content"]) == ("complete", upstream.reply)
+    assert reply["usage"]["completion_tokens"] == 20
 
 
 async def test_stream_message_errors_before_streaming_are_json(

@@ -16,6 +16,7 @@ from werkzeug.test import encode_multipart
 
 from shared.config import Config
 from tests.fake_openai import Behaviour, Failure
+from tests.waiting import eventually
 from tests.voice.audio import recording
 from tests.voice.conftest import Headers, stored_messages, upload
 from voice import create_app
@@ -66,16 +67,22 @@ async def test_create_voice_message_llm_fails_keeps_user_message_and_api_retry_a
     assert response.status_code == 502
     body = await response.get_json()
     stored = stored_messages(client, chat["id"], headers)
-    assert [m["message_by"] for m in stored] == ["USER"]
+    assert [(m["message_by"], m["status"]) for m in stored] == [
+        ("USER", "complete"),
+        ("AI", "failed"),
+    ]
     assert body["errors"]["stage"] == "llm"
     assert body["errors"]["user_message_id"] == stored[0]["id"]
+    assert body["errors"]["ai_message_id"] == stored[1]["id"]
     assert body["errors"]["retry"] == f"POST /api/chats/{chat['id']}/messages/retry"
 
     retried = client.post(f"/api/chats/{chat['id']}/messages/retry", headers=headers)
     assert retried.status_code == 201
-    assert [m["message_by"] for m in stored_messages(client, chat["id"], headers)] == [
-        "USER",
-        "AI",
+    assert [
+        (m["message_by"], m["status"]) for m in stored_messages(client, chat["id"], headers)
+    ] == [
+        ("USER", "complete"),
+        ("AI", "complete"),
     ]
 
 
@@ -174,7 +181,7 @@ async def test_default_audio_limit_is_25_mib(config: Config) -> None:
     assert app.config["MAX_CONTENT_LENGTH"] > 25 * 1024 * 1024 == config.max_audio_bytes
 
 
-async def test_voice_turn_client_disconnects_midway_stores_nothing(
+async def test_voice_turn_client_disconnects_midway_reply_still_stored(
     voice_client: VoiceClient,
     user_chat: tuple[Headers, dict[str, Any]],
     upstream: Behaviour,
@@ -190,8 +197,14 @@ async def test_voice_turn_client_disconnects_midway_stores_nothing(
     ) as connection:
         await connection.send(body)
         await connection.send_complete()
-        await asyncio.sleep(1.5)  # the reply is being generated
+        await eventually(lambda: len(upstream.requests) == 2)  # the reply is being written
         await connection.disconnect()
     assert [r["endpoint"] for r in upstream.requests] == ["transcriptions", "chat"]
-    await asyncio.sleep(2.0)  # longer than the rest of the turn would have taken
-    assert stored_messages(client, chat["id"], headers) == []
+
+    def finished() -> list[dict[str, Any]] | None:
+        stored = stored_messages(client, chat["id"], headers)
+        return stored if stored and stored[-1]["status"] != "pending" else None
+
+    question, reply = await eventually(finished)
+    assert question["content"] == upstream.transcript
+    assert (reply["status"], reply["content"]) == ("complete", f"Echo: {upstream.transcript}")

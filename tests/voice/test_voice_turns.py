@@ -81,8 +81,14 @@ async def test_create_voice_message_json_when_accepted(
     assert response.status_code == 201
     body = await response.get_json()
     assert set(body) == {"user_message", "ai_message", "audio_mime_type", "audio_base64"}
-    assert set(body["ai_message"]) == {"id", "chat_id", "message_by", "content", "created_at"}
+    # The one message wire format, as the API lists it.
+    assert set(body["ai_message"]) == {
+        "id", "chat_id", "message_by", "content", "created_at", "parent_id", "status",
+        "version", "version_count", "model", "usage", "error",
+    }  # fmt: skip
     assert body["ai_message"]["chat_id"] == chat["id"]
+    assert body["ai_message"]["parent_id"] == body["user_message"]["id"]
+    assert body["ai_message"]["status"] == "complete"
 
 
 async def test_create_voice_message_uses_agent_voice(

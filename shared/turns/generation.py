@@ -1,0 +1,163 @@
+"""Writing a reply in the voice service: streamed from the provider, saved as it grows,
+published live, stoppable, and finished on the server whether or not anyone still listens."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.errors import turn_failure
+from shared.models import Message, MessageStatus
+from shared.providers.base import ChatProvider, ProviderError, ReplyStream
+from shared.turns import replies
+from shared.turns.failures import Kept, TurnFailed, interrupted
+from shared.turns.live import LiveHub, Running
+from shared.turns.store import Started
+from shared.validation import has_text
+
+T = TypeVar("T")
+# How often a reply written here checks whether another process stopped it (seconds).
+STOP_POLL = 0.5
+EMPTY_REPLY = "The AI provider returned an empty reply."
+
+
+@dataclass(frozen=True)
+class Writer:
+    """What writing a reply needs; the voice service builds one at start."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    provider: ChatProvider
+    hub: LiveHub
+    serialize: Callable[[Message], dict[str, Any]]
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(session, *args)` from `shared.turns` in a fresh session, committed."""
+        async with self.sessions() as session:
+            result = await session.run_sync(work, *args)
+            await session.commit()
+            return result
+
+    def done(self, user: Message, reply: Message) -> dict[str, Any]:
+        return {"user_message": self.serialize(user), "ai_message": self.serialize(reply)}
+
+
+@dataclass(frozen=True)
+class Written:
+    """The stored reply, and the provider error when it failed."""
+
+    reply: Message
+    error: ProviderError | None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.first_token_ms: int | None = None
+
+    def first_token(self) -> None:
+        if self.first_token_ms is None:
+            self.first_token_ms = self.elapsed_ms()
+
+    def elapsed_ms(self) -> int:
+        return round((time.monotonic() - self.start) * 1000)
+
+
+def launch(writer: Writer, turn: Started) -> asyncio.Task[Written]:
+    """Start writing the reply of `turn` on the server; it ends whether or not anyone listens.
+
+    Followers can attach at once: the reply is registered before this returns.
+    """
+    running = writer.hub.start(turn.ai_message.id)
+    return writer.hub.launch(generate(writer, turn, running))
+
+
+async def generate(writer: Writer, turn: Started, running: Running) -> Written:
+    """Write the reply of `turn` to its end and store it; followers learn how it ended."""
+    try:
+        outcome = await write(writer, turn.ai_message.id, turn, running)
+    except asyncio.CancelledError:
+        await asyncio.shield(close_interrupted(writer, turn, running))
+        raise
+    stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
+    reply = stored or turn.ai_message
+    if reply.status is MessageStatus.FAILED:
+        failure = TurnFailed(outcome.error or interrupted(), kept(turn))
+        await writer.hub.end(running, "error", turn_failure(failure))
+        return Written(reply, failure.error)
+    await writer.hub.end(running, "done", writer.done(turn.user_message, reply))
+    return Written(reply, None)
+
+
+def kept(turn: Started) -> Kept:
+    return Kept(turn.chat_id, turn.user_message.id, turn.ai_message.id)
+
+
+async def close_interrupted(writer: Writer, turn: Started, running: Running) -> None:
+    """The process stops mid-reply: store the reply as failed, never leave it pending."""
+    await writer.run(replies.close, [turn.ai_message.id], replies.INTERRUPTED)
+    await writer.hub.end(running, "error", turn_failure(TurnFailed(interrupted(), kept(turn))))
+
+
+async def write(writer: Writer, reply_id: int, turn: Started, running: Running) -> replies.Outcome:
+    """Stream the reply until it ends, fails or is stopped; what it ended as."""
+    clock = Clock()
+    stream = writer.provider.astream(turn.context, turn.model)
+    reader = asyncio.create_task(read(writer, reply_id, stream, running, clock))
+    watcher = asyncio.create_task(watch_stop(writer, reply_id, running))
+    try:
+        await asyncio.wait({reader, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reader, watcher):
+            task.cancel()
+        await asyncio.gather(reader, watcher, return_exceptions=True)
+        await stream.aclose()
+    return outcome(reader, stream, running.text, clock)
+
+
+def outcome(
+    reader: asyncio.Task[bool], stream: ReplyStream, text: str, clock: Clock
+) -> replies.Outcome:
+    ended = reader.done() and not reader.cancelled()
+    error = reader.exception() if ended else None
+    if isinstance(error, ProviderError):
+        return replies.failed(text, error, clock.elapsed_ms())
+    if error is not None:
+        raise error
+    if ended and reader.result() and not has_text(text):
+        empty = ProviderError(EMPTY_REPLY, stage="llm")
+        return replies.failed(text, empty, clock.elapsed_ms())
+    status = MessageStatus.COMPLETE if ended and reader.result() else MessageStatus.STOPPED
+    return replies.Outcome(
+        status, text, stream.usage, stream.model, clock.first_token_ms, clock.elapsed_ms()
+    )
+
+
+async def read(
+    writer: Writer, reply_id: int, stream: ReplyStream, running: Running, clock: Clock
+) -> bool:
+    """Pieces into the live hub, saved at most every SAVE_INTERVAL; False when stopped."""
+    saved_at = time.monotonic()
+    async for piece in stream:
+        clock.first_token()
+        await writer.hub.delta(running, piece)
+        if time.monotonic() - saved_at >= replies.SAVE_INTERVAL:
+            saved_at = time.monotonic()
+            if not await writer.run(replies.save_progress, reply_id, running.text):
+                return False
+    return True
+
+
+async def watch_stop(writer: Writer, reply_id: int, running: Running) -> None:
+    """Return once the reply is stopped: here at once, from another process within STOP_POLL."""
+    while True:
+        try:
+            await asyncio.wait_for(running.stop.wait(), STOP_POLL)
+            return
+        except TimeoutError:
+            if not await writer.run(replies.is_pending, reply_id):
+                return

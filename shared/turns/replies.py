@@ -1,0 +1,137 @@
+"""Writes to a reply while and after it is generated: progress, the end, a stop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.access import Caller, own_chats
+from shared.db import utcnow
+from shared.errors import failure_reason
+from shared.models import Chat, Message, MessageBy, MessageStatus
+from shared.providers.base import NO_USAGE, ProviderError, Usage
+from shared.turns.failures import TurnRefused, message_not_found
+
+# A pending reply's content is written at most this often (seconds) while it grows.
+SAVE_INTERVAL = 0.5
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a reply ended, with what it cost."""
+
+    status: MessageStatus
+    content: str
+    usage: Usage = NO_USAGE
+    model: str | None = None
+    first_token_ms: int | None = None
+    total_ms: int | None = None
+    # Why it failed (not stored as such: the stage and reason are).
+    error: ProviderError | None = None
+
+    @property
+    def error_stage(self) -> str | None:
+        return self.error.stage if self.error is not None else None
+
+    @property
+    def error_reason(self) -> str | None:
+        return failure_reason(self.error) if self.error is not None else None
+
+
+def failed(content: str, error: ProviderError, total_ms: int | None = None) -> Outcome:
+    return Outcome(MessageStatus.FAILED, content, total_ms=total_ms, error=error)
+
+
+def save_progress(session: so.Session, reply_id: int, content: str) -> bool:
+    """Save the text so far; False when the reply is no longer pending (it was stopped)."""
+    saved = session.execute(
+        sa.update(Message)
+        .where(Message.id == reply_id, Message.status == MessageStatus.PENDING)
+        .values(content=content, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(saved.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def is_pending(session: so.Session, reply_id: int) -> bool:
+    status = session.scalar(sa.select(Message.status).where(Message.id == reply_id))
+    return status is MessageStatus.PENDING
+
+
+def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | None:
+    """Store how the reply ended. A reply stopped meanwhile stays `stopped` with this text;
+    one closed by someone else (e.g. a restart) is left alone."""
+    still_stopped = sa.case(
+        (Message.status == MessageStatus.STOPPED, MessageStatus.STOPPED.value),
+        else_=outcome.status.value,
+    )
+    session.execute(
+        sa.update(Message)
+        .where(
+            Message.id == reply_id,
+            Message.status.in_((MessageStatus.PENDING, MessageStatus.STOPPED)),
+        )
+        .values(
+            status=still_stopped,
+            content=outcome.content,
+            updated_at=utcnow(),
+            model=outcome.model,
+            prompt_tokens=outcome.usage.prompt_tokens,
+            completion_tokens=outcome.usage.completion_tokens,
+            first_token_ms=outcome.first_token_ms,
+            total_ms=outcome.total_ms,
+            error_stage=outcome.error_stage,
+            error_reason=outcome.error_reason,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return session.get(Message, reply_id, populate_existing=True)
+
+
+def reply_in(session: so.Session, chat_id: int, message_id: int) -> Message:
+    """AI reply `message_id` of chat `chat_id` (whose access the caller checked)."""
+    reply = session.scalar(
+        sa.select(Message).where(
+            Message.id == message_id,
+            Message.chat_id == chat_id,
+            Message.message_by == MessageBy.AI,
+        )
+    )
+    if reply is None:
+        raise message_not_found()
+    return reply
+
+
+def stop(session: so.Session, caller: Caller, chat_id: int, message_id: int) -> Message:
+    """End a pending reply of the caller's chat as `stopped`, keeping the text saved so far."""
+    message = session.scalar(
+        sa.select(Message)
+        .join(Chat, Chat.id == Message.chat_id)
+        .where(Message.id == message_id, Message.chat_id == chat_id, own_chats(caller))
+    )
+    if message is None or message.message_by is not MessageBy.AI:
+        raise message_not_found()
+    stopped = session.execute(
+        sa.update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.PENDING)
+        .values(status=MessageStatus.STOPPED, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if int(stopped.rowcount) != 1:  # type: ignore[attr-defined]
+        raise TurnRefused(409, "That reply is not being written.", "not_pending")
+    session.refresh(message)
+    return message
+
+
+def close(session: so.Session, reply_ids: list[int], reason: str = INTERRUPTED) -> None:
+    """End replies this process was writing and cannot finish (it is shutting down)."""
+    if reply_ids:
+        session.execute(
+            sa.update(Message)
+            .where(Message.id.in_(reply_ids), Message.status == MessageStatus.PENDING)
+            .values(status=MessageStatus.FAILED, error_stage="llm", error_reason=reason)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,123 @@
+"""The turn tree of a chat: messages follow a parent; siblings are versions; one branch is shown.
+
+The shown branch is the chain of messages with `selected` set. It is chronological (a child is
+always written after its parent), so its newest messages come from the history index like a
+plain chat's, and changing it touches only the part that changes: the cost of a turn does not
+grow with the length of the chat or the number of its branches.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.models import Message, MessageStatus
+
+NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
+OLDEST_FIRST = (Message.created_at, Message.id)
+# What the model sees of a reply: finished text (a stopped reply's partial text counts).
+IN_CONTEXT = (MessageStatus.COMPLETE, MessageStatus.STOPPED)
+
+
+def shown_branch(chat_id: int) -> sa.Select[Message]:
+    """The messages of the branch the chat shows, unordered."""
+    return sa.select(Message).where(Message.chat_id == chat_id, Message.selected.is_(True))
+
+
+def branch_tip(session: so.Session, chat_id: int) -> Message | None:
+    """The newest message of the shown branch: where the next question goes."""
+    return session.scalar(shown_branch(chat_id).order_by(*NEWEST_FIRST).limit(1))
+
+
+def context_history(chat_id: int, limit: int) -> sa.Select[Message]:
+    """The newest `limit` messages of the shown branch the model may see, newest first."""
+    return (
+        shown_branch(chat_id)
+        .where(Message.status.in_(IN_CONTEXT))
+        .order_by(*NEWEST_FIRST)
+        .limit(limit)
+    )
+
+
+def siblings(chat_id: int, parent_id: int | None) -> sa.ColumnElement[bool]:
+    parent = Message.parent_id.is_(None) if parent_id is None else Message.parent_id == parent_id
+    return sa.and_(Message.chat_id == chat_id, parent)
+
+
+def next_version(session: so.Session, chat_id: int, parent_id: int | None) -> int:
+    """The version number a new child of `parent_id` gets; its siblings learn the new count."""
+    count = session.scalar(sa.select(sa.func.count()).where(siblings(chat_id, parent_id))) or 0
+    session.execute(
+        sa.update(Message)
+        .where(siblings(chat_id, parent_id))
+        .values(version_count=count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return count + 1
+
+
+def cut_after(session: so.Session, chat_id: int, node: Message | None) -> None:
+    """Make the shown branch end at `node` (None: show nothing), ready for a new child."""
+    if node is not None and not node.selected:
+        show_path(session, chat_id, node)
+    later: sa.ColumnElement[bool] = Message.selected.is_(True)
+    if node is not None:
+        later = sa.and_(
+            later, sa.tuple_(*OLDEST_FIRST) > sa.tuple_(sa.literal(node.created_at), node.id)
+        )
+    session.execute(
+        sa.update(Message)
+        .where(Message.chat_id == chat_id, later)
+        .values(selected=False)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def show_path(session: so.Session, chat_id: int, node: Message) -> None:
+    """Show the branch from the root to `node`; below `node` the branch is cut."""
+    up = _hidden_ancestors(node.id).cte("up", recursive=True)
+    parent = so.aliased(Message)
+    up = up.union_all(
+        sa.select(parent.id, parent.parent_id, parent.selected)
+        .join(up, parent.id == up.c.parent_id)
+        .where(up.c.selected.is_(False))
+    )
+    rows = session.execute(sa.select(up.c.id, up.c.selected)).all()
+    fork_id = next((row.id for row in rows if row.selected), None)
+    fork = session.get(Message, fork_id) if fork_id is not None else None
+    cut_after(session, chat_id, fork)
+    _select(session, [row.id for row in rows if not row.selected])
+
+
+def show_through(session: so.Session, chat_id: int, node: Message) -> None:
+    """Show the branch through `node`: its ancestors, then its newest descendants."""
+    if node.selected:
+        return
+    show_path(session, chat_id, node)
+    _select(session, newest_descendants(session, node.id))
+
+
+def newest_descendants(session: so.Session, node_id: int) -> list[int]:
+    """Below `node_id`, the newest child at each step down to a leaf."""
+    down = sa.select(Message.id).where(Message.id == node_id).cte("down", recursive=True)
+    child = so.aliased(Message)
+    newer = so.aliased(Message)
+    is_newest = ~sa.exists().where(newer.parent_id == child.parent_id, newer.id > child.id)
+    down = down.union_all(
+        sa.select(child.id).join(down, child.parent_id == down.c.id).where(is_newest)
+    )
+    return [row_id for row_id in session.scalars(sa.select(down.c.id)) if row_id != node_id]
+
+
+def _hidden_ancestors(node_id: int) -> sa.Select[int, int | None, bool]:
+    return sa.select(Message.id, Message.parent_id, Message.selected).where(Message.id == node_id)
+
+
+def _select(session: so.Session, ids: list[int]) -> None:
+    if ids:
+        session.execute(
+            sa.update(Message)
+            .where(Message.id.in_(ids))
+            .values(selected=True)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,22 @@
+"""Waiting on a condition instead of sleeping a guessed time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], T | None], timeout: float = 10.0) -> T:
+    """The first truthy value of `probe()`, polled until `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
+        await asyncio.sleep(0.05)
