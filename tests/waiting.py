@@ -10,13 +10,13 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], T | None], timeout: float = 10.0) -> T:
-    """The first truthy value of `probe()`, polled until `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
+async def eventually(probe: Callable[[], T | None], within: float = 10.0) -> T:
+    """The first truthy value of `probe()`, polled for at most `within` seconds."""
+    deadline = time.monotonic() + within
     while True:
         value = probe()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
+            raise AssertionError(f"condition not met within {within} s (last: {value!r})")
         await asyncio.sleep(0.05)

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
 from tests.fake_openai import Behaviour, Failure
-from tests.waiting import eventually
 from tests.voice.conftest import Headers, stored_messages
+from tests.waiting import eventually
 
 
 def parse_events(text: str) -> list[tuple[str, dict[str, Any]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import wave
 from collections.abc import Callable
@@ -16,9 +15,9 @@ from werkzeug.test import encode_multipart
 
 from shared.config import Config
 from tests.fake_openai import Behaviour, Failure
-from tests.waiting import eventually
 from tests.voice.audio import recording
 from tests.voice.conftest import Headers, stored_messages, upload
+from tests.waiting import eventually
 from voice import create_app
 
 PostAudio = Callable[..., Any]
