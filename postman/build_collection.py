@@ -1092,6 +1092,9 @@ def collection() -> dict[str, Any]:
         "guest_chat_id",
         "expected_messages",
         "long_content",
+        "versions_chat_id",
+        "v_user_id",
+        "v_ai_id",
     ]
     return {
         "info": {
@@ -1114,10 +1117,229 @@ def collection() -> dict[str, Any]:
             chats_folder(),
             messages_folder(),
             voice_folder(),
+            versions_folder(),
             cleanup_folder(),
             voice_revocation_folder(),
         ],
     }
+
+
+# --- Turns: versions (API), and following, stopping and streamed versions (voice) ---
+VERSIONS_CHAT = "{{versions_chat_id}}"
+
+
+def sse_done_test(check: str) -> str:
+    """The stream ends with `done`; `check` runs on its data (`data`)."""
+    return (
+        'pm.test("ends with done", function () {\n'
+        "    const text = pm.response.text();\n"
+        '    const done = text.split(/\\r?\\n\\r?\\n/).find((e) => e.includes("event: done"));\n'
+        '    pm.expect(done, "a done event").to.be.a("string");\n'
+        '    const data = JSON.parse(done.split(/\\r?\\n/).filter((l) => l.startsWith("data:"))\n'
+        '        .map((l) => l.slice(5).trim()).join("\\n"));\n'
+        f"{check}\n"
+        "});"
+    )
+
+
+def reason_test(reason: str) -> str:
+    return json_test(
+        f"reason is {reason}", f'    pm.expect(body.errors.reason).to.eql("{reason}");'
+    )
+
+
+def versions_folder() -> dict[str, Any]:
+    message = f"{API}/api/chats/{VERSIONS_CHAT}/messages"
+    voice = f"{VOICE}/voice/chats/{VERSIONS_CHAT}/messages"
+    return folder(
+        "Versions and replies",
+        "Regenerate, edit and select versions (API); follow, stop, and the streamed "
+        "regenerate and edit (voice). Nothing is deleted; the history follows the branch shown.",
+        request(
+            "Open a chat for versions",
+            "POST",
+            f"{API}/api/agents/{{{{agent_id}}}}/chats",
+            status=201,
+            body={},
+            tests=(json_test("is a chat", f"    {save('versions_chat_id', 'body.id')}"),),
+        ),
+        request(
+            "Send the first version",
+            "POST",
+            message,
+            status=201,
+            body={"content": "First version"},
+            tests=(
+                json_test(
+                    "reply follows the question, complete",
+                    "    pm.expect(body.ai_message.parent_id).to.eql(body.user_message.id);\n"
+                    '    pm.expect(body.ai_message.status).to.eql("complete");\n'
+                    "    pm.expect(body.ai_message.usage).to.be.an('object');\n"
+                    f"    {save('v_user_id', 'body.user_message.id')}\n"
+                    f"    {save('v_ai_id', 'body.ai_message.id')}",
+                ),
+            ),
+        ),
+        request(
+            "Regenerate a reply",
+            "POST",
+            f"{message}/{{{{v_ai_id}}}}/regenerate",
+            status=201,
+            tests=(
+                json_test(
+                    "is version 2 of 2",
+                    "    pm.expect(body.ai_message.version).to.eql(2);\n"
+                    "    pm.expect(body.ai_message.version_count).to.eql(2);",
+                ),
+            ),
+        ),
+        request(
+            "Regenerate a message that is not a reply",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/regenerate",
+            status=422,
+            tests=(reason_test("validation"),),
+        ),
+        request(
+            "Regenerate in another user's chat",
+            "POST",
+            f"{message}/{{{{v_ai_id}}}}/regenerate",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "Edit a message",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/edit",
+            status=201,
+            body={"content": "Second version"},
+            tests=(
+                json_test(
+                    "is version 2 of the message",
+                    "    pm.expect(body.user_message.version).to.eql(2);\n"
+                    '    pm.expect(body.user_message.content).to.eql("Second version");',
+                ),
+            ),
+        ),
+        request(
+            "Edit with empty content",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/edit",
+            status=422,
+            body={"content": ""},
+        ),
+        request(
+            "Edit a reply",
+            "POST",
+            f"{message}/{{{{v_ai_id}}}}/edit",
+            status=422,
+            body={"content": "not mine"},
+        ),
+        request(
+            "Edit in another user's chat",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/edit",
+            status=404,
+            token="other_token",
+            body={"content": "Hello"},
+        ),
+        request(
+            "Select the first version again",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/select",
+            status=200,
+            body={"version": 1},
+            tests=(json_test("is version 1", "    pm.expect(body.version).to.eql(1);"),),
+        ),
+        request(
+            "Select a version that does not exist",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/select",
+            status=404,
+            body={"version": 9},
+        ),
+        request(
+            "Select in another user's chat",
+            "POST",
+            f"{message}/{{{{v_user_id}}}}/select",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "History follows the branch shown",
+            "GET",
+            message,
+            status=200,
+            tests=(
+                json_test(
+                    "the first version and its newest reply",
+                    '    pm.expect(body.map((m) => m.content)[0]).to.eql("First version");\n'
+                    "    pm.expect(body).to.have.lengthOf(2);\n"
+                    "    pm.expect(body[1].version_count).to.eql(2);",
+                ),
+            ),
+        ),
+        request(
+            "Follow a reply that has ended",
+            "GET",
+            f"{voice}/{{{{v_ai_id}}}}/events",
+            status=200,
+            headers={"Accept": "text/event-stream"},
+            tests=(sse_done_test("    pm.expect(data.ai_message.status).to.eql('complete');"),),
+        ),
+        request(
+            "Follow a reply in another user's chat",
+            "GET",
+            f"{voice}/{{{{v_ai_id}}}}/events",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "Stop a reply that has ended",
+            "POST",
+            f"{voice}/{{{{v_ai_id}}}}/stop",
+            status=409,
+            tests=(reason_test("not_pending"),),
+        ),
+        request(
+            "Stop a reply in another user's chat",
+            "POST",
+            f"{voice}/{{{{v_ai_id}}}}/stop",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "Regenerate a reply, streamed",
+            "POST",
+            f"{voice}/{{{{v_ai_id}}}}/regenerate",
+            status=200,
+            headers={"Accept": "text/event-stream"},
+            tests=(sse_done_test("    pm.expect(data.ai_message.version).to.eql(3);"),),
+        ),
+        request(
+            "Regenerate a reply in another user's chat, streamed",
+            "POST",
+            f"{voice}/{{{{v_ai_id}}}}/regenerate",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "Edit a message, streamed",
+            "POST",
+            f"{voice}/{{{{v_user_id}}}}/edit",
+            status=200,
+            body={"content": "Third version"},
+            headers={"Accept": "text/event-stream"},
+            tests=(sse_done_test("    pm.expect(data.user_message.version).to.eql(3);"),),
+        ),
+        request(
+            "Edit a message with empty content, streamed",
+            "POST",
+            f"{voice}/{{{{v_user_id}}}}/edit",
+            status=422,
+            body={"content": ""},
+        ),
+    )
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Conversation rules: what history the model sees and how a turn is stored.
+"""Conversation rules: what history the model sees, and how a new message marks its chat.
 
 The functions here build statements and objects; each service executes them with its own
 session (sync in the API, async in the voice service), so the rules exist once.
@@ -29,17 +29,9 @@ class HistoryBudget:
     max_chars: int
 
 
-NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
-
-
 def chat_history(chat_id: int) -> sa.Select[Message]:
-    """All messages of a chat, unordered (history is chronological by (created_at, id))."""
+    """All messages of a chat, every version, unordered (the branch shown: shared/turns/tree)."""
     return sa.select(Message).where(Message.chat_id == chat_id)
-
-
-def recent_messages(chat_id: int, limit: int) -> sa.Select[Message]:
-    """The `limit` newest messages of a chat, newest first (served by the history index)."""
-    return chat_history(chat_id).order_by(*NEWEST_FIRST).limit(limit)
 
 
 def model_context(
@@ -83,10 +75,3 @@ def title_from(content: str) -> str:
     if len(words) <= TITLE_CHARS:
         return words or DEFAULT_CHAT_TITLE
     return words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def unanswered(newest_first: Sequence[Message]) -> Message | None:
-    """The USER message still waiting for a reply (the newest message, when it is the user's)."""
-    if newest_first and newest_first[0].message_by is MessageBy.USER:
-        return newest_first[0]
-    return None

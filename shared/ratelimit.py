@@ -80,7 +80,7 @@ class RateLimiter:
     def __init__(self, config: Config) -> None:
         self.enabled = config.rate_limit_enabled
         self.rules = Rules.from_config(config)
-        self.strategy = MovingWindowRateLimiter(storage_from_string(config.rate_limit_storage_url))
+        self.strategy = MovingWindowRateLimiter(storage_from_string(config.rate_limit_storage))
 
     def hit(self, checks: list[tuple[RuleName, str]]) -> None:
         """Count one request against every (rule, key); raise Throttled if any is exhausted."""
@@ -99,7 +99,7 @@ class AsyncRateLimiter:
     def __init__(self, config: Config) -> None:
         self.enabled = config.rate_limit_enabled
         self.rules = Rules.from_config(config)
-        url = config.rate_limit_storage_url.removeprefix("async+")
+        url = config.rate_limit_storage.removeprefix("async+")
         # redis-py's asyncio client, the same library the sync side uses.
         options = {"implementation": "redispy"} if url.startswith("redis") else {}
         storage = storage_from_string(f"async+{url}", **options)

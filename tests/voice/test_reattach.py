@@ -226,5 +226,9 @@ async def test_streamed_regenerate_and_edit_add_versions(
     assert bad.status_code == 422 and bad.json()["errors"]["reason"] == "validation"
 
 
-def test_redis_url_is_the_one_redis_setting(config: Config) -> None:
-    assert Config.from_env({"REDIS_URL": REDIS_URL}).redis_url == REDIS_URL
+def test_redis_url_is_the_one_redis_setting_and_rate_limits_default_to_it() -> None:
+    configured = Config.from_env({"REDIS_URL": REDIS_URL})
+    assert configured.redis_url == configured.rate_limit_storage == REDIS_URL
+    apart = Config(redis_url=REDIS_URL, rate_limit_storage_url="redis://elsewhere:6379/1")
+    assert apart.rate_limit_storage == "redis://elsewhere:6379/1"
+    assert Config().rate_limit_storage == "memory://"

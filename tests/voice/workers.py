@@ -70,7 +70,9 @@ def environment(config: Config) -> dict[str, str]:
 def start_process(config: Config) -> tuple[subprocess.Popen[bytes], str]:
     """Another voice worker process on the same database; returns it and its base URL."""
     port = free_port()
-    command = [sys.executable, "-m", "hypercorn", "voice.asgi:app", "--bind", f"127.0.0.1:{port}"]
+    # --workers 0: serve in this very process, so killing it kills the worker.
+    command = [sys.executable, "-m", "hypercorn", "voice.asgi:app", "--workers", "0"]
+    command += ["--bind", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
         command,
         cwd=ROOT,
