@@ -43,6 +43,8 @@ class Behaviour:
     stream_fail_after: int | None = None
     # Streamed replies: seconds between the response headers and the first chunk.
     stream_first_chunk_delay: float = 0.0
+    # Speech takes longer for longer text: this many seconds per input character.
+    speech_seconds_per_char: float = 0.0
     # Extra latency per endpoint ("chat", "transcriptions", "speech"), added to `latency`.
     endpoint_latency: dict[str, float] = field(default_factory=dict)
     # Off for long benchmarks, so uploads are not kept in memory.
@@ -125,6 +127,7 @@ class Handler(BaseHTTPRequestHandler):
         elif endpoint == "transcriptions":
             self._json(200, {"text": behaviour.transcript})
         elif endpoint == "speech":
+            time.sleep(behaviour.speech_seconds_per_char * len(record["json"].get("input", "")))
             self._bytes(200, SPEECH_WAV, "audio/wav")
         else:
             self._json(404, {"error": {"message": "unknown endpoint"}})
@@ -133,7 +136,13 @@ class Handler(BaseHTTPRequestHandler):
         """`POST /_fake/behaviour` {field: value}: change latencies while running (benchmarks)."""
         behaviour = self.server.behaviour
         changes = json.loads(body or b"{}")
-        allowed = {"latency", "stream_chunk_delay", "stream_first_chunk_delay", "endpoint_latency"}
+        allowed = {
+            "latency",
+            "stream_chunk_delay",
+            "stream_first_chunk_delay",
+            "endpoint_latency",
+            "speech_seconds_per_char",
+        }
         for name, value in changes.items():
             if name in allowed:
                 setattr(behaviour, name, value)

@@ -1,0 +1,148 @@
+"""A streamed voice turn: the reply is spoken sentence by sentence while it is still written.
+
+Events: `transcript` {user_message} once the recording is transcribed (the question is stored
+then), `delta` {content} as the reply is written, `audio` {seq, mime_type, audio_base64, text}
+per spoken sentence in order, then `done` {user_message, ai_message, unspoken} or `error`. The
+reply is written by the turn engine on the server, so a client that goes away still finds it
+stored complete; only the speech of a reply nobody listens to any more is dropped.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from quart import Response, g
+
+from shared.access import Caller
+from shared.audio import Container
+from shared.errors import provider_failure
+from shared.models import Chat
+from shared.providers.base import SpeechAudio, TextToSpeech
+from shared.speech_stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
+from shared.turns import store
+from shared.turns.follow import Event, follow
+from shared.turns.generation import launch
+from shared.turns.store import Started
+from voice.services import providers
+from voice.settings import app_config
+from voice.storage import history_budget, message_json, writer
+from voice.streaming import event_stream
+from voice.turns import transcribed
+
+log = logging.getLogger("chatbot.requests")
+
+
+class StageClock:
+    """Milliseconds from the request's arrival to each stage's first occurrence."""
+
+    def __init__(self) -> None:
+        self.started = g.get("request_started", time.perf_counter())
+        self.request_id = g.get("request_id")
+        self.marks: dict[str, float] = {}
+
+    def mark(self, stage: str) -> None:
+        self.marks.setdefault(stage, round((time.perf_counter() - self.started) * 1000, 1))
+
+    def log(self, **extra: Any) -> None:
+        fields = {"service": "voice", "request_id": self.request_id, **self.marks, **extra}
+        log.info("voice stream stages", extra={"fields": fields})
+
+
+async def streamed_voice_turn(
+    caller: Caller, chat: Chat, recording: bytes, kind: Container
+) -> Response:
+    """Transcribe, store the question, start the reply, and stream text and speech."""
+    clock = StageClock()
+    content = await transcribed(recording, kind)
+    clock.mark("stt_ms")
+    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    launch(writer(), turn)
+    voice = chat.agent.voice or app_config().openai_tts_voice
+    headers = {
+        "X-User-Message-Id": str(turn.user_message.id),
+        "X-AI-Message-Id": str(turn.ai_message.id),
+    }
+    return event_stream(voice_events(turn, providers().tts, voice, clock), headers)
+
+
+class ReplyEnded(Exception):
+    """The reply failed: stop speaking it and send its error event."""
+
+
+async def reply_text(events: AsyncIterator[Event], ending: list[Event]) -> AsyncIterator[str]:
+    """The reply's text as it is written; how it ended goes into `ending`."""
+    async for name, data in events:
+        if name == "delta":
+            yield data["content"]
+            continue
+        ending.append((name, data))
+        if name == "error":
+            raise ReplyEnded
+        return
+
+
+async def voice_events(
+    turn: Started, tts: TextToSpeech, voice: str, clock: StageClock
+) -> AsyncIterator[Event]:
+    yield "transcript", {"user_message": message_json(turn.user_message)}
+    ending: list[Event] = []
+    spoken = Spoken(tts, voice, clock)
+    deltas = reply_text(follow(writer(), turn.ai_message.id), ending)
+    limit = min(app_config().max_sentence_chars, tts.max_input_chars)
+    in_flight = app_config().tts_max_in_flight
+    try:
+        async for item in speak_as_written(
+            deltas, spoken.synthesize, max_in_flight=in_flight, max_chars=limit
+        ):
+            yield spoken.event(item)
+    except ReplyEnded:
+        pass
+    name, data = ending[0] if ending else ("error", {"message": "The reply ended unexpectedly."})
+    if name == "done":
+        data = {**data, **spoken.summary()}
+    clock.mark("total_ms")
+    clock.log(sentences=spoken.count, unspoken=spoken.unspoken)
+    yield name, data
+
+
+class Spoken:
+    """Speech of one reply: each sentence's event, and which sentences could not be spoken."""
+
+    def __init__(self, tts: TextToSpeech, voice: str, clock: StageClock) -> None:
+        self.tts, self.voice, self.clock = tts, voice, clock
+        self.count = 0
+        self.unspoken: list[int] = []
+        self.first_error: dict[str, Any] | None = None
+
+    async def synthesize(self, text: str) -> SpeechAudio:
+        self.clock.mark("first_sentence_ms")
+        return await self.tts.aspeak(text, self.voice)
+
+    def event(self, item: TextDelta | SentenceAudio | SentenceFailed) -> Event:
+        if isinstance(item, TextDelta):
+            self.clock.mark("first_token_ms")
+            return "delta", {"content": item.content}
+        self.count += 1
+        if isinstance(item, SentenceFailed):
+            self.unspoken.append(item.seq)
+            self.first_error = self.first_error or provider_failure(item.error)
+            return "audio_error", {"seq": item.seq, "text": item.text}
+        self.clock.mark("first_audio_ms")
+        audio = base64.b64encode(item.audio.data).decode("ascii")
+        return "audio", {
+            "seq": item.seq,
+            "text": item.text,
+            "mime_type": item.audio.mime_type,
+            "audio_base64": audio,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Added to `done`: which sentences were not spoken, and why (the first failure)."""
+        extra: dict[str, Any] = {"unspoken": self.unspoken}
+        if self.first_error is not None:
+            extra["speech_error"] = self.first_error
+        return extra
