@@ -952,6 +952,7 @@ pm.test("sends deltas, then done with both stored messages", function () {
         .map((l) => l.slice(5).trim()).join("\\n"));
     pm.expect(data.user_message.content).to.eql("Stream a reply, please");
     pm.expect(data.ai_message.message_by).to.eql("AI");
+    pm.collectionVariables.set("ai_message_id", data.ai_message.id);
 });
 """,
                 count_turn(),
@@ -988,6 +989,35 @@ pm.test("sends deltas, then done with both stored messages", function () {
             token="guest_token",
             body={"content": "Hello"},
         ),
+        *read_aloud_requests(),
+    )
+
+
+def read_aloud_requests() -> tuple[dict[str, Any], ...]:
+    url = f"{VOICE}/voice/chats/{{{{chat_id}}}}/messages/{{{{ai_message_id}}}}/speech"
+    return (
+        request(
+            "Read a message aloud",
+            "GET",
+            url,
+            status=200,
+            tests=(
+                'pm.test("is audio", () => pm.expect(pm.response.headers.get'
+                '("Content-Type")).to.match(/^audio\\//));',
+                header_test("X-Speech-Cache"),
+            ),
+        ),
+        request(
+            "Read a message aloud again (from the cache)",
+            "GET",
+            url,
+            status=200,
+            tests=(
+                'pm.test("served from the cache", () => pm.expect(pm.response.headers.get'
+                '("X-Speech-Cache")).to.eql("hit"));',
+            ),
+        ),
+        request("Read aloud in another user's chat", "GET", url, status=404, token="other_token"),
     )
 
 

@@ -65,6 +65,10 @@ class Config:
     rate_limit_login_per_user: str = "10/minute"
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
+    # One Redis for everything shared across workers (empty: each process keeps its own).
+    redis_url: str = ""
+    # Spoken messages kept for replay (bytes of audio in memory; Redis entries up to a quarter).
+    speech_cache_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -11,7 +11,7 @@ from typing import Any
 from quart_schema import DataSource, OpenAPIProvider
 from quart_schema.typing import Model
 
-from voice.schemas import StreamEvents, VoiceTurnHeaders
+from voice.schemas import SpeechHeaders, StreamEvents, VoiceTurnHeaders
 
 AUDIO_BODY = {"schema": {"type": "string", "format": "binary"}}
 
@@ -34,6 +34,8 @@ class VoiceOpenAPI(OpenAPIProvider):
         if headers_model is VoiceTurnHeaders:
             # Audio is the default; JSON (with the audio in base64) when asked for.
             response["content"] = {"audio/mpeg": AUDIO_BODY, "audio/wav": AUDIO_BODY, **content}
+        if headers_model is SpeechHeaders:
+            response["content"] = {"audio/mpeg": AUDIO_BODY, "audio/wav": AUDIO_BODY}
         if model is StreamEvents:
             response["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
         return response, components

@@ -77,3 +77,15 @@ class HealthOut(BaseModel):
     offline_engines: dict[str, str | None] = Field(
         description="Installed offline engines per stage (null: none installed)."
     )
+
+
+class SpeechOut(BaseModel):
+    """Documented as `audio/mpeg` or `audio/wav` (the body is the audio itself)."""
+
+
+class SpeechHeaders(BaseModel):
+    """Sent with a spoken message."""
+
+    x_speech_cache: str = Field(
+        alias="X-Speech-Cache", description="`hit` when the clip came from the cache, else `miss`"
+    )

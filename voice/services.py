@@ -13,6 +13,7 @@ from shared.config import Config
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
 from shared.ratelimit import AsyncRateLimiter, RuleName
+from shared.speech_cache import speech_cache
 from voice.database import create_engine, create_sessionmaker
 
 
@@ -43,6 +44,7 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["voice_engine"] = engine
     app.extensions["voice_sessions"] = create_sessionmaker(engine)
     app.extensions["voice_rate_limiter"] = AsyncRateLimiter(config)
+    app.extensions["speech_cache"] = speech_cache(config.redis_url, config.speech_cache_bytes)
     app.extensions["voice_providers"] = Providers(
         chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
     )
