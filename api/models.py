@@ -44,7 +44,7 @@ class Models(MethodView):
         config = app_config()
         caller = current_caller()
         listed = listing()
-        agents = db.session.execute(agents_with_models(caller)).tuples().all()
+        agents = db.session.execute(agents_with_models(caller)).all()
         tts = resolve(config.tts_provider, config)
         return {
             "models": [model.as_json() for model in listed or ()],

@@ -160,8 +160,10 @@ class TurnSchema(Schema):
 class ModelWarningSchema(Schema):
     model = fields.Str(required=True)
     kind = fields.Str(required=True, validate=validate.OneOf(["missing", "retiring"]))
-    shutdown_date = fields.Date(
-        required=True, allow_none=True, metadata={"description": "YYYY-MM-DD, when announced"}
+    shutdown_date = fields.Str(
+        required=True,
+        allow_none=True,
+        metadata={"format": "date", "description": "YYYY-MM-DD, when announced"},
     )
     days_left = fields.Int(required=True, allow_none=True)
     message = fields.Str(required=True)
@@ -179,7 +181,7 @@ class HealthSchema(Schema):
 
 class ListedModelSchema(Schema):
     id = fields.Str(required=True)
-    shutdown_date = fields.Date(required=True, allow_none=True)
+    shutdown_date = fields.Str(required=True, allow_none=True, metadata={"format": "date"})
 
 
 class CallerWarningSchema(ModelWarningSchema):

@@ -51,6 +51,7 @@ class Behaviour:
     record_requests: bool = True
     # GET /v1/models (None: the endpoint answers 404, as on servers without it).
     models: list[dict[str, Any]] | None = field(default_factory=lambda: list(LISTED_MODELS))
+    models_reads: int = 0
     realtime: RealtimeBehaviour = field(default_factory=RealtimeBehaviour)
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
@@ -112,6 +113,7 @@ class Handler(BaseHTTPRequestHandler):
         if endpoint == "realtime" and self.headers.get("Upgrade", "").lower() == "websocket":
             serve_realtime(self, behaviour.realtime)
         elif endpoint == "models" and behaviour.models is not None:
+            behaviour.models_reads += 1
             listed = [{"created": 0, **model} for model in behaviour.models]
             self._json(200, {"object": "list", "data": listed})
         else:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import socket
+import threading
 import time
 from array import array
 from collections import deque
@@ -48,6 +49,8 @@ class RealtimeFailure:
 class RealtimeBehaviour:
     seconds_per_char: float = 0.01
     chunk_delay: float = 0.0  # a slow stream: seconds between audio deltas
+    # When set, the rest of a response waits after its first delta until the event is set.
+    hold_after_first_chunk: threading.Event | None = None
     failures: deque[RealtimeFailure] = field(default_factory=deque)
     # Every session's client events, in order (one list per WebSocket connection).
     sessions: list[list[dict[str, Any]]] = field(default_factory=list)
@@ -157,6 +160,8 @@ class Session:
                 return False
             delta = base64.b64encode(pcm[start : start + step]).decode()
             self.send({"type": "response.output_audio.delta", "delta": delta})
+            if index == 0 and self.behaviour.hold_after_first_chunk is not None:
+                self.behaviour.hold_after_first_chunk.wait(10)
             if self.behaviour.chunk_delay:
                 time.sleep(self.behaviour.chunk_delay)
         if failure is not None and failure.kind == "drop":
