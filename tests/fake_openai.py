@@ -20,6 +20,7 @@ import time
 import wave
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -73,7 +74,10 @@ LISTED_MODELS: list[dict[str, Any]] = [
     {"id": "pirate-model", "object": "model", "owned_by": "fake"},
     {"id": "gpt-4o-mini", "object": "model", "owned_by": "openai", "shutdown_date": "2027-01-14"},
     {"id": "whisper-1", "object": "model", "owned_by": "openai", "shutdown_date": "2027-02-26"},
-]
+    # Always ten days from today: a shutdown close enough for the urgent notice.
+    {"id": "gpt-sunset-preview", "object": "model", "owned_by": "openai",
+     "shutdown_date": (datetime.now(UTC).date() + timedelta(days=10)).isoformat()},
+]  # fmt: skip
 
 
 def tone_wav(seconds: float = 0.5, rate: int = 16000) -> bytes:
