@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
 MIN_SECRET_LENGTH = 32
 ProviderChoice = Literal["auto", "openai", "offline"]
+TtsApi = Literal["auto", "speech", "realtime"]
 
 
 class ConfigError(RuntimeError):
@@ -33,9 +34,10 @@ class Config:
     jwt_refresh_days: int = 30
     openai_api_key: str = ""
     openai_base_url: str = ""
-    openai_chat_model: str = "gpt-4o-mini"
-    openai_stt_model: str = "whisper-1"
-    openai_tts_model: str = "gpt-4o-mini-tts"
+    # Defaults OpenAI still serves after the 2027 shutdowns (see README "Model lifecycle").
+    openai_chat_model: str = "gpt-6-luna"
+    openai_stt_model: str = "gpt-transcribe"
+    openai_tts_model: str = "gpt-realtime-2.1-mini"
     openai_tts_voice: str = "alloy"
     # One upstream call may take this long, retried at most this often; a whole turn is
     # bounded by provider_timeout * (provider_max_retries + 1) plus backoff.
@@ -69,6 +71,14 @@ class Config:
     redis_url: str = ""
     # Spoken messages kept for replay (bytes of audio in memory; Redis entries up to a quarter).
     speech_cache_bytes: int = 64 * 1024 * 1024
+    # Model lifecycle and cost limits: which speech API speaks replies, which models and voices
+    # non-admins may give an agent (empty: the defaults plus what GET /v1/models lists), the
+    # output cap per reply, and how often GET /v1/models is read again.
+    tts_api: TtsApi = "auto"
+    allowed_models: tuple[str, ...] = ()
+    allowed_voices: tuple[str, ...] = ()
+    max_reply_tokens: int = 4096
+    models_refresh_seconds: float = 3600.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -108,6 +118,8 @@ class Config:
         for name in ("llm_provider", "stt_provider", "tts_provider"):
             if getattr(self, name) not in ("auto", "openai", "offline"):
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
+        if self.tts_api not in ("auto", "speech", "realtime"):
+            raise ConfigError("TTS_API must be auto, speech or realtime")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):

@@ -80,7 +80,7 @@ def test_send_message_history_is_bounded_by_budget(
         "Echo: message 2",
         "message 3",
     ]
-    assert sent[0]["role"] == "system"
+    assert sent[0]["role"] == "developer"  # the default model reasons: see chat_body.py
 
 
 def test_send_message_validation(

@@ -67,6 +67,16 @@ class StreamEvents(BaseModel):
     ai_message: MessageOut
 
 
+class ModelWarningOut(BaseModel):
+    """A configured or agent model the upstream does not list, or lists with a shutdown date."""
+
+    model: str = Field(examples=["gpt-4o-mini"])
+    kind: Literal["missing", "retiring"]
+    shutdown_date: str | None = Field(examples=["2027-01-14"], description="YYYY-MM-DD")
+    days_left: int | None = Field(examples=[44])
+    message: str
+
+
 class HealthOut(BaseModel):
     status: str = Field(examples=["ok"])
     database: str = Field(examples=["ok"])
@@ -76,6 +86,10 @@ class HealthOut(BaseModel):
     )
     offline_engines: dict[str, str | None] = Field(
         description="Installed offline engines per stage (null: none installed)."
+    )
+    warnings: list[ModelWarningOut] = Field(
+        default_factory=list,
+        description="Configured or agent models that are missing upstream or retiring.",
     )
 
 

@@ -15,6 +15,7 @@ from shared.providers.base import (
     ProviderUnavailable,
     Stage,
 )
+from shared.providers.chat_body import chat_body
 
 
 def client_options(config: Config) -> dict[str, object]:
@@ -70,6 +71,7 @@ class OpenAIChat:
     def __init__(self, config: Config) -> None:
         self._options = client_options(config)
         self._default_model = config.openai_chat_model
+        self._max_reply_tokens = config.max_reply_tokens
         self._sync: openai.OpenAI | None = None
         self._async: openai.AsyncOpenAI | None = None
 
@@ -86,7 +88,7 @@ class OpenAIChat:
         return self._async
 
     def _body(self, messages: list[ChatMessage], model: str | None) -> dict[str, object]:
-        return {"model": model or self._default_model, "messages": messages}
+        return chat_body(messages, model or self._default_model, self._max_reply_tokens)
 
     def reply(self, messages: list[ChatMessage], model: str | None = None) -> str:
         try:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+from urllib.parse import urlparse
+
 from shared.config import Config, ProviderChoice
 from shared.providers import offline_speech
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.offline import OfflineChat
 from shared.providers.openai_chat import OpenAIChat
+from shared.providers.openai_realtime import OpenAIRealtimeSpeech
 from shared.providers.openai_speech import OpenAISpeechToText, OpenAITextToSpeech
 
 
@@ -35,6 +39,8 @@ def speech_to_text(config: Config) -> SpeechToText:
 def text_to_speech(config: Config) -> TextToSpeech:
     """OpenAI speech, or piper / espeak-ng (a clear 503 on use when neither is installed)."""
     if resolve(config.tts_provider, config) == "openai":
+        if speech_api(config) == "realtime":
+            return OpenAIRealtimeSpeech(config)
         return OpenAITextToSpeech(config)
     engine = offline_speech.offline_engines()["tts"]
     if engine == "piper":
@@ -42,6 +48,21 @@ def text_to_speech(config: Config) -> TextToSpeech:
     if engine == "espeak-ng":
         return offline_speech.EspeakTextToSpeech()
     return offline_speech.MissingTextToSpeech()
+
+
+def is_openai_api(config: Config) -> bool:
+    """True when the upstream is OpenAI's own API (no OPENAI_BASE_URL, or api.openai.com)."""
+    base_url = config.openai_base_url.strip()
+    return not base_url or urlparse(base_url).hostname == "api.openai.com"
+
+
+def speech_api(config: Config) -> Literal["speech", "realtime"]:
+    """TTS_API: `auto` speaks through the Realtime API on OpenAI's own API with a realtime
+    model, and through `/v1/audio/speech` on OpenAI-compatible servers (they keep it)."""
+    if config.tts_api != "auto":
+        return config.tts_api
+    realtime = is_openai_api(config) and "realtime" in config.openai_tts_model
+    return "realtime" if realtime else "speech"
 
 
 def active_providers(config: Config) -> dict[str, str]:
@@ -60,4 +81,6 @@ def speech_engines(config: Config) -> dict[str, str]:
     for stage in ("stt", "tts"):
         engine = "openai" if report[stage] == "openai" else installed[stage] or "none"
         report[f"{stage}_engine"] = engine
+    if report["tts"] == "openai":
+        report["tts_api"] = speech_api(config)
     return report

@@ -13,6 +13,7 @@ import {
   showError,
 } from "./conversation.js";
 import { setupPushToTalk } from "./ptt.js";
+import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, formatTime, showFormError, toast, wireDialogCloseButtons } from "./ui.js";
 
@@ -113,7 +114,7 @@ function pickAgent(agents) {
 }
 
 async function loadAgents() {
-  state.agents = await api("/api/agents?page_size=100");
+  [state.agents] = await Promise.all([api("/api/agents?page_size=100"), loadLifecycle()]);
   const chosen = state.agents.find((a) => a.id === state.agentId) || pickAgent(state.agents);
   state.agentId = chosen ? chosen.id : null;
   renderAgents();
@@ -135,6 +136,7 @@ function renderAgents() {
   $("agent-description").textContent = agent ? agent.prompt : "No agents available.";
   $("agent-actions").hidden = !mayEdit(agent);
   $("chat-agent").textContent = agent ? `with ${agent.name}${agent.is_public ? " · public" : ""}` : "";
+  renderLifecycleNotice(agent);
 }
 
 async function selectAgent(agentId) {
@@ -155,6 +157,7 @@ function openAgentEditor(agent) {
   $("agent-public").checked = agent ? agent.is_public : false;
   $("agent-voice").value = (agent && agent.voice) || "";
   $("agent-model").value = (agent && agent.model) || "";
+  fillAgentChoices(agent);
   $("agent-name").maxLength = config.limits.name_chars;
   $("agent-prompt").maxLength = config.limits.prompt_chars;
   updatePromptCount();
