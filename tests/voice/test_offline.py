@@ -107,3 +107,16 @@ async def test_create_voice_message_offline_engine_missing_unavailable(
     assert "requirements-speech.txt" in body["message"] and body["errors"]["stage"] == "stt"
     assert health["providers"]["stt_engine"] == "none"
     assert stored_messages(client, chat["id"], headers) == []
+
+
+@needs_pocketsphinx
+async def test_pocketsphinx_transcribes_when_whisper_is_missing(
+    offline_config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(offline_speech, "whisper_installed", lambda: False)
+    app = create_app(offline_config)
+    async with app.test_app():
+        health = await (await app.test_client().get("/voice/health")).get_json()
+
+    assert health["providers"]["stt_engine"] == "pocketsphinx"
+    assert health["offline_engines"]["stt"] == "pocketsphinx"
