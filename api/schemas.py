@@ -172,7 +172,14 @@ class ModelWarningSchema(Schema):
 class HealthSchema(Schema):
     status = fields.Str(required=True)
     database = fields.Str(required=True)
-    providers = fields.Dict(keys=fields.Str(), values=fields.Str())
+    providers = fields.Dict(
+        keys=fields.Str(),
+        values=fields.Str(),
+        metadata={
+            "description": "llm (openai|local|offline), llm_engine (openai|local-server|"
+            "smollm2|offline|none: which engine writes replies), llm_model, stt, tts"
+        },
+    )
     warnings = fields.List(
         fields.Nested(ModelWarningSchema),
         metadata={"description": "Configured or agent models that are missing or retiring"},

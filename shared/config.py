@@ -15,6 +15,8 @@ DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
 MIN_SECRET_LENGTH = 32
 ProviderChoice = Literal["auto", "openai", "offline"]
 TtsApi = Literal["auto", "speech", "realtime"]
+# Replies may also come from a local model (SmolLM2 in-process); see shared/providers/local_llm.py.
+ReplyChoice = Literal["auto", "openai", "offline", "local"]
 
 
 class ConfigError(RuntimeError):
@@ -43,7 +45,7 @@ class Config:
     # bounded by provider_timeout * (provider_max_retries + 1) plus backoff.
     provider_timeout: float = 30.0
     provider_max_retries: int = 1
-    llm_provider: ProviderChoice = "auto"
+    llm_provider: ReplyChoice = "auto"
     stt_provider: ProviderChoice = "auto"
     tts_provider: ProviderChoice = "auto"
     cors_origins: tuple[str, ...] = ()
@@ -79,6 +81,14 @@ class Config:
     allowed_voices: tuple[str, ...] = ()
     max_reply_tokens: int = 4096
     models_refresh_seconds: float = 3600.0
+    # Offline engines: a local OpenAI-compatible server probed when LLM_PROVIDER=auto has no key
+    # (default: Ollama's port), the in-process SmolLM2 model, and offline Whisper transcription.
+    local_llm_url: str = ""
+    local_llm_model: str = ""
+    local_llm_max_tokens: int = 256
+    local_llm_context: int = 4096
+    local_llm_concurrency: int = 1
+    stt_concurrency: int = 2
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -115,11 +125,15 @@ class Config:
                 raise ConfigError(
                     f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
                 )
-        for name in ("llm_provider", "stt_provider", "tts_provider"):
+        if self.llm_provider not in ("auto", "openai", "offline", "local"):
+            raise ConfigError("LLM_PROVIDER must be auto, openai, offline or local")
+        for name in ("stt_provider", "tts_provider"):
             if getattr(self, name) not in ("auto", "openai", "offline"):
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
         if self.tts_api not in ("auto", "speech", "realtime"):
             raise ConfigError("TTS_API must be auto, speech or realtime")
+        if self.local_llm_max_tokens < 1 or self.local_llm_context <= self.local_llm_max_tokens:
+            raise ConfigError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS (>= 1)")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):

@@ -81,8 +81,10 @@ class HealthOut(BaseModel):
     status: str = Field(examples=["ok"])
     database: str = Field(examples=["ok"])
     providers: dict[str, str] = Field(
-        description="Active provider per stage (llm, stt, tts) and the engine behind speech "
-        "(stt_engine, tts_engine; 'none' when the offline engine is not installed)."
+        description="Active provider per stage (llm: openai|local|offline, stt, tts), the "
+        "engine that writes replies (llm_engine: openai|local-server|smollm2|offline|none, and "
+        "llm_model) and the engine behind speech (stt_engine, tts_engine; 'none' when the "
+        "offline engine is not installed)."
     )
     offline_engines: dict[str, str | None] = Field(
         description="Installed offline engines per stage (null: none installed)."

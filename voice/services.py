@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from dataclasses import dataclass
 from typing import cast
@@ -49,7 +50,10 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["model_catalog"] = catalog_for(config)
     app.extensions["model_catalog"].start()
     app.extensions["voice_providers"] = Providers(
-        chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
+        # Finding the reply engine may probe a local server: off the event loop.
+        chat=await asyncio.to_thread(chat_provider, config),
+        stt=speech_to_text(config),
+        tts=text_to_speech(config),
     )
 
 

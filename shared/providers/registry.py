@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlparse
 
-from shared.config import Config, ProviderChoice
+from shared.config import Config, ReplyChoice
 from shared.providers import offline_speech
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
-from shared.providers.offline import OfflineChat
-from shared.providers.openai_chat import OpenAIChat
 from shared.providers.openai_realtime import OpenAIRealtimeSpeech
 from shared.providers.openai_speech import OpenAISpeechToText, OpenAITextToSpeech
+from shared.providers.reply_engines import llm_report, reply_provider
+from shared.providers.whisper_stt import WhisperSpeechToText
 
 
-def resolve(choice: ProviderChoice, config: Config) -> str:
+def resolve(choice: ReplyChoice, config: Config) -> str:
     """`auto` means OpenAI when a key is configured, offline otherwise."""
     if choice == "auto":
         return "openai" if config.openai_api_key else "offline"
@@ -22,16 +22,18 @@ def resolve(choice: ProviderChoice, config: Config) -> str:
 
 
 def chat_provider(config: Config) -> ChatProvider:
-    if resolve(config.llm_provider, config) == "openai":
-        return OpenAIChat(config)
-    return OfflineChat()
+    """OpenAI, a local OpenAI-compatible server, SmolLM2 in-process, or the offline responder."""
+    return reply_provider(config)
 
 
 def speech_to_text(config: Config) -> SpeechToText:
-    """OpenAI transcription, or pocketsphinx (a clear 503 on use when it is not installed)."""
+    """OpenAI transcription, or Whisper / pocketsphinx (a clear 503 on use when neither is)."""
     if resolve(config.stt_provider, config) == "openai":
         return OpenAISpeechToText(config)
-    if offline_speech.offline_engines()["stt"] == "pocketsphinx":
+    engine = offline_speech.offline_engines()["stt"]
+    if engine == "whisper":
+        return WhisperSpeechToText(config.stt_concurrency)
+    if engine == "pocketsphinx":
         return offline_speech.PocketsphinxSpeechToText()
     return offline_speech.MissingSpeechToText()
 
@@ -68,7 +70,7 @@ def speech_api(config: Config) -> Literal["speech", "realtime"]:
 def active_providers(config: Config) -> dict[str, str]:
     """Which engine serves each stage, as the UI and /health report it."""
     return {
-        "llm": resolve(config.llm_provider, config),
+        **llm_report(config),
         "stt": resolve(config.stt_provider, config),
         "tts": resolve(config.tts_provider, config),
     }

@@ -12,6 +12,7 @@ import {
   setConversationHooks,
   showError,
 } from "./conversation.js";
+import { replyEngineLabel } from "./engines.js";
 import { setupPushToTalk } from "./ptt.js";
 import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
@@ -86,11 +87,12 @@ function showProviders(providers) {
   const label = (value) => names[value] || value || "unknown";
   const { llm, stt, tts } = providers || {};
   const same = llm === stt && stt === tts;
+  const replies = replyEngineLabel(providers);
   const text = same && llm === "offline"
     ? "Offline mode: no AI model configured"
     : same
-    ? `AI: ${label(llm)}`
-    : `Replies: ${label(llm)} · Speech: ${label(stt)} · Voice: ${label(tts)}`;
+    ? `AI: ${replies}`
+    : `Replies: ${replies} · Speech: ${label(stt)} · Voice: ${label(tts)}`;
   for (const box of [$("provider-status"), $("provider-status-side")]) {
     box.replaceChildren();
     if (!llm) continue;
@@ -98,7 +100,7 @@ function showProviders(providers) {
     box.append(el("span", { class: "dot", attrs: { "aria-hidden": "true" } }), el("span", { text }));
     const engine = (name) => (providers[name] && providers[name] !== "openai" ? ` (${providers[name]})` : "");
     box.title =
-      `Replies: ${label(llm)}, speech-to-text: ${label(stt)}${engine("stt_engine")}, ` +
+      `Replies: ${replies}, speech-to-text: ${label(stt)}${engine("stt_engine")}, ` +
       `text-to-speech: ${label(tts)}${engine("tts_engine")}`;
   }
 }
