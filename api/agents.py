@@ -14,6 +14,7 @@ from api.auth import current_caller, login_required
 from api.extensions import db
 from api.http import abort
 from api.limits import checked_agent_fields
+from api.models import check_choices
 from api.paging import page_of
 from api.schemas import AgentPatchSchema, AgentSchema
 from shared.access import Caller, agent_for, may_change_agent, visible_agents
@@ -57,7 +58,9 @@ class Agents(MethodView):
         caller = current_caller()
         if caller.is_guest:
             abort(403, "Guests cannot create agents; register to make your own.")
-        agent = Agent(owner_id=caller.user_id, **checked_agent_fields(data))
+        fields = checked_agent_fields(data)
+        check_choices(fields, {})
+        agent = Agent(owner_id=caller.user_id, **fields)
         db.session.add(agent)
         db.session.commit()
         return agent
@@ -97,7 +100,9 @@ class AgentById(MethodView):
 
 
 def update_agent(agent: Agent, data: dict[str, Any]) -> Agent:
-    for key, value in checked_agent_fields(data).items():
+    fields = checked_agent_fields(data)
+    check_choices(fields, {"model": agent.model, "voice": agent.voice})
+    for key, value in fields.items():
         setattr(agent, key, value)
     db.session.commit()
     return agent

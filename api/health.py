@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from api.extensions import db
 from api.limits import app_config
+from api.models import model_health
 from api.schemas import HealthSchema
 from shared.providers.registry import active_providers
 
@@ -24,4 +25,9 @@ class Health(MethodView):
     def get(self) -> dict[str, Any]:
         """Check the service and its database"""
         db.session.execute(sa.text("SELECT 1"))
-        return {"status": "ok", "database": "ok", "providers": active_providers(app_config())}
+        return {
+            "status": "ok",
+            "database": "ok",
+            "providers": active_providers(app_config()),
+            "warnings": [warning.as_json() for warning in model_health()],
+        }

@@ -197,7 +197,52 @@ class TurnSchema(Schema):
     ai_message = fields.Nested(MessageSchema, required=True)
 
 
+class ModelWarningSchema(Schema):
+    model = fields.Str(required=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(["missing", "retiring"]))
+    shutdown_date = fields.Str(
+        required=True,
+        allow_none=True,
+        metadata={"format": "date", "description": "YYYY-MM-DD, when announced"},
+    )
+    days_left = fields.Int(required=True, allow_none=True)
+    message = fields.Str(required=True)
+
+
 class HealthSchema(Schema):
     status = fields.Str(required=True)
     database = fields.Str(required=True)
-    providers = fields.Dict(keys=fields.Str(), values=fields.Str())
+    providers = fields.Dict(
+        keys=fields.Str(),
+        values=fields.Str(),
+        metadata={
+            "description": "llm (openai|local|offline), llm_engine (openai|local-server|"
+            "smollm2|offline|none: which engine writes replies), llm_model, stt, tts"
+        },
+    )
+    warnings = fields.List(
+        fields.Nested(ModelWarningSchema),
+        metadata={"description": "Configured or agent models that are missing or retiring"},
+    )
+
+
+class ListedModelSchema(Schema):
+    id = fields.Str(required=True)
+    shutdown_date = fields.Str(required=True, allow_none=True, metadata={"format": "date"})
+
+
+class CallerWarningSchema(ModelWarningSchema):
+    urgent = fields.Bool(required=True, metadata={"description": "Missing, or within 30 days"})
+    agent_ids = fields.List(fields.Int(), required=True)
+    default = fields.Bool(required=True, metadata={"description": "A configured default model"})
+
+
+class ModelsSchema(Schema):
+    models = fields.List(fields.Nested(ListedModelSchema), required=True)
+    voices = fields.List(fields.Str(), required=True)
+    default_model = fields.Str(required=True)
+    default_voice = fields.Str(required=True)
+    speech_api = fields.Str(
+        required=True, validate=validate.OneOf(["speech", "realtime", "offline"])
+    )
+    warnings = fields.List(fields.Nested(CallerWarningSchema), required=True)

@@ -25,6 +25,7 @@ import openai
 import sqlalchemy as sa
 
 from bench.client import Session, big_wav, http_client, median, percentile, small_webm
+from bench.offline_turn import offline_turn_table
 from bench.services import Stack, fresh_pg_database, rss_kib
 from shared.db import sync_url
 from shared.models import Chat, Message, MessageBy
@@ -357,7 +358,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
-        "--only", help="comma-separated: overhead,throughput,voice,stream,length,memory"
+        "--only", help="comma-separated: overhead,throughput,voice,stream,length,memory,offline"
     )
     parser.add_argument("--port-base", type=int, default=19000)
     parser.add_argument("--pg-database", default="bench")
@@ -412,6 +413,9 @@ def main() -> int:
     print()
     for note in notes:
         print(f"- {note}")
+    if only is None or "offline" in only:
+        # In-process, no database: the offline engines' own time for one voice turn.
+        print(f"\n{offline_turn_table(runs=2 if args.quick else 5)}")
     return 0
 
 

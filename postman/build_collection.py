@@ -952,6 +952,7 @@ pm.test("sends deltas, then done with both stored messages", function () {
         .map((l) => l.slice(5).trim()).join("\\n"));
     pm.expect(data.user_message.content).to.eql("Stream a reply, please");
     pm.expect(data.ai_message.message_by).to.eql("AI");
+    pm.collectionVariables.set("ai_message_id", data.ai_message.id);
 });
 """,
                 count_turn(),
@@ -988,6 +989,35 @@ pm.test("sends deltas, then done with both stored messages", function () {
             token="guest_token",
             body={"content": "Hello"},
         ),
+        *read_aloud_requests(),
+    )
+
+
+def read_aloud_requests() -> tuple[dict[str, Any], ...]:
+    url = f"{VOICE}/voice/chats/{{{{chat_id}}}}/messages/{{{{ai_message_id}}}}/speech"
+    return (
+        request(
+            "Read a message aloud",
+            "GET",
+            url,
+            status=200,
+            tests=(
+                'pm.test("is audio", () => pm.expect(pm.response.headers.get'
+                '("Content-Type")).to.match(/^audio\\//));',
+                header_test("X-Speech-Cache"),
+            ),
+        ),
+        request(
+            "Read a message aloud again (from the cache)",
+            "GET",
+            url,
+            status=200,
+            tests=(
+                'pm.test("served from the cache", () => pm.expect(pm.response.headers.get'
+                '("X-Speech-Cache")).to.eql("hit"));',
+            ),
+        ),
+        request("Read aloud in another user's chat", "GET", url, status=404, token="other_token"),
     )
 
 
@@ -1076,6 +1106,63 @@ def voice_revocation_folder() -> dict[str, Any]:
     )
 
 
+def models_folder() -> dict[str, Any]:
+    """Model lifecycle: the upstream's models and voices, warnings, the agent allow-lists."""
+    return folder(
+        "Models",
+        "The models (with shutdown dates) and voices an agent may use; lifecycle warnings in "
+        "both health endpoints; models outside the allow-list are refused for non-admins.",
+        request(
+            "List models and voices",
+            "GET",
+            f"{API}/api/models",
+            status=200,
+            tests=(
+                json_test(
+                    "models with shutdown dates, voices, defaults and warnings",
+                    "    pm.expect(body.models).to.be.an('array');\n"
+                    "    body.models.forEach((m) =>\n"
+                    "        pm.expect(m).to.have.keys('id', 'shutdown_date'));\n"
+                    "    pm.expect(body.voices).to.be.an('array').and.not.empty;\n"
+                    "    pm.expect(body.default_model).to.be.a('string');\n"
+                    "    pm.expect(body.speech_api)\n"
+                    "        .to.be.oneOf(['speech', 'realtime', 'offline']);\n"
+                    "    pm.expect(body.warnings).to.be.an('array');",
+                ),
+            ),
+        ),
+        request("List models without a token", "GET", f"{API}/api/models", status=401, token=None),
+        request(
+            "Create an agent with a model outside the allow-list",
+            "POST",
+            f"{API}/api/agents",
+            status=422,
+            body={"name": "Costly", "prompt": "Answer.", "model": "not-an-allowed-model"},
+            tests=(error_fields_test("model"),),
+        ),
+        request(
+            "API health lists model warnings",
+            "GET",
+            f"{API}/api/health",
+            status=200,
+            token=None,
+            tests=(
+                json_test("warnings is a list", "    pm.expect(body.warnings).to.be.an('array');"),
+            ),
+        ),
+        request(
+            "Voice health lists model warnings",
+            "GET",
+            f"{VOICE}/voice/health",
+            status=200,
+            token=None,
+            tests=(
+                json_test("warnings is a list", "    pm.expect(body.warnings).to.be.an('array');"),
+            ),
+        ),
+    )
+
+
 def collection() -> dict[str, Any]:
     variables = [
         "run_username",
@@ -1114,6 +1201,7 @@ def collection() -> dict[str, Any]:
             *service_folders(),
             auth_folder(),
             agents_folder(),
+            models_folder(),
             chats_folder(),
             messages_folder(),
             voice_folder(),

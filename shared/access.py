@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.models import Agent, Chat, User
+from shared.models import Agent, Chat, Message, User
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,12 @@ def chat_for(caller: Caller, chat_id: int) -> sa.Select[Chat]:
 def agent_for(caller: Caller, agent_id: int) -> sa.Select[Agent]:
     """Agent `agent_id` if the caller may see it."""
     return sa.select(Agent).where(Agent.id == agent_id, visible_agents(caller))
+
+
+def message_in_chat(caller: Caller, chat_id: int, message_id: int) -> sa.Select[Message]:
+    """Message `message_id` of the caller's chat `chat_id`, or no row."""
+    return (
+        sa.select(Message)
+        .join(Chat, Chat.id == Message.chat_id)
+        .where(Message.id == message_id, Chat.id == chat_id, own_chats(caller))
+    )

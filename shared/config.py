@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
 MIN_SECRET_LENGTH = 32
 ProviderChoice = Literal["auto", "openai", "offline"]
+TtsApi = Literal["auto", "speech", "realtime"]
+# Replies may also come from a local model (SmolLM2 in-process); see shared/providers/local_llm.py.
+ReplyChoice = Literal["auto", "openai", "offline", "local"]
 
 
 class ConfigError(RuntimeError):
@@ -33,15 +36,16 @@ class Config:
     jwt_refresh_days: int = 30
     openai_api_key: str = ""
     openai_base_url: str = ""
-    openai_chat_model: str = "gpt-4o-mini"
-    openai_stt_model: str = "whisper-1"
-    openai_tts_model: str = "gpt-4o-mini-tts"
+    # Defaults OpenAI still serves after the 2027 shutdowns (see README "Model lifecycle").
+    openai_chat_model: str = "gpt-6-luna"
+    openai_stt_model: str = "gpt-transcribe"
+    openai_tts_model: str = "gpt-realtime-2.1-mini"
     openai_tts_voice: str = "alloy"
     # One upstream call may take this long, retried at most this often; a whole turn is
     # bounded by provider_timeout * (provider_max_retries + 1) plus backoff.
     provider_timeout: float = 30.0
     provider_max_retries: int = 1
-    llm_provider: ProviderChoice = "auto"
+    llm_provider: ReplyChoice = "auto"
     stt_provider: ProviderChoice = "auto"
     tts_provider: ProviderChoice = "auto"
     cors_origins: tuple[str, ...] = ()
@@ -65,8 +69,29 @@ class Config:
     rate_limit_login_per_user: str = "10/minute"
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
-    # One Redis for everything that shares state across processes (live replies, rate limits).
+    # One Redis for everything shared across workers (empty: each process keeps its own).
     redis_url: str = ""
+    # Spoken messages kept for replay (bytes of audio in memory; Redis entries up to a quarter).
+    speech_cache_bytes: int = 64 * 1024 * 1024
+    # Model lifecycle and cost limits: which speech API speaks replies, which models and voices
+    # non-admins may give an agent (empty: the defaults plus what GET /v1/models lists), the
+    # output cap per reply, and how often GET /v1/models is read again.
+    tts_api: TtsApi = "auto"
+    allowed_models: tuple[str, ...] = ()
+    allowed_voices: tuple[str, ...] = ()
+    max_reply_tokens: int = 4096
+    models_refresh_seconds: float = 3600.0
+    # Offline engines: a local OpenAI-compatible server probed when LLM_PROVIDER=auto has no key
+    # (default: Ollama's port), the in-process SmolLM2 model, and offline Whisper transcription.
+    local_llm_url: str = ""
+    local_llm_model: str = ""
+    local_llm_max_tokens: int = 256
+    local_llm_context: int = 4096
+    local_llm_concurrency: int = 1
+    stt_concurrency: int = 2
+    # Streamed voice: sentences synthesised at once (in order), longest sentence sent to speech.
+    tts_max_in_flight: int = 2
+    max_sentence_chars: int = 400
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -110,9 +135,15 @@ class Config:
                 raise ConfigError(
                     f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
                 )
-        for name in ("llm_provider", "stt_provider", "tts_provider"):
+        if self.llm_provider not in ("auto", "openai", "offline", "local"):
+            raise ConfigError("LLM_PROVIDER must be auto, openai, offline or local")
+        for name in ("stt_provider", "tts_provider"):
             if getattr(self, name) not in ("auto", "openai", "offline"):
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
+        if self.tts_api not in ("auto", "speech", "realtime"):
+            raise ConfigError("TTS_API must be auto, speech or realtime")
+        if self.local_llm_max_tokens < 1 or self.local_llm_context <= self.local_llm_max_tokens:
+            raise ConfigError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS (>= 1)")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):

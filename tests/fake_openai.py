@@ -20,8 +20,11 @@ import time
 import wave
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fake_realtime import RealtimeBehaviour, serve_realtime
 
 
 @dataclass
@@ -51,6 +54,10 @@ class Behaviour:
     record_requests: bool = True
     # Streamed replies: send the usage chunk when the client asks (include_usage).
     report_stream_usage: bool = True
+    # GET /v1/models (None: the endpoint answers 404, as on servers without it).
+    models: list[dict[str, Any]] | None = field(default_factory=lambda: list(LISTED_MODELS))
+    models_reads: int = 0
+    realtime: RealtimeBehaviour = field(default_factory=RealtimeBehaviour)
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
         """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
@@ -59,6 +66,22 @@ class Behaviour:
     def next_failure(self, endpoint: str) -> Failure | None:
         queue = self.failures.get(endpoint)
         return queue.popleft() if queue else None
+
+
+# What the fake lists by default: the current defaults, two custom models the tests' agents use,
+# and retiring models with their announced shutdown dates.
+LISTED_MODELS: list[dict[str, Any]] = [
+    {"id": "gpt-6-luna", "object": "model", "owned_by": "openai", "shutdown_date": None},
+    {"id": "gpt-transcribe", "object": "model", "owned_by": "openai"},
+    {"id": "gpt-realtime-2.1-mini", "object": "model", "owned_by": "openai"},
+    {"id": "gpt-test", "object": "model", "owned_by": "fake"},
+    {"id": "pirate-model", "object": "model", "owned_by": "fake"},
+    {"id": "gpt-4o-mini", "object": "model", "owned_by": "openai", "shutdown_date": "2027-01-14"},
+    {"id": "whisper-1", "object": "model", "owned_by": "openai", "shutdown_date": "2027-02-26"},
+    # Always ten days from today: a shutdown close enough for the urgent notice.
+    {"id": "gpt-sunset-preview", "object": "model", "owned_by": "openai",
+     "shutdown_date": (datetime.now(UTC).date() + timedelta(days=10)).isoformat()},
+]  # fmt: skip
 
 
 def tone_wav(seconds: float = 0.5, rate: int = 16000) -> bytes:
@@ -91,6 +114,18 @@ class Handler(BaseHTTPRequestHandler):
         # Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus the
         # client's delayed ACK adds ~40 ms to every answer, which would swamp the latency asked for.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        endpoint = self.path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        behaviour = self.server.behaviour
+        if endpoint == "realtime" and self.headers.get("Upgrade", "").lower() == "websocket":
+            serve_realtime(self, behaviour.realtime)
+        elif endpoint == "models" and behaviour.models is not None:
+            behaviour.models_reads += 1
+            listed = [{"created": 0, **model} for model in behaviour.models]
+            self._json(200, {"object": "list", "data": listed})
+        else:
+            self._json(404, {"error": {"message": "unknown endpoint"}})
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -92,7 +92,7 @@ def test_send_message_history_is_bounded_by_budget(
         "Echo: message 2",
         "message 3",
     ]
-    assert sent[0]["role"] == "system"
+    assert sent[0]["role"] == "developer"  # the default model reasons: see chat_body.py
 
 
 def test_send_message_validation(
@@ -229,7 +229,7 @@ def test_list_messages_pages_and_tail(
 def test_offline_reply_is_labelled(
     config: Config, guest_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
 ) -> None:
-    client = create_app(config.replace(openai_api_key="")).test_client()
+    client = create_app(config.replace(openai_api_key="", llm_provider="offline")).test_client()
     response = send(client, new_chat(guest_headers), guest_headers, "Hi there")
     assert response.status_code == 201
     reply = response.json["ai_message"]["content"]

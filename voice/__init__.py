@@ -8,7 +8,7 @@ from quart_cors import cors
 from quart_schema import QuartSchema
 
 from shared.config import Config
-from voice import errors, health, messages, replies, requestlog, services, web
+from voice import errors, health, messages, replies, requestlog, services, speech, web
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -19,7 +19,13 @@ Get a token from the API (`POST /api/auth/login`, or `POST /api/auth/guest` to c
 account) and send it as `Authorization: Bearer <token>`. Errors use the API's envelope:
 `{"code", "status", "message", "errors"?}`. Agents, chats and message history are in `/api/docs`.
 """
-EXPOSED_HEADERS = ["X-User-Message-Id", "X-AI-Message-Id", "X-Transcript", "X-Reply-Text"]
+EXPOSED_HEADERS = [
+    "X-User-Message-Id",
+    "X-AI-Message-Id",
+    "X-Transcript",
+    "X-Reply-Text",
+    "X-Speech-Cache",
+]
 
 
 def create_app(config: Config | None = None) -> Quart:
@@ -51,7 +57,7 @@ def create_app(config: Config | None = None) -> Quart:
         await services.stop(app)
 
     app.teardown_request(close_request_session)
-    for blueprint in (messages.bp, replies.bp, health.bp, web.bp):
+    for blueprint in (messages.bp, replies.bp, speech.bp, health.bp, web.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     requestlog.register(app)

@@ -11,6 +11,7 @@ from quart_schema import document_response, security_scheme, tag
 from shared.providers.offline_speech import offline_engines
 from shared.providers.registry import speech_engines
 from voice.database import db
+from voice.lifecycle import model_health
 from voice.schemas import ErrorOut, HealthOut
 from voice.settings import app_config
 
@@ -30,4 +31,5 @@ async def health() -> dict[str, Any]:
         "database": "ok",
         "providers": speech_engines(app_config()),
         "offline_engines": offline_engines(),
+        "warnings": [warning.as_json() for warning in await model_health()],
     }

@@ -32,6 +32,7 @@ from voice.storage import history_budget, message_json, writer
 from voice.streaming import streamed_turn
 from voice.turns import VoiceTurn, chat_or_404, voice_turn
 from voice.uploads import read_recording
+from voice.voicestream import streamed_voice_turn
 
 bp = Blueprint("voice_messages", __name__, url_prefix="/voice/chats")
 ERRORS = (400, 401, 404, 413, 415, 422, 429, 502, 503, 504)
@@ -58,6 +59,11 @@ async def post_voice_message(chat_id: int) -> Response:
     The default response body is the reply as audio (e.g. `audio/mpeg` or `audio/wav`) with the
     stored message ids and the percent-encoded transcript and reply text in headers. With
     `Accept: application/json` (or `?format=json`) the body is JSON with the audio in base64.
+    With `Accept: text/event-stream` the turn streams: `event: transcript` `{user_message}`,
+    `event: delta` `{content}` as the reply is written, `event: audio`
+    `{seq, text, mime_type, audio_base64}` for each sentence as soon as it is spoken (in
+    order; `event: audio_error` `{seq, text}` when one could not be), then `event: done`
+    `{user_message, ai_message, unspoken, speech_error?}` or `event: error` (the envelope).
     Silence → 422 and nothing stored. The transcript is stored at once; if the reply fails
     it is stored as `failed` (`errors.user_message_id`, `errors.ai_message_id`; ask again with
     `POST /api/chats/{chat_id}/messages/retry`); if speech fails both messages are kept. A
@@ -67,8 +73,15 @@ async def post_voice_message(chat_id: int) -> Response:
     chat = await chat_or_404(caller, chat_id)
     await throttle(reply_checks(caller, client_ip()))
     recording, kind = await read_recording(app_config())
+    if wants_events():
+        return await streamed_voice_turn(caller, chat, recording, kind)
     turn = await voice_turn(caller, chat, recording, kind)
     return turn_json(turn) if wants_json() else turn_audio(turn)
+
+
+def wants_events() -> bool:
+    best = request.accept_mimetypes.best_match(["audio/*", "application/json", "text/event-stream"])
+    return best == "text/event-stream"
 
 
 def wants_json() -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from quart_schema import DataSource, OpenAPIProvider
 from quart_schema.typing import Model
 
-from voice.schemas import StreamEvents, VoiceTurnHeaders
+from voice.schemas import SpeechHeaders, StreamEvents, VoiceTurnHeaders
 
 AUDIO_BODY = {"schema": {"type": "string", "format": "binary"}}
 
@@ -32,8 +32,15 @@ class VoiceOpenAPI(OpenAPIProvider):
         if "headers" in content:
             response["headers"] = content.pop("headers")
         if headers_model is VoiceTurnHeaders:
-            # Audio is the default; JSON (with the audio in base64) when asked for.
-            response["content"] = {"audio/mpeg": AUDIO_BODY, "audio/wav": AUDIO_BODY, **content}
+            # Audio is the default; JSON (with the audio in base64) or events when asked for.
+            response["content"] = {
+                "audio/mpeg": AUDIO_BODY,
+                "audio/wav": AUDIO_BODY,
+                **content,
+                "text/event-stream": {"schema": {"type": "string"}},
+            }
+        if headers_model is SpeechHeaders:
+            response["content"] = {"audio/mpeg": AUDIO_BODY, "audio/wav": AUDIO_BODY}
         if model is StreamEvents:
             response["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
         return response, components

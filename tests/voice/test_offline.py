@@ -1,7 +1,12 @@
-"""Offline speech engines (requirements-speech.txt): a spoken round trip with no network."""
+"""Offline speech engines (requirements-speech.txt): a spoken round trip with no network.
+
+Whisper is the default offline transcriber (tests/voice/test_whisper.py); pocketsphinx stays
+as the fallback when Whisper is not installed, and is tested here on its own.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 from urllib.parse import unquote
 
@@ -18,8 +23,12 @@ from voice import create_app
 
 ENGINES = offline_speech.offline_engines()
 needs_engines = pytest.mark.skipif(
-    ENGINES["stt"] != "pocketsphinx" or ENGINES["tts"] != "piper",
+    ENGINES["stt"] is None or ENGINES["tts"] != "piper",
     reason="offline engines not installed: pip install -r requirements-speech.txt",
+)
+needs_pocketsphinx = pytest.mark.skipif(
+    importlib.util.find_spec("pocketsphinx") is None or ENGINES["tts"] != "piper",
+    reason="pocketsphinx or piper not installed: pip install -r requirements-speech.txt",
 )
 SENTENCE = "I would like a cup of coffee please."
 
@@ -30,11 +39,12 @@ def words(text: str) -> set[str]:
 
 @pytest.fixture
 def offline_config(config: Config) -> Config:
-    return config.replace(openai_api_key="")  # auto → offline for every stage
+    # No key: offline speech; replies from the labelled responder (not a local model).
+    return config.replace(openai_api_key="", llm_provider="offline")
 
 
-@needs_engines
-async def test_offline_engines_round_trip_sentence() -> None:
+@needs_pocketsphinx
+async def test_pocketsphinx_round_trip_sentence() -> None:
     spoken = await PiperTextToSpeech().aspeak(SENTENCE)
     recording = encode_pcm(decode_pcm(spoken.data, 16000), 16000, "webm", "libopus")
     heard = await PocketsphinxSpeechToText().atranscribe(recording, "audio.webm")
@@ -71,7 +81,7 @@ async def test_create_voice_message_offline(
         "USER",
         "AI",
     ]
-    assert health["providers"]["stt_engine"] == "pocketsphinx"
+    assert health["providers"]["stt_engine"] == ENGINES["stt"]
     assert health["providers"]["tts_engine"] == "piper"
 
 
@@ -97,3 +107,16 @@ async def test_create_voice_message_offline_engine_missing_unavailable(
     assert "requirements-speech.txt" in body["message"] and body["errors"]["stage"] == "stt"
     assert health["providers"]["stt_engine"] == "none"
     assert stored_messages(client, chat["id"], headers) == []
+
+
+@needs_pocketsphinx
+async def test_pocketsphinx_transcribes_when_whisper_is_missing(
+    offline_config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(offline_speech, "whisper_installed", lambda: False)
+    app = create_app(offline_config)
+    async with app.test_app():
+        health = await (await app.test_client().get("/voice/health")).get_json()
+
+    assert health["providers"]["stt_engine"] == "pocketsphinx"
+    assert health["offline_engines"]["stt"] == "pocketsphinx"

@@ -111,7 +111,7 @@ async def test_create_voice_message_uses_agent_voice(
     speech = [r["json"] for r in upstream.requests if r["endpoint"] == "speech"]
     assert speech[0]["voice"] == "nova"
     chat_request = next(r["json"] for r in upstream.requests if r["endpoint"] == "chat")
-    assert chat_request["messages"][0] == {"role": "system", "content": "Speak calmly."}
+    assert chat_request["messages"][0] == {"role": "developer", "content": "Speak calmly."}
 
 
 async def test_create_voice_message_in_others_chat_not_found(

@@ -12,7 +12,9 @@ import {
   setConversationHooks,
   showError,
 } from "./conversation.js";
+import { replyEngineLabel } from "./engines.js";
 import { setupPushToTalk } from "./ptt.js";
+import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, formatTime, showFormError, toast, wireDialogCloseButtons } from "./ui.js";
 
@@ -85,11 +87,12 @@ function showProviders(providers) {
   const label = (value) => names[value] || value || "unknown";
   const { llm, stt, tts } = providers || {};
   const same = llm === stt && stt === tts;
+  const replies = replyEngineLabel(providers);
   const text = same && llm === "offline"
     ? "Offline mode: no AI model configured"
     : same
-    ? `AI: ${label(llm)}`
-    : `Replies: ${label(llm)} · Speech: ${label(stt)} · Voice: ${label(tts)}`;
+    ? `AI: ${replies}`
+    : `Replies: ${replies} · Speech: ${label(stt)} · Voice: ${label(tts)}`;
   for (const box of [$("provider-status"), $("provider-status-side")]) {
     box.replaceChildren();
     if (!llm) continue;
@@ -97,7 +100,7 @@ function showProviders(providers) {
     box.append(el("span", { class: "dot", attrs: { "aria-hidden": "true" } }), el("span", { text }));
     const engine = (name) => (providers[name] && providers[name] !== "openai" ? ` (${providers[name]})` : "");
     box.title =
-      `Replies: ${label(llm)}, speech-to-text: ${label(stt)}${engine("stt_engine")}, ` +
+      `Replies: ${replies}, speech-to-text: ${label(stt)}${engine("stt_engine")}, ` +
       `text-to-speech: ${label(tts)}${engine("tts_engine")}`;
   }
 }
@@ -113,7 +116,7 @@ function pickAgent(agents) {
 }
 
 async function loadAgents() {
-  state.agents = await api("/api/agents?page_size=100");
+  [state.agents] = await Promise.all([api("/api/agents?page_size=100"), loadLifecycle()]);
   const chosen = state.agents.find((a) => a.id === state.agentId) || pickAgent(state.agents);
   state.agentId = chosen ? chosen.id : null;
   renderAgents();
@@ -135,6 +138,7 @@ function renderAgents() {
   $("agent-description").textContent = agent ? agent.prompt : "No agents available.";
   $("agent-actions").hidden = !mayEdit(agent);
   $("chat-agent").textContent = agent ? `with ${agent.name}${agent.is_public ? " · public" : ""}` : "";
+  renderLifecycleNotice(agent);
 }
 
 async function selectAgent(agentId) {
@@ -155,6 +159,7 @@ function openAgentEditor(agent) {
   $("agent-public").checked = agent ? agent.is_public : false;
   $("agent-voice").value = (agent && agent.voice) || "";
   $("agent-model").value = (agent && agent.model) || "";
+  fillAgentChoices(agent);
   $("agent-name").maxLength = config.limits.name_chars;
   $("agent-prompt").maxLength = config.limits.prompt_chars;
   updatePromptCount();

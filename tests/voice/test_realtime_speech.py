@@ -1,0 +1,203 @@
+"""Voice turns spoken through the Realtime API (TTS_API=realtime) against the fake upstream's
+WebSocket, through the official SDK: playable audio of the right length, the agent's voice,
+long replies in full, audio yielded as it arrives, and each failure with what is kept."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import av
+import pytest
+from flask.testing import FlaskClient
+
+from shared.config import Config
+from shared.providers.openai_realtime import OpenAIRealtimeSpeech
+from tests.fake_openai import Behaviour
+from tests.fake_realtime import CHUNK_SAMPLES, RealtimeFailure, expected_seconds
+from tests.voice.audio import recording
+from tests.voice.conftest import Headers, stored_messages, upload
+from voice import create_app
+
+PostAudio = Callable[..., Any]
+
+
+@pytest.fixture
+def voice_config(config: Config) -> Config:
+    return config.replace(tts_api="realtime")
+
+
+def decoded_seconds(data: bytes) -> float:
+    with av.open(io.BytesIO(data)) as media:
+        stream = media.streams.audio[0]
+        samples = sum(frame.samples for frame in media.decode(stream))
+        return samples / (stream.rate or 24000)
+
+
+def spoken_voice(upstream: Behaviour) -> str:
+    update = next(e for e in upstream.realtime.sessions[-1] if e["type"] == "session.update")
+    return str(update["session"]["audio"]["output"]["voice"])
+
+
+async def test_voice_turn_on_realtime_path_returns_playable_audio(
+    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+) -> None:
+    headers, chat = user_chat
+    response = await post_audio(chat["id"], headers)
+
+    assert response.status_code == 201
+    assert response.mimetype == "audio/mpeg"
+    assert upstream.realtime.spoken_texts() == ["Echo: hello from the fake transcriber"]
+    expected = expected_seconds("Echo: hello from the fake transcriber")
+    assert decoded_seconds(await response.get_data()) == pytest.approx(expected, abs=0.08)
+    handshake = upstream.realtime.handshakes[-1]
+    assert "model=gpt-realtime-2.1-mini" in handshake["path"]
+    assert handshake["authorization"] == "Bearer test-key"
+    assert spoken_voice(upstream) == "alloy"
+    assert not [r for r in upstream.requests if r["endpoint"] == "speech"]
+
+
+async def test_voice_turn_on_realtime_path_uses_the_agent_s_voice(
+    client: FlaskClient,
+    register: Callable[..., dict[str, Any]],
+    new_chat: Callable[..., dict[str, Any]],
+    post_audio: PostAudio,
+    upstream: Behaviour,
+) -> None:
+    headers = register()["headers"]
+    agent = client.post(
+        "/api/agents",
+        json={"name": "Narrator", "prompt": "Calm.", "voice": "marin"},
+        headers=headers,
+    ).json
+    response = await post_audio(new_chat(headers, agent["id"])["id"], headers)
+
+    assert response.status_code == 201
+    assert spoken_voice(upstream) == "marin"
+    session = upstream.realtime.sessions[-1]
+    create = next(e for e in session if e["type"] == "response.create")
+    assert create["response"]["conversation"] == "none"
+    assert "exactly as written" in create["response"]["instructions"]
+
+
+async def test_voice_turn_on_realtime_path_speaks_a_long_reply_in_full(
+    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+) -> None:
+    headers, chat = user_chat
+    sentence = "This sentence is part of a long answer that keeps going. "
+    upstream.reply = (sentence * 60).strip()  # ~3,400 characters: several responses, one session
+    response = await post_audio(chat["id"], headers)
+
+    assert response.status_code == 201
+    spoken = upstream.realtime.spoken_texts()
+    assert len(spoken) >= 3 and len(upstream.realtime.sessions) == 1
+    assert " ".join(spoken) == upstream.reply
+    expected = sum(expected_seconds(text) for text in spoken)
+    assert decoded_seconds(await response.get_data()) == pytest.approx(expected, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [
+        (RealtimeFailure("refuse"), 502),
+        (RealtimeFailure("server_error"), 502),
+        (RealtimeFailure("unavailable"), 502),
+        (RealtimeFailure("drop", after_chunks=1), 503),
+        (RealtimeFailure("hang", seconds=3), 504),
+    ],
+    ids=["refused-key", "server-error", "handshake-503", "dropped-socket", "timeout"],
+)
+async def test_voice_turn_realtime_failure_keeps_both_messages(
+    failure: RealtimeFailure,
+    status: int,
+    post_audio: PostAudio,
+    user_chat: tuple[Headers, dict[str, Any]],
+    upstream: Behaviour,
+    client: FlaskClient,
+) -> None:
+    headers, chat = user_chat
+    upstream.realtime.fail_next(failure)
+    response = await post_audio(chat["id"], headers)
+
+    assert response.status_code == status
+    body = await response.get_json()
+    stored = stored_messages(client, chat["id"], headers)
+    assert [m["message_by"] for m in stored] == ["USER", "AI"]
+    assert body["errors"]["stage"] == "tts"
+    assert body["errors"]["user_message_id"] == stored[0]["id"]
+    assert body["errors"]["ai_message_id"] == stored[1]["id"]
+    assert "fake" not in body["message"]
+
+
+async def test_realtime_speech_retries_a_session_that_failed_before_any_audio(
+    config: Config, upstream: Behaviour
+) -> None:
+    speech = OpenAIRealtimeSpeech(config.replace(provider_max_retries=1))
+    upstream.realtime.fail_next(RealtimeFailure("drop", after_chunks=0))
+    try:
+        audio = await speech.aspeak("Hello again.")
+    finally:
+        await speech.aclose()
+    assert audio.mime_type == "audio/mpeg"
+    assert len(upstream.realtime.sessions) == 2
+
+
+async def test_realtime_speech_yields_audio_as_it_arrives(
+    config: Config, upstream: Behaviour
+) -> None:
+    text = "A sentence long enough for several audio chunks to be sent."
+    gate = upstream.realtime.hold_after_first_chunk = threading.Event()
+    speech = OpenAIRealtimeSpeech(config)
+    chunks = speech.aspeak_stream(text, "coral")
+    try:
+        # The fake holds the rest of the response until the gate opens: the first chunk can
+        # only arrive here if it is handed on before the response is complete.
+        first = await asyncio.wait_for(anext(chunks), 5)
+        gate.set()
+        rest = [chunk async for chunk in chunks]
+    finally:
+        gate.set()
+        await speech.aclose()
+    assert len(first) == CHUNK_SAMPLES * 2
+    total = len(first) + sum(len(chunk) for chunk in rest)
+    assert total == round(expected_seconds(text) * 24000) * 2
+
+
+async def test_voice_turn_on_compatible_server_still_uses_the_speech_endpoint(
+    config: Config, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+) -> None:
+    # TTS_API=auto with OPENAI_BASE_URL set (a compatible server): /v1/audio/speech, no socket.
+    headers, chat = user_chat
+    app = create_app(config.replace(tts_api="auto"))
+    async with app.test_app():
+        response = await app.test_client().post(
+            f"/voice/chats/{chat['id']}/messages",
+            headers=headers,
+            files={"audio": upload(recording())},
+        )
+    assert response.status_code == 201
+    assert [r["endpoint"] for r in upstream.requests][-1] == "speech"
+    assert upstream.realtime.sessions == []
+    health = await voice_health(config.replace(tts_api="auto"))
+    assert health["providers"]["tts_api"] == "speech"
+
+
+async def voice_health(config: Config) -> dict[str, Any]:
+    app = create_app(config)
+    async with app.test_app():
+        response = await app.test_client().get("/voice/health")
+        assert response.status_code == 200
+        return dict(await response.get_json())
+
+
+async def test_voice_health_reports_realtime_speech_and_retiring_models(
+    config: Config, upstream: Behaviour
+) -> None:
+    health = await voice_health(config.replace(tts_api="realtime", openai_chat_model="gpt-4o-mini"))
+    assert health["providers"]["tts_api"] == "realtime"
+    assert [(w["model"], w["kind"], w["shutdown_date"]) for w in health["warnings"]] == [
+        ("gpt-4o-mini", "retiring", "2027-01-14")
+    ]

@@ -1,0 +1,16 @@
+// How the page names the engine that writes the replies, from /config.json's `providers`
+// (`llm`: openai | local | offline; `llm_engine` and `llm_model` say which one exactly).
+
+const REPLY_ENGINES = {
+  openai: () => "OpenAI",
+  "local-server": (model) => (model ? `local server (${model})` : "local server"),
+  smollm2: () => "small local model (SmolLM2-135M)",
+  none: () => "local model (not installed)",
+  offline: () => "offline",
+};
+
+export function replyEngineLabel(providers) {
+  const { llm, llm_engine: engine, llm_model: model } = providers || {};
+  const named = REPLY_ENGINES[engine] || REPLY_ENGINES[llm];
+  return named ? named(model) : llm || "unknown";
+}
