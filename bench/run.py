@@ -24,6 +24,7 @@ import httpx
 import openai
 import sqlalchemy as sa
 
+from bench import voice_stream
 from bench.client import Session, big_wav, http_client, median, percentile, small_webm
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, fresh_pg_database, rss_kib
@@ -294,6 +295,15 @@ class Bench:
         if want("length"):
             turn, read = await self.chat_length()
             r["length_turn"], r["length_read"] = f"{turn:.2f}", f"{read:.2f}"
+        if want("voicestream"):
+            first, many, notes = await voice_stream.measure(
+                self.stack.set_upstream,
+                self.guest,
+                self.sizes.voice_batch,
+                3 if self.sizes == QUICK else 5,
+            )
+            r["voicestream_first"], r["voicestream_batch"] = f"{first:.2f}", f"{many:.2f}"
+            self.notes += notes
         if want("memory"):
             r["memory"] = f"{await self.memory():.1f} MB"
         await self.http.aclose()
@@ -312,6 +322,8 @@ METRICS = [
     ("length_turn", "5. turn latency, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
     ("length_read", "5. tail page read, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
     ("memory", "6. voice worker RSS growth, 200 turns x 5 MB", "≤ 50 MB", 50.0),
+    ("voicestream_first", "7. streamed voice: first audio ÷ one-shot turn", "≤ 0.4", 0.4),
+    ("voicestream_batch", "7. 50 streamed voice turns at once ÷ one", "≤ 1.5", 1.5),
 ]
 
 
@@ -358,7 +370,8 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
-        "--only", help="comma-separated: overhead,throughput,voice,stream,length,memory,offline"
+        "--only",
+        help="comma-separated: overhead,throughput,voice,stream,length,memory,voicestream,offline",
     )
     parser.add_argument("--port-base", type=int, default=19000)
     parser.add_argument("--pg-database", default="bench")

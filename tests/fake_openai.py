@@ -177,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
             "stream_first_chunk_delay",
             "endpoint_latency",
             "speech_seconds_per_char",
+            "reply",
+            "transcript",
         }
         for name, value in changes.items():
             if name in allowed:
