@@ -46,7 +46,7 @@ def test_send_message_stores_both_and_returns_them(
     assert question["status"] == reply["status"] == "complete"
     assert (reply["version"], reply["version_count"]) == (1, 1)
     assert (question["model"], question["usage"]) == (None, None)
-    assert reply["model"] == "gpt-4o-mini"
+    assert reply["model"] == "gpt-6-luna"  # the configured default, as the upstream reports it
     sent = upstream.requests[-1]["json"]["messages"]
     words_sent = sum(len(m["content"].split()) for m in sent)  # the fake counts words
     assert reply["usage"]["prompt_tokens"] == words_sent

@@ -117,4 +117,8 @@ def test_send_message_local_model_missing_is_503_and_keeps_message(
     assert "LOCAL_LLM=1" in response.json["message"]
     assert client.get("/api/health").json["providers"]["llm_engine"] == "none"
     stored = client.get(f"/api/chats/{chat['id']}/messages", headers=headers).json
-    assert [m["content"] for m in stored] == ["Anyone there?"]
+    # The question is kept, and the reply is stored as failed so retry can answer it.
+    assert [(m["content"], m["status"]) for m in stored] == [
+        ("Anyone there?", "complete"),
+        ("", "failed"),
+    ]
