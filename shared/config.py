@@ -51,6 +51,8 @@ class Config:
     max_prompt_chars: int = 8000
     max_name_chars: int = 100
     max_audio_bytes: int = 25 * 1024 * 1024
+    # A recording may play this long (checked from its container and while decoding).
+    max_audio_seconds: float = 120.0
     max_page_size: int = 100
     history_max_messages: int = 50
     history_budget_chars: int = 16000
@@ -104,6 +106,8 @@ class Config:
         for name in ("llm_provider", "stt_provider", "tts_provider"):
             if getattr(self, name) not in ("auto", "openai", "offline"):
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
+        if self.max_audio_seconds <= 0:
+            raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):

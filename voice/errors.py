@@ -114,7 +114,10 @@ async def handle_invalid_input(exc: InvalidInput) -> Response:
 
 
 async def handle_invalid_audio(exc: InvalidAudio) -> Response:
-    return error_response(exc.status, exc.message, {"audio": [exc.message]})
+    errors: dict[str, Any] = {"audio": [exc.message]}
+    if exc.reason:
+        errors["reason"] = exc.reason
+    return error_response(exc.status, exc.message, errors)
 
 
 async def handle_provider(exc: ProviderError) -> Response:

@@ -28,7 +28,7 @@ def speech_to_text(config: Config) -> SpeechToText:
     if resolve(config.stt_provider, config) == "openai":
         return OpenAISpeechToText(config)
     if offline_speech.offline_engines()["stt"] == "pocketsphinx":
-        return offline_speech.PocketsphinxSpeechToText()
+        return offline_speech.PocketsphinxSpeechToText(config.max_audio_seconds)
     return offline_speech.MissingSpeechToText()
 
 
