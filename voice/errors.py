@@ -23,6 +23,7 @@ from shared.errors import (
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
 from shared.validation import InvalidInput
+from voice.bodies import describe_limit
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,12 @@ async def handle_http(exc: HTTPException) -> Response:
 
 
 async def handle_too_large(_exc: RequestEntityTooLarge) -> Response:
-    return error_response(413, DEFAULT_MESSAGES[413])
+    limit = request.max_content_length
+    if limit is None:
+        return error_response(413, DEFAULT_MESSAGES[413])
+    return error_response(
+        413, f"The request body is larger than the {describe_limit(limit)} limit."
+    )
 
 
 async def handle_schema(exc: RequestSchemaValidationError) -> Response:

@@ -1,0 +1,57 @@
+"""Request body caps, chosen from the request line and headers before any body byte is read.
+
+Only a multipart recording to the voice turn endpoint may be large (MAX_AUDIO_BYTES); every
+other body is a small JSON document and gets the API's cap. Quart buffers a body as it
+arrives and stops at the cap, so an oversized body is refused while it is being read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from quart import Request
+from werkzeug.datastructures import Headers
+
+JSON_BODY_LIMIT = 64 * 1024
+AUDIO_UPLOAD_PATH = re.compile(r"/voice/chats/[^/]+/messages")
+
+
+def body_limit(method: str, path: str, content_type: str, audio_limit: int) -> int:
+    """The largest body this request may send."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    if (
+        method == "POST"
+        and media_type == "multipart/form-data"
+        and AUDIO_UPLOAD_PATH.fullmatch(path)
+    ):
+        return audio_limit
+    return JSON_BODY_LIMIT
+
+
+def describe_limit(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MiB"
+    return f"{limit / 1024:g} KiB"
+
+
+class CappedRequest(Request):
+    """A request whose body cap depends on what it is (see `body_limit`)."""
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        path: str,
+        query_string: bytes,
+        headers: Headers,
+        *args: Any,
+        max_content_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        audio_limit = max_content_length or JSON_BODY_LIMIT
+        limit = body_limit(method, path, headers.get("Content-Type", ""), audio_limit)
+        super().__init__(
+            method, scheme, path, query_string, headers, *args, max_content_length=limit, **kwargs
+        )
+        self.max_content_length = limit
