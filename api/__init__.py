@@ -11,7 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import agents, auth, chats, cli, errors, health, messages, requestlog, web
+from api import agents, auth, bodies, chats, cli, errors, health, messages, requestlog, web
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
@@ -89,6 +89,7 @@ def create_app(config: Config | None = None) -> Flask:
         api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
     errors.register(app)
+    bodies.register(app)
     requestlog.register(app)
     cli.register(app)
     return app

@@ -8,7 +8,7 @@ from quart_cors import cors
 from quart_schema import QuartSchema
 
 from shared.config import Config
-from voice import errors, health, messages, requestlog, services, web
+from voice import bodies, errors, health, messages, requestlog, services, web
 from voice.bodies import CappedRequest
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
@@ -56,6 +56,7 @@ def create_app(config: Config | None = None) -> Quart:
     for blueprint in (messages.bp, health.bp, web.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    bodies.register(app)
     requestlog.register(app)
     if config.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]

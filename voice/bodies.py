@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from quart import Request
+from quart import Quart, Request, Response, request
 from werkzeug.datastructures import Headers
+
+from shared.jsonbody import BadBody, check_json_body, is_json_media_type
+from voice.errors import error_response
 
 JSON_BODY_LIMIT = 64 * 1024
 AUDIO_UPLOAD_PATH = re.compile(r"/voice/chats/[^/]+/messages")
@@ -27,12 +30,6 @@ def body_limit(method: str, path: str, content_type: str, audio_limit: int) -> i
     ):
         return audio_limit
     return JSON_BODY_LIMIT
-
-
-def describe_limit(limit: int) -> str:
-    if limit >= 1024 * 1024:
-        return f"{limit / (1024 * 1024):g} MiB"
-    return f"{limit / 1024:g} KiB"
 
 
 class CappedRequest(Request):
@@ -55,3 +52,18 @@ class CappedRequest(Request):
             method, scheme, path, query_string, headers, *args, max_content_length=limit, **kwargs
         )
         self.max_content_length = limit
+
+
+async def check_body() -> None:
+    """The shared JSON body rule, before quart-schema parses the body (at most 64 KiB)."""
+    if request.mimetype and is_json_media_type(request.mimetype):
+        check_json_body(await request.get_data(True, False, False))
+
+
+async def handle_bad_body(exc: BadBody) -> Response:
+    return error_response(exc.status, exc.message, exc.errors)
+
+
+def register(app: Quart) -> None:
+    app.before_request(check_body)
+    app.register_error_handler(BadBody, handle_bad_body)

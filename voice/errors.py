@@ -23,7 +23,6 @@ from shared.errors import (
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
 from shared.validation import InvalidInput
-from voice.bodies import describe_limit
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +87,12 @@ async def handle_http(exc: HTTPException) -> Response:
     return error_response(
         code, DEFAULT_MESSAGES.get(code) or exc.description or "Error.", None, headers
     )
+
+
+def describe_limit(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MiB"
+    return f"{limit / 1024:g} KiB"
 
 
 async def handle_too_large(_exc: RequestEntityTooLarge) -> Response:

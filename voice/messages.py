@@ -28,6 +28,7 @@ from voice.schemas import (
 )
 from voice.services import client_ip, providers, throttle
 from voice.settings import app_config
+from voice.sse import ended_stream
 from voice.storage import message_json
 from voice.streaming import prepare, reply_events
 from voice.turns import VoiceTurn, chat_or_404, voice_turn
@@ -118,7 +119,7 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle(reply_checks(caller, client_ip()))
     turn = await prepare(caller, chat, content)
-    events = reply_events(turn, providers().chat, sessions())
+    events = ended_stream(reply_events(turn, providers().chat, sessions()))
     response = Response(
         events,
         200,
