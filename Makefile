@@ -8,6 +8,8 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # The offline speech engines (voice without an OpenAI key); `make run SPEECH=0` skips them.
 SPEECH ?= 1
 SPEECH_REQUIREMENTS := $(if $(filter 1,$(SPEECH)),-r requirements-speech.txt,)
+# Local runs are development (the dev JWT secret is accepted only there); set APP_ENV to change.
+export APP_ENV ?= development
 
 .PHONY: install install-dev migrate run test test-sqlite test-postgres test-browser lint format clean
 

@@ -13,6 +13,8 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
 MIN_SECRET_LENGTH = 32
+# The only environments (after trimming and lower-casing) that accept the development secret.
+DEVELOPMENT_ENVS = frozenset({"development", "dev", "test", "testing"})
 ProviderChoice = Literal["auto", "openai", "offline"]
 
 
@@ -81,28 +83,19 @@ class Config:
                 continue
             values[f.name] = _parse(f.name, str(f.type), raw)
         if "app_env" not in values:
-            env_name = environ.get("FLASK_ENV") or environ.get("APP_ENV")
-            if env_name:
-                values["app_env"] = env_name
+            # Fail closed: with no environment named, the development secret is refused.
+            values["app_env"] = environ.get("FLASK_ENV") or "production"
         config = cls(**values)
         config.validate()
         return config
 
     @property
     def is_production(self) -> bool:
-        return self.app_env.lower() in {"production", "prod"}
+        """Anything but an explicit development or test environment counts as production."""
+        return self.app_env.strip().lower() not in DEVELOPMENT_ENVS
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe or cannot work."""
-        if self.is_production:
-            if self.jwt_secret_key == DEV_SECRET:
-                raise ConfigError(
-                    "JWT_SECRET_KEY must be set in production (the dev secret is refused)"
-                )
-            if len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
-                raise ConfigError(
-                    f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
-                )
         for name in ("llm_provider", "stt_provider", "tts_provider"):
             if getattr(self, name) not in ("auto", "openai", "offline"):
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
@@ -114,6 +107,17 @@ class Config:
             value = getattr(self, name)
             if isinstance(value, str) and name != "rate_limit_storage_url" and not _is_rate(value):
                 raise ConfigError(f"{name.upper()} must look like '20/minute', got {value!r}")
+        # Last, so a malformed setting is reported as such first.
+        if self.is_production:
+            if self.jwt_secret_key == DEV_SECRET:
+                raise ConfigError(
+                    "JWT_SECRET_KEY must be set outside development (the dev secret is refused "
+                    f"unless APP_ENV is one of {', '.join(sorted(DEVELOPMENT_ENVS))})"
+                )
+            if len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
+                )
 
     def replace(self, **changes: Any) -> Config:
         return replace(self, **changes)
