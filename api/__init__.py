@@ -16,6 +16,7 @@ from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
+from shared.login_guard import LoginGuard
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
@@ -70,6 +71,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["chatbot_config"] = config
     app.extensions["chat_provider"] = chat_provider(config)
     app.extensions["rate_limiter"] = RateLimiter(config)
+    app.extensions["login_guard"] = LoginGuard(config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops

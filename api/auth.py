@@ -22,7 +22,7 @@ from flask_smorest import Blueprint
 from api.extensions import db, jwt
 from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
-from api.throttle import client_ip, throttle
+from api.throttle import client_ip, login_guard, throttle
 from shared.access import Caller, caller_for
 from shared.accounts import GENERATION_CLAIM, accepts_token
 from shared.models import ANONYMOUS_USERNAME, User
@@ -113,11 +113,16 @@ class Login(MethodView):
     @blp.alt_response(403, description="The account is disabled")
     def post(self, data: dict[str, str]) -> dict[str, Any]:
         """Log in and get an access and a refresh token"""
-        throttle([("login_ip", f"ip:{client_ip()}"), ("login_user", data["username"].lower())])
-        user = find_user(data["username"])
+        username, ip = data["username"].lower(), client_ip()
+        throttle([("login_ip", f"ip:{ip}"), ("login_user", f"{username}|ip:{ip}")])
+        guard = login_guard()
+        guard.check(username, ip)
+        user = find_user(username)
         # verify_password hashes even when the user is unknown, so timing reveals nothing.
         if not verify_password(data["password"], user.password_hash if user else None):
+            guard.failed(username, ip)
             abort(401, "Invalid username or password.")
+        guard.succeeded(username, ip)
         if cast(User, user).disabled:
             abort(403, "This account is disabled.", errors={"reason": "account_disabled"})
         return issue_tokens(cast(User, user))

@@ -67,6 +67,11 @@ class Config:
     rate_limit_register: str = "10/hour"
     rate_limit_login_per_ip: str = "30/minute"
     rate_limit_login_per_user: str = "10/minute"
+    # Failed logins per (username, IP) and per IP before each further failure locks that
+    # pair or IP for 1, 2, 4, ... seconds (see shared/login_guard.py).
+    login_backoff_after: int = 5
+    login_backoff_after_per_ip: int = 20
+    login_backoff_max_seconds: int = 900
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
 
@@ -101,6 +106,8 @@ class Config:
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
         if self.max_audio_seconds <= 0:
             raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
+        if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
+            raise ConfigError("LOGIN_BACKOFF_AFTER and LOGIN_BACKOFF_AFTER_PER_IP must be >= 1")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):

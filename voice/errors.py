@@ -149,7 +149,8 @@ def _provider_response(exc: ProviderError, extra: dict[str, Any] | None = None) 
 
 
 async def handle_throttled(exc: Throttled) -> Response:
-    return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(429, exc.message, {"reason": "rate_limited"}, headers)
 
 
 async def handle_database(exc: Exception) -> Response:
