@@ -27,7 +27,14 @@ from shared.access import Caller, caller_for
 from shared.accounts import GENERATION_CLAIM, accepts_token
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
-from shared.tokens import GUEST_CLAIM, is_revoked_stmt, purge_expired_stmt, revoked_token
+from shared.tokens import (
+    FAMILY_CLAIM,
+    GUEST_CLAIM,
+    family_key,
+    is_revoked_stmt,
+    purge_expired_stmt,
+    revoked_token,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,19 +60,20 @@ def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
 
 @jwt.token_in_blocklist_loader
 def token_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
-    return db.session.scalar(is_revoked_stmt(claims["jti"])) is not None
+    family = claims.get(FAMILY_CLAIM)
+    return db.session.scalar(is_revoked_stmt(claims["jti"], family)) is not None
 
 
-def token_claims(user: User, guest_id: str | None) -> dict[str, Any]:
+def token_claims(user: User, guest_id: str | None, family: str) -> dict[str, Any]:
     """The claims besides `sub` every token of this account carries."""
-    claims: dict[str, Any] = {GENERATION_CLAIM: user.token_generation}
+    claims: dict[str, Any] = {GENERATION_CLAIM: user.token_generation, FAMILY_CLAIM: family}
     if guest_id:
         claims[GUEST_CLAIM] = guest_id
     return claims
 
 
 def issue_tokens(user: User, guest_id: str | None = None) -> dict[str, Any]:
-    claims = token_claims(user, guest_id)
+    claims = token_claims(user, guest_id, family=uuid.uuid4().hex)
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     tokens: dict[str, Any] = {
         "access_token": create_access_token(str(user.id), additional_claims=claims),
@@ -149,7 +157,8 @@ class Refresh(MethodView):
     def post(self) -> dict[str, Any]:
         """Get a new access token"""
         claims = get_jwt()
-        extra = token_claims(cast(User, current_user), claims.get(GUEST_CLAIM) or None)
+        family = str(claims.get(FAMILY_CLAIM) or claims["jti"])
+        extra = token_claims(cast(User, current_user), claims.get(GUEST_CLAIM) or None, family)
         lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
         return {
             "access_token": create_access_token(claims["sub"], additional_claims=extra),
@@ -160,14 +169,21 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.doc(description="Revokes the token presented (access or refresh) in both services.")
+    @blp.doc(
+        description="Revokes the token presented (access or refresh) and every token of the "
+        "same login (the refresh token and the access tokens it minted) in both services."
+    )
     @blp.response(204)
     @jwt_required(verify_type=False)
     def post(self) -> None:
         """Revoke the token presented"""
         claims = get_jwt()
-        db.session.execute(purge_expired_stmt(datetime.now(UTC)))
+        now = datetime.now(UTC)
+        db.session.execute(purge_expired_stmt(now))
         db.session.add(revoked_token(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
+        if claims.get(FAMILY_CLAIM):  # every token of this login, however it was refreshed
+            family_ends = now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+            db.session.add(revoked_token(family_key(claims[FAMILY_CLAIM]), family_ends))
         try:
             db.session.commit()
         except sa.exc.IntegrityError:  # revoked twice at once: already done

@@ -18,6 +18,9 @@ from shared.models import RevokedToken
 
 ALGORITHM = "HS256"
 GUEST_CLAIM = "guest_id"
+# Every token minted from one login (the refresh token and each access token it refreshes)
+# shares a family id; logout revokes the whole family.
+FAMILY_CLAIM = "fam"
 TYPE_CLAIM = "type"
 
 
@@ -34,6 +37,7 @@ class AccessClaims:
     # Checked against the account by shared.accounts.accepts_token.
     generation: Any = None
     issued_at: Any = None
+    family: str | None = None
 
 
 def decode_access_token(token: str, secret: str) -> AccessClaims:
@@ -63,12 +67,19 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
         guest_id=str(guest_id) if guest_id else None,
         generation=claims[GENERATION_CLAIM],
         issued_at=claims["iat"],
+        family=str(claims[FAMILY_CLAIM]) if claims.get(FAMILY_CLAIM) else None,
     )
 
 
-def is_revoked_stmt(jti: str) -> sa.Select[int]:
-    """A query that returns a row when `jti` has been revoked."""
-    return sa.select(RevokedToken.id).where(RevokedToken.jti == jti).limit(1)
+def family_key(family: str) -> str:
+    """How a revoked token family is stored beside revoked token ids."""
+    return f"family:{family}"
+
+
+def is_revoked_stmt(jti: str, family: str | None = None) -> sa.Select[int]:
+    """A query that returns a row when `jti`, or the family it belongs to, has been revoked."""
+    keys = [jti, family_key(family)] if family else [jti]
+    return sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys)).limit(1)
 
 
 def revoked_token(jti: str, expires_at: datetime) -> RevokedToken:

@@ -33,7 +33,7 @@ async def authenticate(token: str) -> Caller:
     except TokenError as exc:
         raise unauthorized(str(exc)) from exc
     session = db()
-    if await session.scalar(is_revoked_stmt(claims.jti)) is not None:
+    if await session.scalar(is_revoked_stmt(claims.jti, claims.family)) is not None:
         raise unauthorized("The token has been revoked.")
     user = await session.get(User, claims.user_id)
     caller = caller_for(user, claims.guest_id)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
 from shared.accounts import end_all_sessions, set_disabled
@@ -68,3 +69,18 @@ async def test_voice_refuses_tokens_without_generation_or_from_before_the_accoun
     }
     for name, token in cases.items():
         assert await chat_status(voice_client, chat["id"], bearer(token)) == 401, name
+
+
+async def test_voice_refuses_sibling_access_token_after_logout(
+    client: FlaskClient,
+    voice_client: VoiceClient,
+    register: Callable[..., Any],
+    new_chat: Callable[..., dict[str, Any]],
+) -> None:
+    tokens = register()
+    chat = new_chat(tokens["headers"])
+    refreshed = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).json
+    sibling = bearer(refreshed["access_token"])
+    assert await chat_status(voice_client, chat["id"], sibling) == 200
+    assert client.post("/api/auth/logout", headers=tokens["headers"]).status_code == 204
+    assert await chat_status(voice_client, chat["id"], sibling) == 401
