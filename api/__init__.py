@@ -11,7 +11,19 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import agents, auth, bodies, chats, cli, errors, health, messages, requestlog, web
+from api import (
+    agents,
+    auth,
+    bodies,
+    chats,
+    cli,
+    errors,
+    health,
+    messages,
+    requestlog,
+    security,
+    web,
+)
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
@@ -92,6 +104,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(web.bp)
     errors.register(app)
     bodies.register(app)
+    security.register(app)
     requestlog.register(app)
     cli.register(app)
     return app

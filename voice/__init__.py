@@ -8,7 +8,7 @@ from quart_cors import cors
 from quart_schema import QuartSchema
 
 from shared.config import Config
-from voice import bodies, errors, health, messages, requestlog, services, web
+from voice import bodies, errors, health, messages, requestlog, security, services, web
 from voice.bodies import CappedRequest
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
@@ -57,6 +57,7 @@ def create_app(config: Config | None = None) -> Quart:
         app.register_blueprint(blueprint)
     errors.register(app)
     bodies.register(app)
+    security.register(app)
     requestlog.register(app)
     if config.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
