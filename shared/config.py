@@ -60,7 +60,8 @@ class Config:
     history_budget_chars: int = 16000
     # Abuse limits ("N/second|minute|hour|day"); counters shared through Redis when configured.
     rate_limit_enabled: bool = True
-    rate_limit_storage_url: str = "memory://"
+    # Empty: REDIS_URL when set, else memory:// (counted per process, see `workers`).
+    rate_limit_storage_url: str = ""
     rate_limit_replies: str = "20/minute"
     rate_limit_replies_per_ip: str = "60/minute"
     rate_limit_guest_tokens: str = "30/hour"
@@ -72,6 +73,11 @@ class Config:
     login_backoff_after: int = 5
     login_backoff_after_per_ip: int = 20
     login_backoff_max_seconds: int = 900
+    # Redis shared by every process and replica (rate limits, ...); empty = no Redis.
+    redis_url: str = ""
+    # Worker processes of this service (the entrypoint and `make run` export WORKERS). Without
+    # shared rate-limit storage each process allows its share: the configured limit / workers.
+    workers: int = 1
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
 
@@ -106,6 +112,8 @@ class Config:
                 raise ConfigError(f"{name.upper()} must be auto, openai or offline")
         if self.max_audio_seconds <= 0:
             raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
+        if self.workers < 1:
+            raise ConfigError("WORKERS must be at least 1")
         if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
             raise ConfigError("LOGIN_BACKOFF_AFTER and LOGIN_BACKOFF_AFTER_PER_IP must be >= 1")
         if not 1 <= self.max_page_size <= 1000:

@@ -17,7 +17,7 @@ from typing import cast
 from limits.storage import Storage, storage_from_string
 
 from shared.config import Config
-from shared.ratelimit import Throttled
+from shared.ratelimit import Throttled, process_share, storage_url
 
 FAILURE_WINDOW_SECONDS = 3600
 LOCKED = {
@@ -34,10 +34,11 @@ def backoff_seconds(failures_over: int, cap: int) -> int:
 class LoginGuard:
     def __init__(self, config: Config, storage: Storage | None = None) -> None:
         self.enabled = config.rate_limit_enabled
-        self.storage = storage or cast(Storage, storage_from_string(config.rate_limit_storage_url))
+        self.storage = storage or cast(Storage, storage_from_string(storage_url(config)))
+        share = process_share(config)  # counted per process without shared storage
         self.threshold = {
-            "pair": config.login_backoff_after,
-            "ip": config.login_backoff_after_per_ip,
+            "pair": max(1, config.login_backoff_after // share),
+            "ip": max(1, config.login_backoff_after_per_ip // share),
         }
         self.cap = config.login_backoff_max_seconds
 
