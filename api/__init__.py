@@ -11,12 +11,26 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import agents, auth, chats, cli, errors, health, messages, models, requestlog, web
+from api import (
+    agents,
+    auth,
+    bodies,
+    chats,
+    cli,
+    errors,
+    health,
+    messages,
+    models,
+    requestlog,
+    security,
+    web,
+)
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
 from shared.lifecycle import catalog_for
+from shared.login_guard import LoginGuard
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
@@ -73,6 +87,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["rate_limiter"] = RateLimiter(config)
     app.extensions["model_catalog"] = catalog_for(config)
     app.extensions["model_catalog"].start()
+    app.extensions["login_guard"] = LoginGuard(config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
@@ -93,6 +108,8 @@ def create_app(config: Config | None = None) -> Flask:
     api.register_blueprint(models.blp)
     app.register_blueprint(web.bp)
     errors.register(app)
+    bodies.register(app)
+    security.register(app)
     requestlog.register(app)
     cli.register(app)
     return app

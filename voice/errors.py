@@ -89,8 +89,19 @@ async def handle_http(exc: HTTPException) -> Response:
     )
 
 
+def describe_limit(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MiB"
+    return f"{limit / 1024:g} KiB"
+
+
 async def handle_too_large(_exc: RequestEntityTooLarge) -> Response:
-    return error_response(413, DEFAULT_MESSAGES[413])
+    limit = request.max_content_length
+    if limit is None:
+        return error_response(413, DEFAULT_MESSAGES[413])
+    return error_response(
+        413, f"The request body is larger than the {describe_limit(limit)} limit."
+    )
 
 
 async def handle_schema(exc: RequestSchemaValidationError) -> Response:
@@ -114,7 +125,10 @@ async def handle_invalid_input(exc: InvalidInput) -> Response:
 
 
 async def handle_invalid_audio(exc: InvalidAudio) -> Response:
-    return error_response(exc.status, exc.message, {"audio": [exc.message]})
+    errors: dict[str, Any] = {"audio": [exc.message]}
+    if exc.reason:
+        errors["reason"] = exc.reason
+    return error_response(exc.status, exc.message, errors)
 
 
 async def handle_provider(exc: ProviderError) -> Response:
@@ -135,7 +149,8 @@ def _provider_response(exc: ProviderError, extra: dict[str, Any] | None = None) 
 
 
 async def handle_throttled(exc: Throttled) -> Response:
-    return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(429, exc.message, {"reason": "rate_limited"}, headers)
 
 
 async def handle_database(exc: Exception) -> Response:

@@ -28,13 +28,14 @@ from voice.schemas import (
 )
 from voice.services import client_ip, providers, throttle
 from voice.settings import app_config
+from voice.sse import ended_stream
 from voice.storage import message_json
 from voice.streaming import prepare, reply_events
 from voice.turns import VoiceTurn, chat_or_404, voice_turn
 from voice.uploads import read_recording
 
 bp = Blueprint("voice_messages", __name__, url_prefix="/voice/chats")
-ERRORS = (400, 401, 404, 413, 415, 422, 429, 502, 503, 504)
+ERRORS = (400, 401, 403, 404, 413, 415, 422, 429, 502, 503, 504)
 
 
 def document_errors(*codes: int):  # type: ignore[no-untyped-def]
@@ -104,7 +105,7 @@ def turn_json(turn: VoiceTurn) -> Response:
 @login_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
-@document_errors(400, 401, 404, 413, 415, 422, 429)
+@document_errors(400, 401, 403, 404, 413, 415, 422, 429)
 async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """Send a text message, get the reply as server-sent events
 
@@ -118,7 +119,7 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle(reply_checks(caller, client_ip()))
     turn = await prepare(caller, chat, content)
-    events = reply_events(turn, providers().chat, sessions())
+    events = ended_stream(reply_events(turn, providers().chat, sessions()))
     response = Response(
         events,
         200,
