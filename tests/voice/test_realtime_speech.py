@@ -83,6 +83,24 @@ async def test_voice_turn_on_realtime_path_uses_the_agent_s_voice(
     assert "exactly as written" in create["response"]["instructions"]
 
 
+async def test_voice_turn_on_realtime_path_replaces_a_speech_only_voice(
+    client: FlaskClient,
+    register: Callable[..., dict[str, Any]],
+    new_chat: Callable[..., dict[str, Any]],
+    post_audio: PostAudio,
+    upstream: Behaviour,
+) -> None:
+    # "nova" was chosen for /v1/audio/speech; the Realtime models lack it: the default speaks.
+    headers = register()["headers"]
+    agent = client.post(
+        "/api/agents", json={"name": "Old", "prompt": "Calm.", "voice": "nova"}, headers=headers
+    ).json
+    response = await post_audio(new_chat(headers, agent["id"])["id"], headers)
+
+    assert response.status_code == 201
+    assert spoken_voice(upstream) == "alloy"
+
+
 async def test_voice_turn_on_realtime_path_speaks_a_long_reply_in_full(
     post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
 ) -> None:
