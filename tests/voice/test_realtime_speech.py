@@ -163,6 +163,21 @@ async def test_realtime_speech_retries_a_session_that_failed_before_any_audio(
     assert len(upstream.realtime.sessions) == 2
 
 
+async def test_realtime_speech_slow_stream_is_not_cut_off_by_the_timeout(
+    config: Config, upstream: Behaviour
+) -> None:
+    # PROVIDER_TIMEOUT bounds each wait for the next event, not the whole reply: a stream that
+    # keeps sending (12 deltas, 0.15 s apart: longer than the timeout in total) is spoken whole.
+    text = "x" * 120
+    upstream.realtime.chunk_delay = 0.15
+    speech = OpenAIRealtimeSpeech(config.replace(provider_timeout=1.0))
+    try:
+        audio = await speech.aspeak(text)
+    finally:
+        await speech.aclose()
+    assert decoded_seconds(audio.data) == pytest.approx(expected_seconds(text), abs=0.08)
+
+
 async def test_realtime_speech_yields_audio_as_it_arrives(
     config: Config, upstream: Behaviour
 ) -> None:
