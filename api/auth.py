@@ -22,11 +22,19 @@ from flask_smorest import Blueprint
 from api.extensions import db, jwt
 from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
-from api.throttle import client_ip, throttle
+from api.throttle import client_ip, login_guard, throttle
 from shared.access import Caller, caller_for
+from shared.accounts import GENERATION_CLAIM, accepts_token
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
-from shared.tokens import GUEST_CLAIM, is_revoked_stmt, purge_expired_stmt, revoked_token
+from shared.tokens import (
+    FAMILY_CLAIM,
+    GUEST_CLAIM,
+    family_key,
+    is_revoked_stmt,
+    purge_expired_stmt,
+    revoked_token,
+)
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,16 +53,27 @@ def current_caller() -> Caller:
 @jwt.user_lookup_loader
 def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
     user = db.session.get(User, int(claims["sub"]))
+    if user is None or not accepts_token(user, claims.get(GENERATION_CLAIM), claims.get("iat")):
+        return None
     return user if caller_for(user, claims.get(GUEST_CLAIM) or None) else None
 
 
 @jwt.token_in_blocklist_loader
 def token_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
-    return db.session.scalar(is_revoked_stmt(claims["jti"])) is not None
+    family = claims.get(FAMILY_CLAIM)
+    return db.session.scalar(is_revoked_stmt(claims["jti"], family)) is not None
+
+
+def token_claims(user: User, guest_id: str | None, family: str) -> dict[str, Any]:
+    """The claims besides `sub` every token of this account carries."""
+    claims: dict[str, Any] = {GENERATION_CLAIM: user.token_generation, FAMILY_CLAIM: family}
+    if guest_id:
+        claims[GUEST_CLAIM] = guest_id
+    return claims
 
 
 def issue_tokens(user: User, guest_id: str | None = None) -> dict[str, Any]:
-    claims = {GUEST_CLAIM: guest_id} if guest_id else {}
+    claims = token_claims(user, guest_id, family=uuid.uuid4().hex)
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     tokens: dict[str, Any] = {
         "access_token": create_access_token(str(user.id), additional_claims=claims),
@@ -99,13 +118,21 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Invalid username or password")
+    @blp.alt_response(403, description="The account is disabled")
     def post(self, data: dict[str, str]) -> dict[str, Any]:
         """Log in and get an access and a refresh token"""
-        throttle([("login_ip", f"ip:{client_ip()}"), ("login_user", data["username"].lower())])
-        user = find_user(data["username"])
+        username, ip = data["username"].lower(), client_ip()
+        throttle([("login_ip", f"ip:{ip}"), ("login_user", f"{username}|ip:{ip}")])
+        guard = login_guard()
+        guard.check(username, ip)
+        user = find_user(username)
         # verify_password hashes even when the user is unknown, so timing reveals nothing.
         if not verify_password(data["password"], user.password_hash if user else None):
+            guard.failed(username, ip)
             abort(401, "Invalid username or password.")
+        guard.succeeded(username, ip)
+        if cast(User, user).disabled:
+            abort(403, "This account is disabled.", errors={"reason": "account_disabled"})
         return issue_tokens(cast(User, user))
 
 
@@ -130,7 +157,8 @@ class Refresh(MethodView):
     def post(self) -> dict[str, Any]:
         """Get a new access token"""
         claims = get_jwt()
-        extra = {GUEST_CLAIM: claims[GUEST_CLAIM]} if claims.get(GUEST_CLAIM) else {}
+        family = str(claims.get(FAMILY_CLAIM) or claims["jti"])
+        extra = token_claims(cast(User, current_user), claims.get(GUEST_CLAIM) or None, family)
         lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
         return {
             "access_token": create_access_token(claims["sub"], additional_claims=extra),
@@ -141,14 +169,21 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.doc(description="Revokes the token presented (access or refresh) in both services.")
+    @blp.doc(
+        description="Revokes the token presented (access or refresh) and every token of the "
+        "same login (the refresh token and the access tokens it minted) in both services."
+    )
     @blp.response(204)
     @jwt_required(verify_type=False)
     def post(self) -> None:
         """Revoke the token presented"""
         claims = get_jwt()
-        db.session.execute(purge_expired_stmt(datetime.now(UTC)))
+        now = datetime.now(UTC)
+        db.session.execute(purge_expired_stmt(now))
         db.session.add(revoked_token(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
+        if claims.get(FAMILY_CLAIM):  # every token of this login, however it was refreshed
+            family_ends = now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+            db.session.add(revoked_token(family_key(claims[FAMILY_CLAIM]), family_ends))
         try:
             db.session.commit()
         except sa.exc.IntegrityError:  # revoked twice at once: already done

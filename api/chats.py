@@ -16,7 +16,14 @@ from api.extensions import db
 from api.http import abort
 from api.paging import page_of
 from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
-from shared.access import Caller, chat_for, own_chats
+from shared.access import (
+    AGENT_UNAVAILABLE,
+    AGENT_UNAVAILABLE_MESSAGE,
+    Caller,
+    chat_for,
+    may_use_chat,
+    usable_chats,
+)
 from shared.conversation import DEFAULT_CHAT_TITLE
 from shared.models import Chat
 from shared.validation import trimmed
@@ -24,10 +31,13 @@ from shared.validation import trimmed
 blp = Blueprint("chats", __name__, url_prefix="/api", description="Chats with agents")
 
 
-def chat_or_404(caller: Caller, chat_id: int) -> Chat:
+def chat_or_404(caller: Caller, chat_id: int, usable: bool = True) -> Chat:
+    """The caller's chat; with `usable`, 403 agent_unavailable once its agent is hidden."""
     chat = db.session.scalar(chat_for(caller, chat_id))
     if chat is None:
         abort(404, "Chat not found.")
+    if usable and not may_use_chat(caller, chat):
+        abort(403, AGENT_UNAVAILABLE_MESSAGE, errors={"reason": AGENT_UNAVAILABLE})
     return chat
 
 
@@ -35,7 +45,7 @@ def list_chats(
     caller: Caller, pagination: PaginationParameters, agent_id: int | None = None
 ) -> list[Chat]:
     """The caller's chats, most recent activity first."""
-    query = sa.select(Chat).where(own_chats(caller))
+    query = sa.select(Chat).where(usable_chats(caller))
     if agent_id is not None:
         query = query.where(Chat.agent_id == agent_id)
     query = query.options(so.joinedload(Chat.agent))
@@ -85,6 +95,7 @@ class Chats(MethodView):
 @blp.route("/chats/<id:chat_id>")
 class ChatById(MethodView):
     @blp.response(200, ChatSchema)
+    @blp.alt_response(403, description="The chat's agent is no longer available")
     @login_required
     def get(self, chat_id: int) -> Chat:
         """Get a chat"""
@@ -92,6 +103,7 @@ class ChatById(MethodView):
 
     @blp.arguments(ChatPatchSchema)
     @blp.response(200, ChatSchema)
+    @blp.alt_response(403, description="The chat's agent is no longer available")
     @login_required
     def patch(self, data: dict[str, Any], chat_id: int) -> Chat:
         """Rename a chat"""
@@ -107,5 +119,5 @@ class ChatById(MethodView):
     @login_required
     def delete(self, chat_id: int) -> None:
         """Delete a chat and its messages"""
-        db.session.delete(chat_or_404(current_caller(), chat_id))
+        db.session.delete(chat_or_404(current_caller(), chat_id, usable=False))
         db.session.commit()

@@ -80,7 +80,8 @@ def handle_turn_refused(exc: TurnRefused) -> Response:
 
 
 def handle_throttled(exc: Throttled) -> Response:
-    return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(429, exc.message, {"reason": "rate_limited"}, headers)
 
 
 def handle_database(exc: sa.exc.DBAPIError) -> Response:

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from api.openapi import StrictBool, Text
 from shared.config import Config
 from shared.models import MessageBy, MessageStatus
-from shared.validation import MAX_ID, NOT_BLANK, has_text
+from shared.validation import MAX_ID, NOT_BLANK, USERNAME_PATTERN, has_text, is_username
 
 DEFAULTS = Config()
 
@@ -54,22 +54,27 @@ class MeSchema(UserSchema):
     guest_id = fields.Str(dump_only=True, allow_none=True)
 
 
+def _username(value: str) -> bool:
+    if not is_username(value):
+        raise validate.ValidationError("Use letters, digits, '.', '_' or '-' only.")
+    return True
+
+
 class CredentialsSchema(Schema):
     username = Text(
         required=True,
-        validate=[
-            validate.Length(min=3, max=64),
-            validate.Regexp(
-                r"^[A-Za-z0-9_.-]+$",
-                error="Use letters, digits, '.', '_' or '-' only.",
-            ),
-        ],
+        validate=[validate.Length(min=3, max=64), _username],
+        metadata={"pattern": USERNAME_PATTERN},
     )
     password = Text(required=True, load_only=True, validate=validate.Length(min=8, max=128))
 
 
 class LoginSchema(Schema):
-    username = Text(required=True, validate=validate.Length(max=64))
+    username = Text(
+        required=True,
+        validate=[validate.Length(max=64), _username],
+        metadata={"pattern": USERNAME_PATTERN},
+    )
     password = Text(required=True, load_only=True, validate=validate.Length(max=128))
 
 

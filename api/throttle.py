@@ -6,6 +6,7 @@ from typing import cast
 
 from flask import current_app, request
 
+from shared.login_guard import LoginGuard
 from shared.ratelimit import RateLimiter, RuleName
 
 
@@ -17,3 +18,7 @@ def client_ip() -> str:
 def throttle(checks: list[tuple[RuleName, str]]) -> None:
     """Count this request against each (rule, key); raises Throttled (429) when over a limit."""
     cast(RateLimiter, current_app.extensions["rate_limiter"]).hit(checks)
+
+
+def login_guard() -> LoginGuard:
+    return cast(LoginGuard, current_app.extensions["login_guard"])

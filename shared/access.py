@@ -38,6 +38,27 @@ def visible_agents(caller: Caller) -> sa.ColumnElement[bool]:
     return sa.or_(Agent.is_public.is_(True), Agent.owner_id == caller.user_id)
 
 
+def may_see_agent(caller: Caller, agent: Agent) -> bool:
+    """`visible_agents` for one loaded agent (keep the two in step)."""
+    return agent.is_public or (not caller.is_guest and agent.owner_id == caller.user_id)
+
+
+# A chat is usable only while its agent is visible to the caller: once the owner makes a
+# public agent private, others' chats with it stop (listings hide them; only delete works).
+AGENT_UNAVAILABLE = "agent_unavailable"
+AGENT_UNAVAILABLE_MESSAGE = "This chat's agent is no longer available (its owner made it private)."
+
+
+def may_use_chat(caller: Caller, chat: Chat) -> bool:
+    return may_see_agent(caller, chat.agent)
+
+
+def usable_chats(caller: Caller) -> sa.ColumnElement[bool]:
+    """The caller's chats whose agent the caller may still see (for listings)."""
+    visible = sa.select(Agent.id).where(visible_agents(caller))
+    return sa.and_(own_chats(caller), Chat.agent_id.in_(visible))
+
+
 def may_change_agent(caller: Caller, agent: Agent) -> bool:
     return not caller.is_guest and (caller.is_admin or agent.owner_id == caller.user_id)
 

@@ -15,17 +15,9 @@ from shared.config import Config
 from shared.lifecycle import ListedModel
 from shared.providers import offline_speech
 from shared.providers.registry import resolve, speech_api
+from shared.providers.voices import OPENAI_REALTIME_VOICES, OPENAI_SPEECH_VOICES
 from shared.validation import InvalidInput
 
-# OpenAI's voices for /v1/audio/speech and for Realtime sessions (text-to-speech and realtime
-# guides); fable, nova and onyx are not offered by the Realtime models.
-OPENAI_SPEECH_VOICES = (
-    "alloy", "ash", "ballad", "cedar", "coral", "echo", "fable",
-    "marin", "nova", "onyx", "sage", "shimmer", "verse",
-)  # fmt: skip
-OPENAI_REALTIME_VOICES = (
-    "alloy", "ash", "ballad", "cedar", "coral", "echo", "marin", "sage", "shimmer", "verse",
-)  # fmt: skip
 # The offline engines have one voice each; an agent's voice does not change them.
 OFFLINE_VOICES = {"piper": ("joe",), "espeak-ng": ("default",)}
 

@@ -12,8 +12,10 @@ import re
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import av
+import av.container
 import av.error
 
 MONO_S16 = "s16"
@@ -40,10 +42,21 @@ SUPPORTED = "webm, ogg, wav, mp3, m4a/mp4 or flac"
 class InvalidAudio(Exception):
     """The bytes are not a recording we accept. `status` is 415 (unknown) or 422 (undecodable)."""
 
+    reason: str | None = None
+
     def __init__(self, message: str, status: int = 415) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class RecordingTooLong(InvalidAudio):
+    """The recording plays longer than MAX_AUDIO_SECONDS (said by its container or decoded)."""
+
+    reason = "audio_too_long"
+
+    def __init__(self, max_seconds: float) -> None:
+        super().__init__(f"The recording is longer than the {max_seconds:g}-second limit.", 413)
 
 
 def sniff_container(data: bytes) -> Container | None:
@@ -69,14 +82,15 @@ def _is_mp3_frame(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 == 0x02
 
 
-def identify_recording(data: bytes) -> Container:
-    """The container of a real, decodable recording in `data`; InvalidAudio otherwise."""
+def identify_recording(data: bytes, max_seconds: float | None = None) -> Container:
+    """The container of a real, decodable recording in `data` that plays at most
+    `max_seconds`; InvalidAudio (RecordingTooLong) otherwise."""
     if not data:
         raise InvalidAudio("The recording is empty.", status=422)
     container = sniff_container(data)
     if container is None:
         raise InvalidAudio(f"The upload is not a supported audio recording ({SUPPORTED}).")
-    if not _decodes(data):
+    if not _decodes(data, max_seconds):
         raise InvalidAudio(
             f"The recording looks like {container.extension} but could not be decoded.",
             status=422,
@@ -84,22 +98,59 @@ def identify_recording(data: bytes) -> Container:
     return container
 
 
-def _decodes(data: bytes) -> bool:
-    """True when PyAV finds an audio stream in `data` and decodes at least one frame of it."""
+def _decodes(data: bytes, max_seconds: float | None) -> bool:
+    """True when PyAV decodes audio from `data`. With `max_seconds`, the declared duration is
+    checked first, then every frame is decoded and dropped while counting samples against
+    the budget, so a highly compressed hour of silence never reaches memory as PCM."""
     try:
         with av.open(io.BytesIO(data), mode="r") as media:
             if not media.streams.audio:
                 return False
-            for _frame in media.decode(audio=0):
-                return True
+            if max_seconds is not None and _declared_seconds(media) > max_seconds:
+                raise RecordingTooLong(max_seconds)
+            return _within_budget(media.decode(audio=0), max_seconds)
     except (av.error.FFmpegError, ValueError, OSError):
         return False
-    return False
 
 
-def decode_pcm(data: bytes, rate: int) -> bytes:
-    """Any supported recording as mono signed 16-bit little-endian PCM at `rate` Hz."""
-    return b"".join(_pcm_chunks(data, rate))
+def _declared_seconds(media: av.container.InputContainer) -> float:
+    """How long the container says the audio plays (0 when it does not say)."""
+    stream = media.streams.audio[0]
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return (media.duration or 0) / av.time_base
+
+
+def _within_budget(frames: Iterator[av.AudioFrame], max_seconds: float | None) -> bool:
+    """Decode `frames` one at a time (none kept); True when any decoded, RecordingTooLong past
+    the budget. A damaged tail after good audio ends the count rather than the recording."""
+    seconds, decoded = 0.0, False
+    try:
+        for frame in frames:
+            decoded = True
+            if max_seconds is None:
+                return True
+            seconds += frame.samples / (frame.sample_rate or 1)
+            if seconds > max_seconds:
+                raise RecordingTooLong(max_seconds)
+    except (av.error.FFmpegError, ValueError, OSError):
+        if not decoded:
+            raise
+    return decoded
+
+
+def decode_pcm(data: bytes, rate: int, max_seconds: float | None = None) -> bytes:
+    """Any supported recording as mono signed 16-bit little-endian PCM at `rate` Hz;
+    RecordingTooLong as soon as the output passes `max_seconds`."""
+    budget = None if max_seconds is None else int(max_seconds * rate) * 2
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in _pcm_chunks(data, rate):
+        size += len(chunk)
+        if budget is not None and size > budget:
+            raise RecordingTooLong(cast(float, max_seconds))
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _pcm_chunks(data: bytes, rate: int) -> Iterator[bytes]:

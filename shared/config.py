@@ -13,6 +13,8 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
 MIN_SECRET_LENGTH = 32
+# The only environments (after trimming and lower-casing) that accept the development secret.
+DEVELOPMENT_ENVS = frozenset({"development", "dev", "test", "testing"})
 ProviderChoice = Literal["auto", "openai", "offline"]
 TtsApi = Literal["auto", "speech", "realtime"]
 # Replies may also come from a local model (SmolLM2 in-process); see shared/providers/local_llm.py.
@@ -55,22 +57,33 @@ class Config:
     max_prompt_chars: int = 8000
     max_name_chars: int = 100
     max_audio_bytes: int = 25 * 1024 * 1024
+    # A recording may play this long (checked from its container and while decoding).
+    max_audio_seconds: float = 120.0
     max_page_size: int = 100
     history_max_messages: int = 50
     history_budget_chars: int = 16000
     # Abuse limits ("N/second|minute|hour|day"); counters shared through Redis when configured.
     rate_limit_enabled: bool = True
-    rate_limit_storage_url: str = "memory://"
+    # Empty: REDIS_URL when set, else memory:// (counted per process, see `workers`).
+    rate_limit_storage_url: str = ""
     rate_limit_replies: str = "20/minute"
     rate_limit_replies_per_ip: str = "60/minute"
     rate_limit_guest_tokens: str = "30/hour"
     rate_limit_register: str = "10/hour"
     rate_limit_login_per_ip: str = "30/minute"
     rate_limit_login_per_user: str = "10/minute"
+    # Failed logins per (username, IP) and per IP before each further failure locks that
+    # pair or IP for 1, 2, 4, ... seconds (see shared/login_guard.py).
+    login_backoff_after: int = 5
+    login_backoff_after_per_ip: int = 20
+    login_backoff_max_seconds: int = 900
+    # Redis shared by every process and replica (rate limits, ...); empty = no Redis.
+    redis_url: str = ""
+    # Worker processes of this service (the entrypoint and `make run` export WORKERS). Without
+    # shared rate-limit storage each process allows its share: the configured limit / workers.
+    workers: int = 1
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
-    # One Redis for everything shared across workers (empty: each process keeps its own).
-    redis_url: str = ""
     # Spoken messages kept for replay (bytes of audio in memory; Redis entries up to a quarter).
     speech_cache_bytes: int = 64 * 1024 * 1024
     # Model lifecycle and cost limits: which speech API speaks replies, which models and voices
@@ -106,9 +119,8 @@ class Config:
                 continue
             values[f.name] = _parse(f.name, str(f.type), raw)
         if "app_env" not in values:
-            env_name = environ.get("FLASK_ENV") or environ.get("APP_ENV")
-            if env_name:
-                values["app_env"] = env_name
+            # Fail closed: with no environment named, the development secret is refused.
+            values["app_env"] = environ.get("FLASK_ENV") or "production"
         config = cls(**values)
         config.validate()
         return config
@@ -122,19 +134,11 @@ class Config:
 
     @property
     def is_production(self) -> bool:
-        return self.app_env.lower() in {"production", "prod"}
+        """Anything but an explicit development or test environment counts as production."""
+        return self.app_env.strip().lower() not in DEVELOPMENT_ENVS
 
     def validate(self) -> None:
         """Refuse settings that would be unsafe or cannot work."""
-        if self.is_production:
-            if self.jwt_secret_key == DEV_SECRET:
-                raise ConfigError(
-                    "JWT_SECRET_KEY must be set in production (the dev secret is refused)"
-                )
-            if len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
-                raise ConfigError(
-                    f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
-                )
         if self.llm_provider not in ("auto", "openai", "offline", "local"):
             raise ConfigError("LLM_PROVIDER must be auto, openai, offline or local")
         for name in ("stt_provider", "tts_provider"):
@@ -144,12 +148,29 @@ class Config:
             raise ConfigError("TTS_API must be auto, speech or realtime")
         if self.local_llm_max_tokens < 1 or self.local_llm_context <= self.local_llm_max_tokens:
             raise ConfigError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS (>= 1)")
+        if self.max_audio_seconds <= 0:
+            raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
+        if self.workers < 1:
+            raise ConfigError("WORKERS must be at least 1")
+        if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
+            raise ConfigError("LOGIN_BACKOFF_AFTER and LOGIN_BACKOFF_AFTER_PER_IP must be >= 1")
         if not 1 <= self.max_page_size <= 1000:
             raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):
             value = getattr(self, name)
             if isinstance(value, str) and name != "rate_limit_storage_url" and not _is_rate(value):
                 raise ConfigError(f"{name.upper()} must look like '20/minute', got {value!r}")
+        # Last, so a malformed setting is reported as such first.
+        if self.is_production:
+            if self.jwt_secret_key == DEV_SECRET:
+                raise ConfigError(
+                    "JWT_SECRET_KEY must be set outside development (the dev secret is refused "
+                    f"unless APP_ENV is one of {', '.join(sorted(DEVELOPMENT_ENVS))})"
+                )
+            if len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
+                )
 
     def replace(self, **changes: Any) -> Config:
         return replace(self, **changes)

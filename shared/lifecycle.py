@@ -9,6 +9,7 @@ simply produce no warnings. Each warning is logged once per process.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -151,6 +152,7 @@ class ModelCatalog:
         self._listing: list[ListedModel] | None = None
         self._fetched_at: float | None = None
         self._in_flight: threading.Event | None = None
+        self._pid = os.getpid()
         self._logged: set[tuple[str, str]] = set()
 
     def start(self) -> None:
@@ -182,6 +184,8 @@ class ModelCatalog:
             if self._fetch is None:
                 self._fetched_at = self._clock()
                 return None
+            if self._pid != os.getpid():  # forked (e.g. gunicorn --preload): that thread is gone
+                self._pid, self._in_flight = os.getpid(), None
             if self._in_flight is not None:
                 return self._in_flight
             self._in_flight = done = threading.Event()

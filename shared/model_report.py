@@ -19,8 +19,11 @@ AGENT_MODELS = sa.select(Agent.model).where(Agent.model.is_not(None)).distinct()
 
 
 def agents_with_models(caller: Caller) -> sa.Select[int, str | None]:
-    """The caller's agents with their own model (an admin's: every such agent)."""
+    """The caller's agents with their own model (an admin's: every such agent; a guest's: none,
+    although the anonymous user owns the starter agent, since guests cannot change it)."""
     query = sa.select(Agent.id, Agent.model).where(Agent.model.is_not(None))
+    if caller.is_guest:
+        return query.where(sa.false())
     return query if caller.is_admin else query.where(Agent.owner_id == caller.user_id)
 
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import jwt
 import sqlalchemy as sa
 
+from shared.accounts import GENERATION_CLAIM
 from shared.models import RevokedToken
 
 ALGORITHM = "HS256"
 GUEST_CLAIM = "guest_id"
+# Every token minted from one login (the refresh token and each access token it refreshes)
+# shares a family id; logout revokes the whole family.
+FAMILY_CLAIM = "fam"
 TYPE_CLAIM = "type"
 
 
@@ -29,6 +34,10 @@ class AccessClaims:
     jti: str
     expires_at: datetime
     guest_id: str | None = None
+    # Checked against the account by shared.accounts.accepts_token.
+    generation: Any = None
+    issued_at: Any = None
+    family: str | None = None
 
 
 def decode_access_token(token: str, secret: str) -> AccessClaims:
@@ -38,7 +47,7 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
             token,
             secret,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub", "jti", TYPE_CLAIM]},
+            options={"require": ["exp", "iat", "sub", "jti", TYPE_CLAIM, GENERATION_CLAIM]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("The token has expired.") from exc
@@ -56,12 +65,21 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
         jti=str(claims["jti"]),
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         guest_id=str(guest_id) if guest_id else None,
+        generation=claims[GENERATION_CLAIM],
+        issued_at=claims["iat"],
+        family=str(claims[FAMILY_CLAIM]) if claims.get(FAMILY_CLAIM) else None,
     )
 
 
-def is_revoked_stmt(jti: str) -> sa.Select[int]:
-    """A query that returns a row when `jti` has been revoked."""
-    return sa.select(RevokedToken.id).where(RevokedToken.jti == jti).limit(1)
+def family_key(family: str) -> str:
+    """How a revoked token family is stored beside revoked token ids."""
+    return f"family:{family}"
+
+
+def is_revoked_stmt(jti: str, family: str | None = None) -> sa.Select[int]:
+    """A query that returns a row when `jti`, or the family it belongs to, has been revoked."""
+    keys = [jti, family_key(family)] if family else [jti]
+    return sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys)).limit(1)
 
 
 def revoked_token(jti: str, expires_at: datetime) -> RevokedToken:

@@ -45,3 +45,12 @@ def bounded_text(field: str, value: str, limit: int) -> str:
             f"The {field} is {len(value):,} characters long; the limit is {limit:,} characters.",
         )
     return value
+
+
+# Documented in OpenAPI as is; checked with fullmatch, because in Python `$` also matches
+# before a final newline ("alice\n" would pass `re.match`).
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+
+
+def is_username(value: str) -> bool:
+    return re.fullmatch(USERNAME_PATTERN.strip("^$"), value) is not None

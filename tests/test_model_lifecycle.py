@@ -55,9 +55,20 @@ def test_list_models_offers_upstream_models_and_speech_voices(
 
 
 def test_list_models_as_guest_and_without_token(
-    client: FlaskClient, guest_headers: Headers
+    client: FlaskClient, guest_headers: Headers, admin_headers: Headers, starter_agent_id: int
 ) -> None:
-    assert client.get("/api/models", headers=guest_headers).status_code == 200
+    # The anonymous user owns the starter agent, but a guest cannot act on its model.
+    url = f"/api/agents/{starter_agent_id}"
+    changed = client.patch(url, json={"model": "gpt-4o-mini"}, headers=admin_headers)
+    assert changed.status_code == 200
+    try:
+        as_guest = client.get("/api/models", headers=guest_headers)
+        assert as_guest.status_code == 200 and as_guest.json["warnings"] == []
+        admin_view = client.get("/api/models", headers=admin_headers).json["warnings"]
+        assert [w["agent_ids"] for w in admin_view] == [[starter_agent_id]]
+    finally:  # the starter agent outlives the test's database clean-up
+        restored = client.patch(url, json={"model": None}, headers=admin_headers)
+        assert restored.status_code == 200
     refused = client.get("/api/models")
     assert refused.status_code == 401 and refused.json["code"] == 401
 

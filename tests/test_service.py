@@ -88,12 +88,17 @@ def test_config_refuses_dev_secret_in_production() -> None:
         Config.from_env({"APP_ENV": "production", "JWT_SECRET_KEY": "short"})
     ok = Config.from_env({"APP_ENV": "production", "JWT_SECRET_KEY": "k" * 40})
     assert ok.is_production and ok.jwt_secret_key != DEV_SECRET
-    assert Config.from_env({}).jwt_secret_key == DEV_SECRET
+    assert Config.from_env({"APP_ENV": "development"}).jwt_secret_key == DEV_SECRET
 
 
 def test_config_reads_limits_and_lists() -> None:
     config = Config.from_env(
-        {"MAX_MESSAGE_CHARS": "10", "CORS_ORIGINS": "http://a, http://b", "PROVIDER_TIMEOUT": "2.5"}
+        {
+            "APP_ENV": "test",
+            "MAX_MESSAGE_CHARS": "10",
+            "CORS_ORIGINS": "http://a, http://b",
+            "PROVIDER_TIMEOUT": "2.5",
+        }
     )
     assert config.max_message_chars == 10 and config.provider_timeout == 2.5
     assert config.cors_origins == ("http://a", "http://b")

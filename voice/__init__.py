@@ -8,7 +8,19 @@ from quart_cors import cors
 from quart_schema import QuartSchema
 
 from shared.config import Config
-from voice import errors, health, messages, replies, requestlog, services, speech, web
+from voice import (
+    bodies,
+    errors,
+    health,
+    messages,
+    replies,
+    requestlog,
+    security,
+    services,
+    speech,
+    web,
+)
+from voice.bodies import CappedRequest
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -32,6 +44,7 @@ def create_app(config: Config | None = None) -> Quart:
     """Build the voice app; `config` defaults to the environment."""
     config = config or Config.from_env()
     app = Quart(__name__, static_folder=None)
+    app.request_class = CappedRequest
     app.config.update(quart_settings(config))
     app.extensions["chatbot_config"] = config
     QuartSchema(
@@ -60,6 +73,8 @@ def create_app(config: Config | None = None) -> Quart:
     for blueprint in (messages.bp, replies.bp, speech.bp, health.bp, web.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    bodies.register(app)
+    security.register(app)
     requestlog.register(app)
     if config.proxy_hops:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import sqlalchemy as sa
-from quart import Quart, Response, jsonify
+from quart import Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -73,8 +73,19 @@ async def handle_http(exc: HTTPException) -> Response:
     )
 
 
+def describe_limit(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MiB"
+    return f"{limit / 1024:g} KiB"
+
+
 async def handle_too_large(_exc: RequestEntityTooLarge) -> Response:
-    return error_response(413, DEFAULT_MESSAGES[413])
+    limit = request.max_content_length
+    if limit is None:
+        return error_response(413, DEFAULT_MESSAGES[413])
+    return error_response(
+        413, f"The request body is larger than the {describe_limit(limit)} limit."
+    )
 
 
 async def handle_schema(exc: RequestSchemaValidationError) -> Response:
@@ -98,7 +109,10 @@ async def handle_invalid_input(exc: InvalidInput) -> Response:
 
 
 async def handle_invalid_audio(exc: InvalidAudio) -> Response:
-    return error_response(exc.status, exc.message, {"audio": [exc.message]})
+    errors: dict[str, Any] = {"audio": [exc.message]}
+    if exc.reason:
+        errors["reason"] = exc.reason
+    return error_response(exc.status, exc.message, errors)
 
 
 async def handle_provider(exc: ProviderError) -> Response:
@@ -124,7 +138,8 @@ def _provider_response(exc: ProviderError, body: dict[str, Any]) -> Response:
 
 
 async def handle_throttled(exc: Throttled) -> Response:
-    return error_response(429, exc.message, headers={"Retry-After": str(exc.retry_after)})
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(429, exc.message, {"reason": "rate_limited"}, headers)
 
 
 async def handle_database(exc: Exception) -> Response:

@@ -35,7 +35,7 @@ from voice.uploads import read_recording
 from voice.voicestream import streamed_voice_turn
 
 bp = Blueprint("voice_messages", __name__, url_prefix="/voice/chats")
-ERRORS = (400, 401, 404, 413, 415, 422, 429, 502, 503, 504)
+ERRORS = (400, 401, 403, 404, 413, 415, 422, 429, 502, 503, 504)
 
 
 def document_errors(*codes: int):  # type: ignore[no-untyped-def]
@@ -118,7 +118,7 @@ def turn_json(turn: VoiceTurn) -> Response:
 @login_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
-@document_errors(400, 401, 404, 413, 415, 422, 429)
+@document_errors(400, 401, 403, 404, 413, 415, 422, 429)
 async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """Send a text message, get the reply as server-sent events
 

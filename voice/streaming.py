@@ -16,6 +16,7 @@ from quart import Response
 from shared.turns.follow import Event, follow
 from shared.turns.generation import launch
 from shared.turns.store import Started
+from voice.sse import ended_stream
 from voice.storage import writer
 
 
@@ -31,7 +32,7 @@ def event_stream(events: AsyncIterator[Event], headers: dict[str, str] | None = 
             yield event(name, data)
 
     response = Response(
-        body(),
+        ended_stream(body()),
         200,
         {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **(headers or {})},
         mimetype="text/event-stream",

@@ -10,7 +10,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from shared.access import Caller, chat_for
+from shared.access import (
+    AGENT_UNAVAILABLE,
+    AGENT_UNAVAILABLE_MESSAGE,
+    Caller,
+    chat_for,
+    may_use_chat,
+)
 from shared.audio import Container
 from shared.models import Chat, Message
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
@@ -37,6 +43,8 @@ async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
     chat = await db().scalar(chat_for(caller, chat_id))
     if chat is None:
         raise Problem(404, "Chat not found.")
+    if not may_use_chat(caller, chat):
+        raise Problem(403, AGENT_UNAVAILABLE_MESSAGE, {"reason": AGENT_UNAVAILABLE})
     await db().commit()
     return chat
 

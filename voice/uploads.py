@@ -45,7 +45,7 @@ async def read_recording(config: Config) -> tuple[bytes, Container]:
     data = await asyncio.to_thread(read_capped, upload.stream, config.max_audio_bytes)
     if data is None:
         raise too_large(config)
-    container = await asyncio.to_thread(identify_recording, data)
+    container = await asyncio.to_thread(identify_recording, data, config.max_audio_seconds)
     return data, container
 
 

@@ -4,7 +4,7 @@ Existing chats become one branch: each message follows the one before it in the 
 chronological order (created_at, id), every message is complete, version 1 of 1, and shown.
 
 Revision ID: 0004_turns
-Revises: 0002_anonymous_and_starter
+Revises: 0003_hardening
 """
 
 import sqlalchemy as sa
@@ -13,7 +13,7 @@ from alembic import op
 from shared.db import UTCDateTime
 
 revision = "0004_turns"
-down_revision = "0002_anonymous_and_starter"
+down_revision = "0003_hardening"
 branch_labels = None
 depends_on = None
 

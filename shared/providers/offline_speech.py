@@ -46,15 +46,16 @@ def offline_engines() -> dict[str, str | None]:
 class PocketsphinxSpeechToText:
     name = "pocketsphinx"
 
-    def __init__(self) -> None:
+    def __init__(self, max_seconds: float | None = None) -> None:
         self._decoder: Any = None
         self._lock = threading.Lock()
+        self.max_seconds = max_seconds
 
     async def atranscribe(self, audio: bytes, filename: str) -> str:
         return await asyncio.to_thread(self.transcribe, audio)
 
     def transcribe(self, audio: bytes) -> str:
-        pcm = decode_pcm(audio, SPHINX_RATE)
+        pcm = decode_pcm(audio, SPHINX_RATE, self.max_seconds)
         with self._lock:
             decoder = self._loaded()
             decoder.start_utt()

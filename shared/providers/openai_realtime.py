@@ -34,6 +34,7 @@ from shared.providers.base import (
     SpeechAudio,
 )
 from shared.providers.openai_chat import client_options
+from shared.providers.voices import OPENAI_REALTIME_VOICES, SPEECH_ONLY_VOICES
 
 PCM_RATE = 24000
 # One response speaks at most this much text; longer replies are several responses in order.
@@ -58,7 +59,9 @@ class OpenAIRealtimeSpeech:
     def __init__(self, config: Config) -> None:
         self._client = openai.AsyncOpenAI(**client_options(config))  # type: ignore[arg-type]
         self._model = config.openai_tts_model
-        self._voice = config.openai_tts_voice
+        # An agent's voice from the /v1/audio/speech days that Realtime lacks gets the default.
+        default = config.openai_tts_voice
+        self._voice = default if default not in SPEECH_ONLY_VOICES else OPENAI_REALTIME_VOICES[0]
         self._timeout = config.provider_timeout
         self._retries = config.provider_max_retries
 
@@ -76,7 +79,7 @@ class OpenAIRealtimeSpeech:
         for attempt in range(self._retries + 1):
             started = False
             try:
-                async for chunk in self._session(parts, voice or self._voice):
+                async for chunk in self._session(parts, self._voice_for(voice)):
                     started = True
                     yield chunk
                 return
@@ -84,6 +87,9 @@ class OpenAIRealtimeSpeech:
                 # Audio already handed on cannot be taken back, so only a clean start retries.
                 if started or attempt == self._retries:
                     raise
+
+    def _voice_for(self, voice: str | None) -> str:
+        return voice if voice and voice not in SPEECH_ONLY_VOICES else self._voice
 
     async def _session(self, parts: list[str], voice: str) -> AsyncIterator[bytes]:
         try:

@@ -32,9 +32,9 @@ def speech_to_text(config: Config) -> SpeechToText:
         return OpenAISpeechToText(config)
     engine = offline_speech.offline_engines()["stt"]
     if engine == "whisper":
-        return WhisperSpeechToText(config.stt_concurrency)
+        return WhisperSpeechToText(config.stt_concurrency, config.max_audio_seconds)
     if engine == "pocketsphinx":
-        return offline_speech.PocketsphinxSpeechToText()
+        return offline_speech.PocketsphinxSpeechToText(config.max_audio_seconds)
     return offline_speech.MissingSpeechToText()
 
 

@@ -69,16 +69,17 @@ class WhisperSpeechToText:
 
     name = "whisper"
 
-    def __init__(self, concurrency: int = 2) -> None:
+    def __init__(self, concurrency: int = 2, max_seconds: float | None = None) -> None:
         self._workers = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._workers)
+        self._max_seconds = max_seconds  # the duration cap, also while decoding
 
     async def atranscribe(self, audio: bytes, filename: str) -> str:
         async with self._slots:
             return await asyncio.to_thread(self.transcribe, audio)
 
     def transcribe(self, audio: bytes) -> str:
-        samples = pcm_to_float(decode_pcm(audio, WHISPER_RATE))
+        samples = pcm_to_float(decode_pcm(audio, WHISPER_RATE, self._max_seconds))
         if not len(samples):
             return ""
         model = whisper_model(self._workers)

@@ -14,7 +14,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.access import Caller, chat_for, own_chats
+from shared.access import (
+    AGENT_UNAVAILABLE,
+    AGENT_UNAVAILABLE_MESSAGE,
+    Caller,
+    chat_for,
+    may_use_chat,
+    own_chats,
+)
 from shared.conversation import HistoryBudget, model_context, new_message
 from shared.db import utcnow
 from shared.models import Chat, Message, MessageBy, MessageStatus
@@ -46,6 +53,8 @@ def lock_chat(session: so.Session, caller: Caller, chat_id: int, touch: bool = T
     chat = session.scalar(chat_for(caller, chat_id)) if locked.rowcount == 1 else None  # type: ignore[attr-defined]
     if chat is None:
         raise chat_not_found()
+    if not may_use_chat(caller, chat):  # its agent was made private: no more replies
+        raise TurnRefused(403, AGENT_UNAVAILABLE_MESSAGE, AGENT_UNAVAILABLE)
     return chat
 
 

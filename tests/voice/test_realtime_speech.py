@@ -83,6 +83,24 @@ async def test_voice_turn_on_realtime_path_uses_the_agent_s_voice(
     assert "exactly as written" in create["response"]["instructions"]
 
 
+async def test_voice_turn_on_realtime_path_replaces_a_speech_only_voice(
+    client: FlaskClient,
+    register: Callable[..., dict[str, Any]],
+    new_chat: Callable[..., dict[str, Any]],
+    post_audio: PostAudio,
+    upstream: Behaviour,
+) -> None:
+    # "nova" was chosen for /v1/audio/speech; the Realtime models lack it: the default speaks.
+    headers = register()["headers"]
+    agent = client.post(
+        "/api/agents", json={"name": "Old", "prompt": "Calm.", "voice": "nova"}, headers=headers
+    ).json
+    response = await post_audio(new_chat(headers, agent["id"])["id"], headers)
+
+    assert response.status_code == 201
+    assert spoken_voice(upstream) == "alloy"
+
+
 async def test_voice_turn_on_realtime_path_speaks_a_long_reply_in_full(
     post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
 ) -> None:
@@ -143,6 +161,21 @@ async def test_realtime_speech_retries_a_session_that_failed_before_any_audio(
         await speech.aclose()
     assert audio.mime_type == "audio/mpeg"
     assert len(upstream.realtime.sessions) == 2
+
+
+async def test_realtime_speech_slow_stream_is_not_cut_off_by_the_timeout(
+    config: Config, upstream: Behaviour
+) -> None:
+    # PROVIDER_TIMEOUT bounds each wait for the next event, not the whole reply: a stream that
+    # keeps sending (12 deltas, 0.15 s apart: longer than the timeout in total) is spoken whole.
+    text = "x" * 120
+    upstream.realtime.chunk_delay = 0.15
+    speech = OpenAIRealtimeSpeech(config.replace(provider_timeout=1.0))
+    try:
+        audio = await speech.aspeak(text)
+    finally:
+        await speech.aclose()
+    assert decoded_seconds(audio.data) == pytest.approx(expected_seconds(text), abs=0.08)
 
 
 async def test_realtime_speech_yields_audio_as_it_arrives(

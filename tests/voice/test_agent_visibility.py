@@ -1,0 +1,40 @@
+"""The voice service applies the same rule: no replies in a chat whose agent went private."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask.testing import FlaskClient
+from quart.typing import TestClientProtocol as VoiceClient
+
+from tests.fake_openai import Behaviour
+from tests.test_agent_visibility import public_agent, set_public
+from tests.voice.conftest import stored_messages
+
+
+async def test_voice_refuses_chat_whose_agent_went_private(
+    client: FlaskClient,
+    voice_client: VoiceClient,
+    register: Callable[..., Any],
+    new_chat: Callable[..., dict[str, Any]],
+    post_audio: Callable[..., Any],
+    upstream: Behaviour,
+) -> None:
+    owner = register("owner")["headers"]
+    other = register("other")["headers"]
+    agent = public_agent(client, owner)
+    chat = new_chat(other, agent["id"])
+    set_public(client, owner, agent["id"], False)
+
+    streamed = await voice_client.post(
+        f"/voice/chats/{chat['id']}/messages/stream", headers=other, json={"content": "hi"}
+    )
+    spoken = await post_audio(chat["id"], other)
+    for response in (streamed, spoken):
+        assert response.status_code == 403
+        body = await response.get_json()
+        assert body["errors"]["reason"] == "agent_unavailable"
+    assert upstream.requests == []
+    set_public(client, owner, agent["id"], True)
+    assert stored_messages(client, chat["id"], other) == []
