@@ -4,6 +4,7 @@ published live, stoppable, and finished on the server whether or not anyone stil
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from shared.turns.store import Started
 from shared.validation import has_text
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # How often a reply written here checks whether another process stopped it (seconds).
 STOP_POLL = 0.5
 EMPTY_REPLY = "The AI provider returned an empty reply."
@@ -83,6 +85,10 @@ async def generate(writer: Writer, turn: Started, running: Running) -> Written:
     except asyncio.CancelledError:
         await asyncio.shield(close_interrupted(writer, turn, running))
         raise
+    except Exception:  # a bug or a broken store must not leave the reply (and followers) hanging
+        log.exception("writing reply %s failed", turn.ai_message.id)
+        await asyncio.shield(close_interrupted(writer, turn, running))
+        return Written(turn.ai_message, interrupted())
     stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
     reply = stored or turn.ai_message
     if reply.status is MessageStatus.FAILED:
@@ -119,6 +125,11 @@ async def write(writer: Writer, reply_id: int, turn: Started, running: Running) 
     return outcome(reader, stream, running.text, clock)
 
 
+def valid_text(piece: str) -> str:
+    """Text every database and client can hold: a lone surrogate from upstream becomes '?'."""
+    return piece.encode("utf-8", "replace").decode("utf-8")
+
+
 def outcome(
     reader: asyncio.Task[bool], stream: ReplyStream, text: str, clock: Clock
 ) -> replies.Outcome:
@@ -142,7 +153,8 @@ async def read(
 ) -> bool:
     """Pieces into the live hub, saved at most every SAVE_INTERVAL; False when stopped."""
     saved_at = time.monotonic()
-    async for piece in stream:
+    async for raw in stream:
+        piece = valid_text(raw)
         clock.first_token()
         await writer.hub.delta(running, piece)
         if time.monotonic() - saved_at >= replies.SAVE_INTERVAL:
