@@ -97,12 +97,17 @@ def test_speech_api_auto_uses_realtime_only_on_openai_with_a_realtime_model() ->
 
 def test_config_reads_and_checks_the_lifecycle_settings() -> None:
     config = Config.from_env(
-        {"TTS_API": "speech", "ALLOWED_MODELS": "a, b", "MAX_REPLY_TOKENS": "900"}
+        {
+            "APP_ENV": "test",
+            "TTS_API": "speech",
+            "ALLOWED_MODELS": "a, b",
+            "MAX_REPLY_TOKENS": "900",
+        }
     )
     assert config.tts_api == "speech" and config.allowed_models == ("a", "b")
     assert config.max_reply_tokens == 900
     with pytest.raises(ConfigError, match="TTS_API"):
-        Config.from_env({"TTS_API": "loud"})
+        Config.from_env({"APP_ENV": "test", "TTS_API": "loud"})
 
 
 def test_speech_voices_follow_the_active_speech_api() -> None:

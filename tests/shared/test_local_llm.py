@@ -82,7 +82,9 @@ async def test_stream_from_thread_raises_the_workers_error() -> None:
 
 
 def test_config_accepts_local_reply_provider() -> None:
-    config = Config.from_env({"LLM_PROVIDER": "local", "LOCAL_LLM_MAX_TOKENS": "64"})
+    config = Config.from_env(
+        {"APP_ENV": "test", "LLM_PROVIDER": "local", "LOCAL_LLM_MAX_TOKENS": "64"}
+    )
     assert config.llm_provider == "local" and config.local_llm_max_tokens == 64
 
 
@@ -96,5 +98,5 @@ def test_config_accepts_local_reply_provider() -> None:
     ],
 )
 def test_config_refuses_impossible_local_settings(environ: dict[str, str]) -> None:
-    with pytest.raises(ConfigError):
-        Config.from_env(environ)
+    with pytest.raises(ConfigError, match="LLM_PROVIDER|STT_PROVIDER|LOCAL_LLM"):
+        Config.from_env({"APP_ENV": "test", **environ})
