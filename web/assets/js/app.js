@@ -12,6 +12,7 @@ import {
   setConversationHooks,
   showError,
 } from "./conversation.js";
+import { setActionHooks, wireMessageActions } from "./messageactions.js";
 import { setupPushToTalk } from "./ptt.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, formatTime, showFormError, toast, wireDialogCloseButtons } from "./ui.js";
@@ -395,6 +396,7 @@ function wire() {
   $("error-retry").addEventListener("click", retryLastFailure);
   $("error-dismiss").addEventListener("click", hideError);
   setupPushToTalk();
+  wireMessageActions();
 }
 
 async function reloadEverything() {
@@ -409,6 +411,7 @@ async function reloadEverything() {
 async function boot() {
   wire();
   setConversationHooks({ ensureChat, chatsChanged: refreshChats });
+  setActionHooks({ reload: () => openHistory(state.chatId), showError });
   client.onSessionChange((_session, reason) => {
     if (reason === "expired") {
       toast("Your session expired. Log in again to see your chats.", 8);
