@@ -27,9 +27,7 @@ def reply(page: Page):  # type: ignore[no-untyped-def]
     return page.locator(".message-ai").last
 
 
-def test_reload_during_a_streamed_reply_shows_it_finishing(
-    page: Page, upstream: Behaviour
-) -> None:
+def test_reload_during_a_streamed_reply_shows_it_finishing(page: Page, upstream: Behaviour) -> None:
     upstream.reply = SLOW_REPLY
     upstream.stream_chunk_delay = 0.15
     send(page, "Talk for a while")
