@@ -131,8 +131,9 @@ def message_in(session: so.Session, chat: Chat, message_id: int, by: MessageBy) 
     if message is None:
         raise message_not_found()
     if message.message_by is not by:
-        what = "an AI reply" if by is MessageBy.AI else "a message you sent"
-        raise TurnRefused(422, f"That message is not {what}.", "validation")
+        if by is MessageBy.AI:
+            raise TurnRefused(409, "That message is not an AI reply.", "not_a_reply")
+        raise TurnRefused(409, "That message is not one you sent.", "not_a_question")
     return message
 
 
@@ -145,7 +146,7 @@ def begin_regenerate(
     reply = message_in(session, chat, message_id, MessageBy.AI)
     question = session.get(Message, reply.parent_id) if reply.parent_id else None
     if question is None:
-        raise TurnRefused(422, "That reply answers no message.", "validation")
+        raise TurnRefused(409, "That reply answers no message.", "not_a_reply")
     tree.cut_after(session, chat.id, question)
     session.expire_all()
     ai = add_message(session, chat, caller, MessageBy.AI, "", question)
