@@ -4,6 +4,7 @@ published live, stoppable, and finished on the server whether or not anyone stil
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from shared.turns.store import Started
 from shared.validation import has_text
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # How often a reply written here checks whether another process stopped it (seconds).
 STOP_POLL = 0.5
 EMPTY_REPLY = "The AI provider returned an empty reply."
@@ -80,10 +82,14 @@ async def generate(writer: Writer, turn: Started, running: Running) -> Written:
     """Write the reply of `turn` to its end and store it; followers learn how it ended."""
     try:
         outcome = await write(writer, turn.ai_message.id, turn, running)
+        stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
     except asyncio.CancelledError:
         await asyncio.shield(close_interrupted(writer, turn, running))
         raise
-    stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
+    except Exception:  # e.g. the database went away: never leave followers waiting
+        log.exception("a reply could not be written to its end")
+        await asyncio.shield(close_interrupted(writer, turn, running))
+        raise
     reply = stored or turn.ai_message
     if reply.status is MessageStatus.FAILED:
         failure = TurnFailed(outcome.error or interrupted(), kept(turn))
@@ -98,9 +104,13 @@ def kept(turn: Started) -> Kept:
 
 
 async def close_interrupted(writer: Writer, turn: Started, running: Running) -> None:
-    """The process stops mid-reply: store the reply as failed, never leave it pending."""
-    await writer.run(replies.close, [turn.ai_message.id], replies.INTERRUPTED)
-    await writer.hub.end(running, "error", turn_failure(TurnFailed(interrupted(), kept(turn))))
+    """The reply cannot be finished (the process stops): store it as failed, never leave it
+    pending, and tell its followers."""
+    try:
+        await writer.run(replies.close, [turn.ai_message.id], replies.INTERRUPTED)
+    finally:
+        failure = TurnFailed(interrupted(), kept(turn))
+        await writer.hub.end(running, "error", turn_failure(failure))
 
 
 async def write(writer: Writer, reply_id: int, turn: Started, running: Running) -> replies.Outcome:

@@ -45,8 +45,13 @@ class LiveHub:
         """Run `work` to its end whatever happens to the request that started it."""
         task = asyncio.create_task(work)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved (the writer logged it), whether or not anyone awaits
 
     def start(self, reply_id: int) -> Running:
         running = self.running[reply_id] = Running(reply_id)
