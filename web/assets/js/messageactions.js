@@ -47,6 +47,8 @@ export function decorate(node, message) {
   }
   if (message.message_by === "USER") bar.append(actionButton("edit", "Edit", "Edit this message"));
   if (message.version_count > 1) bar.append(versionSwitcher(message));
+  if (message.status === "failed") bar.append(el("span", { class: "message-note", text: "This reply failed." }));
+  if (message.status === "stopped") bar.append(el("span", { class: "message-note", text: "Stopped." }));
   node.append(bar);
 }
 
