@@ -103,10 +103,20 @@ export async function resumePending(chatId) {
   await follow(chatId, `/voice/chats/${chatId}/messages/${replyId}/events`, { method: "GET" }, node, replyId);
 }
 
-async function follow(chatId, path, options, node, replyId = null) {
+function streamUnavailable(error) {
+  return error.network || [404, 405, 501].includes(error.status) || (error.status >= 500 && !error.isEnvelope);
+}
+
+async function follow(chatId, path, options, node, replyId = null, fallback = null) {
   state.busy = true;
   try {
-    const response = await send(path, { ...options, headers: { Accept: "text/event-stream" }, base: config.voiceUrl });
+    let response;
+    try {
+      response = await send(path, { ...options, headers: { Accept: "text/event-stream" }, base: config.voiceUrl });
+    } catch (error) {
+      if (!fallback || !streamUnavailable(error)) throw error;
+      return await fallback(); // no voice service: the API writes the reply in one piece
+    }
     replyStarted(chatId, replyId || Number(response.headers.get("X-AI-Message-Id")));
     const done = await streamInto(node, response);
     if (done.ai_message) {
@@ -142,7 +152,8 @@ async function regenerate(node) {
   const chatId = state.chatId;
   const id = node.dataset.messageId;
   removeFrom(node);
-  const done = await follow(chatId, `/voice/chats/${chatId}/messages/${id}/regenerate`, { method: "POST" }, pendingReply());
+  const plain = () => api(`/api/chats/${chatId}/messages/${id}/regenerate`, { method: "POST" });
+  const done = await follow(chatId, `/voice/chats/${chatId}/messages/${id}/regenerate`, { method: "POST" }, pendingReply(), null, plain);
   if (done) await hooks.reload();
 }
 
@@ -176,7 +187,9 @@ async function saveEdit(node) {
   question.classList.add("pending");
   removeFrom(node);
   $("messages").append(question);
-  const done = await follow(chatId, `/voice/chats/${chatId}/messages/${id}/edit`, { method: "POST", json: { content } }, pendingReply());
+  const options = { method: "POST", json: { content } };
+  const plain = () => api(`/api/chats/${chatId}/messages/${id}/edit`, options);
+  const done = await follow(chatId, `/voice/chats/${chatId}/messages/${id}/edit`, options, pendingReply(), null, plain);
   if (done) await hooks.reload();
 }
 
