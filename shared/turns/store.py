@@ -56,10 +56,12 @@ def add_message(
     by: MessageBy,
     content: str,
     parent: Message | None,
+    parent_is_new: bool = False,
 ) -> Message:
-    """A new message at the end of the shown branch, after `parent`, as its newest version."""
+    """A new message at the end of the shown branch, after `parent`, as its newest version
+    (the first, without asking, when `parent` was just added)."""
     parent_id = parent.id if parent is not None else None
-    version = tree.next_version(session, chat.id, parent_id)
+    version = 1 if parent_is_new else tree.next_version(session, chat.id, parent_id)
     message = new_message(chat, caller, by, content)
     message.parent_id = parent_id
     message.version = message.version_count = version
@@ -77,7 +79,8 @@ def started(
     history = session.scalars(tree.context_history(chat.id, budget.max_messages)).all()
     context = model_context(chat.agent.prompt, history, budget)
     for message in (user, ai):
-        session.refresh(message)
+        if sa.inspect(message).expired_attributes:  # loaded before the tree changed
+            session.refresh(message)
     return Started(chat.id, user, ai, context, chat.agent.model)
 
 
@@ -89,7 +92,7 @@ def begin_ask(
     user = add_message(
         session, chat, caller, MessageBy.USER, content, tree.branch_tip(session, chat.id)
     )
-    ai = add_message(session, chat, caller, MessageBy.AI, "", user)
+    ai = add_message(session, chat, caller, MessageBy.AI, "", user, parent_is_new=True)
     return started(session, chat, user, ai, budget)
 
 
@@ -168,7 +171,7 @@ def begin_edit(
     tree.cut_after(session, chat.id, parent)
     session.expire_all()
     user = add_message(session, chat, caller, MessageBy.USER, content, parent)
-    ai = add_message(session, chat, caller, MessageBy.AI, "", user)
+    ai = add_message(session, chat, caller, MessageBy.AI, "", user, parent_is_new=True)
     return started(session, chat, user, ai, budget)
 
 
