@@ -27,7 +27,7 @@ MESSAGE = "/<id:chat_id>/messages/<id:message_id>"
 class Regenerate(MethodView):
     @blp.response(201, TurnSchema)
     @blp.alt_response(404, description="No such chat or message of the caller's")
-    @blp.alt_response(422, description="The message is not an AI reply")
+    @blp.alt_response(409, description="The message is not an AI reply (`not_a_reply`)")
     @provider_error_docs
     @login_required
     def post(self, chat_id: int, message_id: int) -> Turn:
@@ -46,7 +46,7 @@ class Edit(MethodView):
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, TurnSchema)
     @blp.alt_response(404, description="No such chat or message of the caller's")
-    @blp.alt_response(422, description="Invalid content, or the message is not the caller's")
+    @blp.alt_response(409, description="The message is not one the caller sent (`not_a_question`)")
     @provider_error_docs
     @login_required
     def post(self, data: dict[str, str], chat_id: int, message_id: int) -> Turn:

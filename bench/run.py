@@ -28,6 +28,7 @@ from bench import voice_stream
 from bench.client import Session, big_wav, http_client, median, percentile, small_webm
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, fresh_pg_database, rss_kib
+from bench.turns import branchy_chat, chain, reattach
 from shared.db import sync_url
 from shared.models import Chat, Message, MessageBy
 
@@ -223,6 +224,7 @@ class Bench:
             ]
             for i in range(0, count, 2000):
                 connection.execute(sa.insert(Message), rows[i : i + 2000])
+            chain(connection, chat_id)  # one branch, as the turn engine keeps a chat
         engine.dispose()
 
     async def chat_length(self) -> tuple[float, float]:
@@ -306,6 +308,10 @@ class Bench:
             self.notes += notes
         if want("memory"):
             r["memory"] = f"{await self.memory():.1f} MB"
+        if want("reattach"):
+            r["reattach"] = ms(await reattach(self))
+        if want("branches"):
+            r["branches_turn"] = f"{await branchy_chat(self):.2f}"
         await self.http.aclose()
         await self.sdk.close()
         return r
@@ -324,6 +330,8 @@ METRICS = [
     ("memory", "6. voice worker RSS growth, 200 turns x 5 MB", "≤ 50 MB", 50.0),
     ("voicestream_first", "7. streamed voice: first audio ÷ one-shot turn", "≤ 0.4", 0.4),
     ("voicestream_batch", "7. 50 streamed voice turns at once ÷ one", "≤ 1.5", 1.5),
+    ("reattach", "7. reattach: first event of a followed reply, p50", "≤ 30 ms", 30.0),
+    ("branches_turn", "8. turn latency, 10,000 messages + 100 branches ÷ 10", "≤ 1.3", 1.3),
 ]
 
 
@@ -371,7 +379,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--only",
-        help="comma-separated: overhead,throughput,voice,stream,length,memory,voicestream,offline",
+        help="comma-separated: overhead,throughput,voice,stream,length,memory,voicestream,"
+        "reattach,branches,offline",
     )
     parser.add_argument("--port-base", type=int, default=19000)
     parser.add_argument("--pg-database", default="bench")

@@ -1285,8 +1285,8 @@ def versions_folder() -> dict[str, Any]:
             "Regenerate a message that is not a reply",
             "POST",
             f"{message}/{{{{v_user_id}}}}/regenerate",
-            status=422,
-            tests=(reason_test("validation"),),
+            status=409,
+            tests=(reason_test("not_a_reply"),),
         ),
         request(
             "Regenerate in another user's chat",
@@ -1320,8 +1320,9 @@ def versions_folder() -> dict[str, Any]:
             "Edit a reply",
             "POST",
             f"{message}/{{{{v_ai_id}}}}/edit",
-            status=422,
+            status=409,
             body={"content": "not mine"},
+            tests=(reason_test("not_a_question"),),
         ),
         request(
             "Edit in another user's chat",

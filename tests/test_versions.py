@@ -111,8 +111,8 @@ def test_versions_refuse_wrong_messages(
     turn = send(client, chat, alice, "hello")
     question, reply = turn["user_message"]["id"], turn["ai_message"]["id"]
     cases = [
-        (question, "regenerate", alice, None, 422),
-        (reply, "edit", alice, {"content": "x"}, 422),
+        (question, "regenerate", alice, None, 409),
+        (reply, "edit", alice, {"content": "x"}, 409),
         (question, "edit", alice, {"content": "  "}, 422),
         (question, "edit", alice, {}, 422),
         (reply + 1000, "regenerate", alice, None, 404),

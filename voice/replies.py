@@ -61,7 +61,7 @@ async def post_stop_reply(chat_id: int, message_id: int) -> Response:
 @tag(["Replies"])
 @login_required
 @document_response(StreamEvents, 200)
-@document_errors(401, 404, 422, 429)
+@document_errors(401, 404, 409, 429)
 async def post_regenerate_stream(chat_id: int, message_id: int) -> Response:
     """Write a new version of an AI reply, streamed
 
@@ -80,7 +80,7 @@ async def post_regenerate_stream(chat_id: int, message_id: int) -> Response:
 @login_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
-@document_errors(400, 401, 404, 413, 415, 422, 429)
+@document_errors(400, 401, 404, 409, 413, 415, 422, 429)
 async def post_edit_stream(chat_id: int, message_id: int, data: StreamIn) -> Response:
     """Edit a message you sent and stream the reply to it
 

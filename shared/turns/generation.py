@@ -82,14 +82,14 @@ async def generate(writer: Writer, turn: Started, running: Running) -> Written:
     """Write the reply of `turn` to its end and store it; followers learn how it ended."""
     try:
         outcome = await write(writer, turn.ai_message.id, turn, running)
+        stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
     except asyncio.CancelledError:
         await asyncio.shield(close_interrupted(writer, turn, running))
         raise
-    except Exception:  # a bug or a broken store must not leave the reply (and followers) hanging
-        log.exception("writing reply %s failed", turn.ai_message.id)
+    except Exception:  # e.g. the database went away: never leave followers waiting
+        log.exception("a reply could not be written to its end")
         await asyncio.shield(close_interrupted(writer, turn, running))
-        return Written(turn.ai_message, interrupted())
-    stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
+        raise
     reply = stored or turn.ai_message
     if reply.status is MessageStatus.FAILED:
         failure = TurnFailed(outcome.error or interrupted(), kept(turn))
@@ -104,9 +104,13 @@ def kept(turn: Started) -> Kept:
 
 
 async def close_interrupted(writer: Writer, turn: Started, running: Running) -> None:
-    """The process stops mid-reply: store the reply as failed, never leave it pending."""
-    await writer.run(replies.close, [turn.ai_message.id], replies.INTERRUPTED)
-    await writer.hub.end(running, "error", turn_failure(TurnFailed(interrupted(), kept(turn))))
+    """The reply cannot be finished (the process stops): store it as failed, never leave it
+    pending, and tell its followers."""
+    try:
+        await writer.run(replies.close, [turn.ai_message.id], replies.INTERRUPTED)
+    finally:
+        failure = TurnFailed(interrupted(), kept(turn))
+        await writer.hub.end(running, "error", turn_failure(failure))
 
 
 async def write(writer: Writer, reply_id: int, turn: Started, running: Running) -> replies.Outcome:

@@ -7,12 +7,21 @@ and the end are also published, so followers in other processes and replicas get
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from shared.models import Message
+
 # What a follower receives: ("delta", {"content", "offset"}) or ("end", {"event", "data"}).
 LiveEvent = tuple[str, dict[str, Any]]
+# Reads the reply (and its question) from the database again.
+Reload = Callable[[], Awaitable[tuple[Message, Message | None]]]
+
+
+class Subscription(Protocol):
+    def events(self, have: int, reload: Reload) -> AsyncIterator[tuple[str, dict[str, Any]]]: ...
 
 
 class Relay(Protocol):
@@ -21,6 +30,10 @@ class Relay(Protocol):
     async def delta(self, reply_id: int, offset: int, piece: str) -> None: ...
 
     async def end(self, reply_id: int, event: dict[str, Any]) -> None: ...
+
+    async def text(self, reply_id: int) -> str: ...
+
+    def subscribe(self, reply_id: int) -> AbstractAsyncContextManager[Subscription]: ...
 
     async def aclose(self) -> None: ...
 
@@ -45,8 +58,13 @@ class LiveHub:
         """Run `work` to its end whatever happens to the request that started it."""
         task = asyncio.create_task(work)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._finished)
         return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved (the writer logged it), whether or not anyone awaits
 
     def start(self, reply_id: int) -> Running:
         running = self.running[reply_id] = Running(reply_id)

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as redis
 
-from shared.models import Message, MessageStatus
+from shared.models import MessageStatus
+from shared.turns.live import Reload
 
 PREFIX = "chatbot:reply:"
 TEXT_TTL = 3600  # seconds a reply's live text outlives a writer that vanished
 # How often a follower that hears nothing checks whether the reply ended without it.
 QUIET_CHECK = 1.0
-Reload = Callable[[], Awaitable[tuple[Message, Message | None]]]
 
 
 class RedisRelay:

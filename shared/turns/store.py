@@ -65,10 +65,12 @@ def add_message(
     by: MessageBy,
     content: str,
     parent: Message | None,
+    parent_is_new: bool = False,
 ) -> Message:
-    """A new message at the end of the shown branch, after `parent`, as its newest version."""
+    """A new message at the end of the shown branch, after `parent`, as its newest version
+    (the first, without asking, when `parent` was just added)."""
     parent_id = parent.id if parent is not None else None
-    version = tree.next_version(session, chat.id, parent_id)
+    version = 1 if parent_is_new else tree.next_version(session, chat.id, parent_id)
     message = new_message(chat, caller, by, content)
     message.parent_id = parent_id
     message.version = message.version_count = version
@@ -86,7 +88,8 @@ def started(
     history = session.scalars(tree.context_history(chat.id, budget.max_messages)).all()
     context = model_context(chat.agent.prompt, history, budget)
     for message in (user, ai):
-        session.refresh(message)
+        if sa.inspect(message).expired_attributes:  # loaded before the tree changed
+            session.refresh(message)
     return Started(chat.id, user, ai, context, chat.agent.model)
 
 
@@ -98,7 +101,7 @@ def begin_ask(
     user = add_message(
         session, chat, caller, MessageBy.USER, content, tree.branch_tip(session, chat.id)
     )
-    ai = add_message(session, chat, caller, MessageBy.AI, "", user)
+    ai = add_message(session, chat, caller, MessageBy.AI, "", user, parent_is_new=True)
     return started(session, chat, user, ai, budget)
 
 
@@ -140,8 +143,9 @@ def message_in(session: so.Session, chat: Chat, message_id: int, by: MessageBy) 
     if message is None:
         raise message_not_found()
     if message.message_by is not by:
-        what = "an AI reply" if by is MessageBy.AI else "a message you sent"
-        raise TurnRefused(422, f"That message is not {what}.", "validation")
+        if by is MessageBy.AI:
+            raise TurnRefused(409, "That message is not an AI reply.", "not_a_reply")
+        raise TurnRefused(409, "That message is not one you sent.", "not_a_question")
     return message
 
 
@@ -154,7 +158,7 @@ def begin_regenerate(
     reply = message_in(session, chat, message_id, MessageBy.AI)
     question = session.get(Message, reply.parent_id) if reply.parent_id else None
     if question is None:
-        raise TurnRefused(422, "That reply answers no message.", "validation")
+        raise TurnRefused(409, "That reply answers no message.", "not_a_reply")
     tree.cut_after(session, chat.id, question)
     session.expire_all()
     ai = add_message(session, chat, caller, MessageBy.AI, "", question)
@@ -176,7 +180,7 @@ def begin_edit(
     tree.cut_after(session, chat.id, parent)
     session.expire_all()
     user = add_message(session, chat, caller, MessageBy.USER, content, parent)
-    ai = add_message(session, chat, caller, MessageBy.AI, "", user)
+    ai = add_message(session, chat, caller, MessageBy.AI, "", user, parent_is_new=True)
     return started(session, chat, user, ai, budget)
 
 

@@ -47,6 +47,8 @@ def siblings(chat_id: int, parent_id: int | None) -> sa.ColumnElement[bool]:
 def next_version(session: so.Session, chat_id: int, parent_id: int | None) -> int:
     """The version number a new child of `parent_id` gets; its siblings learn the new count."""
     count = session.scalar(sa.select(sa.func.count()).where(siblings(chat_id, parent_id))) or 0
+    if count == 0:  # the usual case: a message at the end of the branch
+        return 1
     session.execute(
         sa.update(Message)
         .where(siblings(chat_id, parent_id))

@@ -223,7 +223,7 @@ async def test_streamed_regenerate_and_edit_add_versions(
     assert done["user_message"]["content"] == "hello" and done["user_message"]["version"] == 2
     shown = stored_messages(client, chat["id"], headers)
     assert [m["content"] for m in shown] == ["hello", "a second thought"]
-    assert bad.status_code == 422 and bad.json()["errors"]["reason"] == "validation"
+    assert bad.status_code == 409 and bad.json()["errors"]["reason"] == "not_a_reply"
 
 
 def test_redis_url_is_the_one_redis_setting_and_rate_limits_default_to_it() -> None:

@@ -13,6 +13,7 @@ import {
   showError,
 } from "./conversation.js";
 import { replyEngineLabel } from "./engines.js";
+import { setActionHooks, wireMessageActions } from "./messageactions.js";
 import { setupPushToTalk } from "./ptt.js";
 import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
@@ -400,6 +401,7 @@ function wire() {
   $("error-retry").addEventListener("click", retryLastFailure);
   $("error-dismiss").addEventListener("click", hideError);
   setupPushToTalk();
+  wireMessageActions();
 }
 
 async function reloadEverything() {
@@ -414,6 +416,7 @@ async function reloadEverything() {
 async function boot() {
   wire();
   setConversationHooks({ ensureChat, chatsChanged: refreshChats });
+  setActionHooks({ reload: () => openHistory(state.chatId), showError });
   client.onSessionChange((_session, reason) => {
     if (reason === "expired") {
       toast("Your session expired. Log in again to see your chats.", 8);

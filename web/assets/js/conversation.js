@@ -2,6 +2,8 @@
 // errors with Retry. Nothing the user typed or recorded is dropped on failure.
 
 import { ApiError, api, config, pagination, send } from "./api.js";
+import { decorate, replyEnded, replyStarted, resumePending } from "./messageactions.js";
+import { showText } from "./messagetext.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
@@ -34,24 +36,27 @@ function updateEmptyState() {
 function messageNode(message, { pending = false } = {}) {
   const mine = message.message_by === "USER";
   const item = el("li", {
-    class: `message ${mine ? "message-user" : "message-ai"}${pending ? " pending" : ""}`,
+    class: `message ${mine ? "message-user" : "message-ai"}${pending || message.status === "pending" ? " pending" : ""}`,
     attrs: { "data-message-id": message.id || null, "data-by": message.message_by },
   });
-  const bubble = el("div", { class: "bubble", text: message.content });
+  const bubble = el("div", { class: "bubble" });
+  showText(bubble, message.content);
   const meta = el("div", { class: "meta" });
   meta.append(el("span", { class: "who", text: mine ? "You" : (message.agent_name || "Agent") }));
   meta.append(el("time", { class: "when", text: formatTime(message.created_at), attrs: { datetime: message.created_at } }));
   item.append(bubble, meta);
+  decorate(item, message);
   return item;
 }
 
 function setMessage(node, message) {
   node.classList.remove("pending", "streaming");
   node.dataset.messageId = message.id;
-  node.querySelector(".bubble").textContent = message.content;
+  showText(node.querySelector(".bubble"), message.content);
   const when = node.querySelector(".when");
   when.textContent = formatTime(message.created_at);
   when.setAttribute("datetime", message.created_at);
+  decorate(node, message);
 }
 
 function agentName() {
@@ -96,6 +101,7 @@ export async function openHistory(chatId) {
   $("load-older").hidden = state.olderPage >= state.totalPages;
   updateEmptyState();
   scrollToBottom();
+  resumePending(chatId); // a reply still being written (e.g. after a reload) is followed
 }
 
 export async function loadOlder() {
@@ -233,6 +239,7 @@ async function streamTurn(turn) {
     return plainTurn(turn);
   }
   turn.started = true;
+  replyStarted(turn.chatId, Number(response.headers.get("X-AI-Message-Id")));
   setTyping(true);
   let reply = null;
   let received = "";
@@ -243,7 +250,7 @@ async function streamTurn(turn) {
         reply.classList.add("streaming");
         received += data.content || "";
         const stick = nearBottom();
-        reply.querySelector(".bubble").textContent = received;
+        showText(reply.querySelector(".bubble"), received);
         if (stick) scrollToBottom();
       } else if (event === "done") {
         setMessage(turn.pending, data.user_message);
@@ -258,6 +265,8 @@ async function streamTurn(turn) {
     if (reply) reply.remove();
     if (error instanceof ApiError) throw error;
     throw interrupted();
+  } finally {
+    replyEnded();
   }
   if (reply) reply.remove();
   throw interrupted();
@@ -303,7 +312,10 @@ async function retryReply(chatId, resend) {
   let nothingToRetry = false;
   try {
     const data = await api(`/api/chats/${chatId}/messages/retry`, { method: "POST" });
-    appendMessage(data.ai_message);
+    // A failed reply shown from history is answered in place.
+    const shown = list().querySelector(`.message[data-message-id="${data.ai_message.id}"]`);
+    if (shown) setMessage(shown, data.ai_message);
+    else appendMessage(data.ai_message);
     hooks.chatsChanged();
   } catch (error) {
     // 409: nothing stored was left unanswered, so the message itself never arrived: send again.
@@ -393,7 +405,7 @@ async function voiceFailed(error, turn, resend) {
   // The transcript (and perhaps the reply) is stored: show them from the server.
   await openHistory(turn.chatId).catch(() => {});
   hooks.chatsChanged();
-  if (errors.ai_message_id) {
+  if (errors.stage === "tts") {
     showError(`${readableError(error)} The reply is shown as text instead.`);
   } else {
     showError(`${readableError(error)} Your message was kept.`, () => retryReply(turn.chatId, resend));
