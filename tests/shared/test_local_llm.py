@@ -98,5 +98,5 @@ def test_config_accepts_local_reply_provider() -> None:
     ],
 )
 def test_config_refuses_impossible_local_settings(environ: dict[str, str]) -> None:
-    with pytest.raises(ConfigError, match="LLM_PROVIDER|STT_PROVIDER|LOCAL_LLM"):
+    with pytest.raises(ConfigError, match=r"LLM_PROVIDER|STT_PROVIDER|LOCAL_LLM"):
         Config.from_env({"APP_ENV": "test", **environ})
