@@ -126,13 +126,6 @@ class Config:
         return config
 
     @property
-    def rate_limit_storage(self) -> str:
-        """RATE_LIMIT_STORAGE_URL when set, else REDIS_URL when set, else per-process memory."""
-        if self.rate_limit_storage_url == "memory://" and self.redis_url:
-            return self.redis_url
-        return self.rate_limit_storage_url
-
-    @property
     def is_production(self) -> bool:
         """Anything but an explicit development or test environment counts as production."""
         return self.app_env.strip().lower() not in DEVELOPMENT_ENVS

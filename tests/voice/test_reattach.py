@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from shared.config import Config
 from shared.db import sync_url
+from shared.ratelimit import storage_url
 from tests.fake_openai import Behaviour
 from tests.voice.conftest import Headers, stored_messages
 from tests.voice.workers import read_events, worker_here, worker_process
@@ -227,8 +228,8 @@ async def test_streamed_regenerate_and_edit_add_versions(
 
 
 def test_redis_url_is_the_one_redis_setting_and_rate_limits_default_to_it() -> None:
-    configured = Config.from_env({"REDIS_URL": REDIS_URL})
-    assert configured.redis_url == configured.rate_limit_storage == REDIS_URL
+    configured = Config.from_env({"APP_ENV": "test", "REDIS_URL": REDIS_URL})
+    assert configured.redis_url == storage_url(configured) == REDIS_URL
     apart = Config(redis_url=REDIS_URL, rate_limit_storage_url="redis://elsewhere:6379/1")
-    assert apart.rate_limit_storage == "redis://elsewhere:6379/1"
-    assert Config().rate_limit_storage == "memory://"
+    assert storage_url(apart) == "redis://elsewhere:6379/1"
+    assert storage_url(Config()) == "memory://"
