@@ -227,6 +227,11 @@ export async function logout() {
   return startGuestSession();
 }
 
+/** The voice service cannot stream this (not running, or an old one): use the API instead. */
+export function streamUnavailable(error) {
+  return error.network || [404, 405, 501].includes(error.status) || (error.status >= 500 && !error.isEnvelope);
+}
+
 export function pagination(response) {
   try {
     return JSON.parse(response.headers.get("X-Pagination") || "{}");

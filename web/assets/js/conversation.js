@@ -1,7 +1,7 @@
 // The open chat: history, sending text (streamed, with a plain fallback), voice turns,
 // errors with Retry. Nothing the user typed or recorded is dropped on failure.
 
-import { ApiError, api, config, pagination, send } from "./api.js";
+import { ApiError, api, config, pagination, send, streamUnavailable } from "./api.js";
 import { decorate, replyEnded, replyStarted, resumePending } from "./messageactions.js";
 import { showText } from "./messagetext.js";
 import { fileNameFor } from "./recorder.js";
@@ -219,10 +219,6 @@ async function textTurn(text) {
   } finally {
     finish();
   }
-}
-
-function streamUnavailable(error) {
-  return error.network || [404, 405, 501].includes(error.status) || (error.status >= 500 && !error.isEnvelope);
 }
 
 async function streamTurn(turn) {

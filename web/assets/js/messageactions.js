@@ -2,7 +2,7 @@
 // While a reply is written: the Stop button (and Escape). After a reload, a reply still being
 // written shows as pending and is followed to its end. The server decides; this only shows.
 
-import { ApiError, api, config, send } from "./api.js";
+import { ApiError, api, config, send, streamUnavailable } from "./api.js";
 import { showText } from "./messagetext.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
@@ -101,10 +101,6 @@ export async function resumePending(chatId) {
   if (!node || node.dataset.status !== "pending" || state.busy) return;
   const replyId = Number(node.dataset.messageId);
   await follow(chatId, `/voice/chats/${chatId}/messages/${replyId}/events`, { method: "GET" }, node, replyId);
-}
-
-function streamUnavailable(error) {
-  return error.network || [404, 405, 501].includes(error.status) || (error.status >= 500 && !error.isEnvelope);
 }
 
 async function follow(chatId, path, options, node, replyId = null, fallback = null) {
