@@ -401,7 +401,9 @@ def main() -> int:
     columns: dict[str, dict[str, str]] = {}
     notes: list[str] = []
     started = time.monotonic()
-    for index, kind in enumerate(args.databases.split(",")):
+    # The offline turn needs no services: `--only offline` starts none.
+    wanted = only is None or bool(only - {"offline"})
+    for index, kind in enumerate(args.databases.split(",") if wanted else []):
         base = args.port_base + 10 * (index + 1)
         import tempfile
 
@@ -431,8 +433,9 @@ def main() -> int:
         f"Workers: bin/run-local defaults unless API_WORKERS/API_THREADS/VOICE_WORKERS are set; "
         f"wall time {time.monotonic() - started:.0f} s\n"
     )
-    print(table(columns))
-    print()
+    if columns:
+        print(table(columns))
+        print()
     for note in notes:
         print(f"- {note}")
     if only is None or "offline" in only:

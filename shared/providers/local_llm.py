@@ -14,8 +14,8 @@ import functools
 import importlib.util
 import queue
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import aclosing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +77,9 @@ class ModelPool:
             pass
         with self._lock:
             if self._loaded < self._size:
+                model = self._load()  # counted only once it has loaded
                 self._loaded += 1
-                return self._load()
+                return model
         return self._free.get()
 
 
@@ -123,43 +124,52 @@ class LocalChat:
         self._slots = asyncio.Semaphore(max(1, config.local_llm_concurrency))
 
     def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
-        text = "".join(self.generate(messages, threading.Event()))
-        if not text.strip():
-            raise ProviderError("The local model returned an empty reply.", stage="llm")
+        text = non_empty("".join(self.generate(messages, threading.Event())))
         return ChatResult(text=text, usage=NO_USAGE, model=self.model_name)
 
     async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
-        async with self._slots:
-            return await asyncio.to_thread(self.reply, messages)
+        # Streamed underneath, so a cancelled turn (client gone) stops the generation too.
+        text = non_empty("".join([piece async for piece in self.astream(messages)]))
+        return ChatResult(text=text, usage=NO_USAGE, model=self.model_name)
 
     def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
         return LocalReplyStream(self, messages)
 
     def generate(self, messages: list[ChatMessage], stop: threading.Event) -> Iterator[str]:
         """Text deltas of the reply, ending early once `stop` is set."""
-        with self._pool.lend() as llama:
+        try:
+            with self._pool.lend() as llama:
+                yield from self._deltas(llama, messages, stop)
+        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp's load and decode errors
+            raise ProviderError("The local model failed to answer.", stage="llm") from exc
 
-            def count(text: str) -> int:
-                return len(llama.tokenize(text.encode(), add_bos=False, special=False))
+    def _deltas(
+        self, llama: Any, messages: list[ChatMessage], stop: threading.Event
+    ) -> Iterator[str]:
+        def count(text: str) -> int:
+            return len(llama.tokenize(text.encode(), add_bos=False, special=False))
 
-            context = fit_context(messages, count, self._prompt_limit)
-            try:
-                chunks = llama.create_chat_completion(
-                    messages=context, stream=True, max_tokens=self._max_tokens, repeat_penalty=1.1
-                )
-                for chunk in chunks:
-                    if stop.is_set():
-                        break
-                    delta = chunk["choices"][0]["delta"].get("content")
-                    if delta:
-                        yield delta
-            except (ValueError, RuntimeError) as exc:
-                raise ProviderError("The local model failed to answer.", stage="llm") from exc
+        context = fit_context(messages, count, self._prompt_limit)
+        chunks = llama.create_chat_completion(
+            messages=context, stream=True, max_tokens=self._max_tokens, repeat_penalty=1.1
+        )
+        for chunk in chunks:
+            if stop.is_set():
+                return
+            delta = chunk["choices"][0]["delta"].get("content")
+            if delta:
+                yield delta
+
+
+def non_empty(text: str) -> str:
+    if not text.strip():
+        raise ProviderError("The local model returned an empty reply.", stage="llm")
+    return text
 
 
 async def stream_from_thread(
     produce: Callable[[threading.Event], Iterator[str]],
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Run a blocking generator in a worker thread and yield its items on the event loop.
 
     When the consumer stops (closes the stream or is cancelled), the stop flag is set and the
@@ -240,6 +250,8 @@ class LocalReplyStream(ReplyStream):
 
     async def _pieces(self) -> AsyncGenerator[str, None]:
         chat = self._chat
-        async with chat._slots:
-            async for piece in stream_from_thread(lambda stop: chat.generate(self._messages, stop)):
+        produce = stream_from_thread(lambda stop: chat.generate(self._messages, stop))
+        async with chat._slots, aclosing(produce) as pieces:
+            # Closing this stream closes `pieces` at once, which stops the generation.
+            async for piece in pieces:
                 yield piece

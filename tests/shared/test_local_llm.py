@@ -9,7 +9,7 @@ import pytest
 
 from shared.config import Config, ConfigError
 from shared.providers.base import ChatMessage
-from shared.providers.local_llm import TEMPLATE_TOKENS, fit_context, stream_from_thread
+from shared.providers.local_llm import TEMPLATE_TOKENS, ModelPool, fit_context, stream_from_thread
 
 
 def count_words(text: str) -> int:
@@ -100,3 +100,32 @@ def test_config_accepts_local_reply_provider() -> None:
 def test_config_refuses_impossible_local_settings(environ: dict[str, str]) -> None:
     with pytest.raises(ConfigError, match=r"LLM_PROVIDER|STT_PROVIDER|LOCAL_LLM"):
         Config.from_env({"APP_ENV": "test", **environ})
+
+
+def test_model_pool_loads_once_and_retries_a_failed_load() -> None:
+    loads: list[object] = []
+
+    def load() -> object:
+        if not loads:
+            loads.append("failed")
+            raise OSError("the model file could not be read")
+        loads.append(object())
+        return loads[-1]
+
+    pool = ModelPool(1, load)
+    with pytest.raises(OSError), pool.lend():
+        pass
+    with pool.lend() as first:
+        pass
+    with pool.lend() as again:
+        assert again is first
+
+    assert len(loads) == 2  # one failed load, then one model reused
+
+
+def test_model_pool_lends_each_model_to_one_generation_at_a_time() -> None:
+    pool = ModelPool(2, object)
+    with pool.lend() as first, pool.lend() as second:
+        assert first is not second
+    with pool.lend() as third:
+        assert third in (first, second)

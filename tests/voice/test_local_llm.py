@@ -14,13 +14,17 @@ import pytest
 from flask.testing import FlaskClient
 
 from api import create_app as create_api
+from shared.audio import decode_pcm, encode_pcm
 from shared.config import Config
 from shared.providers import reply_engines
 from shared.providers.base import ChatMessage
 from shared.providers.local_llm import LOCAL_MODEL_NAME, LocalChat, local_llm_installed
+from shared.providers.offline_speech import PiperTextToSpeech, offline_engines
+from shared.providers.whisper_stt import whisper_installed
 from tests.fake_openai import Behaviour
-from tests.voice.conftest import Headers, stored_messages
+from tests.voice.conftest import Headers, stored_messages, upload
 from tests.voice.test_streaming import parse_events
+from tests.voice.test_whisper import share_of_words_heard
 from voice import create_app as create_voice
 
 REQUIRED = os.environ.get("LOCAL_LLM_REQUIRED") == "1"
@@ -122,3 +126,29 @@ def test_send_message_local_model_missing_is_503_and_keeps_message(
         ("Anyone there?", "complete"),
         ("", "failed"),
     ]
+
+
+@needs_local_llm
+async def test_create_voice_message_fully_offline(
+    local_config: Config, user_chat: tuple[Headers, dict[str, Any]], client: FlaskClient
+) -> None:
+    if not whisper_installed() or offline_engines()["tts"] != "piper":
+        pytest.skip("offline speech engines not installed: make install-dev")
+    headers, chat = user_chat
+    question = "What is the capital of France?"
+    spoken = decode_pcm(PiperTextToSpeech().speak(question), 48000)
+    app = create_voice(local_config)
+    async with app.test_app():
+        response = await app.test_client().post(
+            f"/voice/chats/{chat['id']}/messages",
+            headers={**headers, "Accept": "application/json"},
+            files={"audio": upload(encode_pcm(spoken, 48000, "webm", "libopus"))},
+        )
+
+    assert response.status_code == 201, await response.get_data()
+    body = await response.get_json()
+    assert share_of_words_heard(question, body["user_message"]["content"]) >= 0.9, body
+    assert body["ai_message"]["content"].strip()
+    assert body["audio_mime_type"] == "audio/wav" and body["audio_base64"]
+    stored = stored_messages(client, chat["id"], headers)
+    assert [m["message_by"] for m in stored] == ["USER", "AI"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -88,6 +88,30 @@ def test_local_llm_model_picks_the_servers_model(
     assert response.status_code == 201
     assert providers_of(config)["llm_model"] == "qwen2.5:0.5b"
     assert local_server.behaviour.requests[-1]["model"] == "qwen2.5:0.5b"
+
+
+def test_agent_openai_model_is_not_sent_to_local_server(
+    local_config: Config,
+    local_server: FakeLocalServer,
+    register: Callable[..., dict[str, Any]],
+    new_chat: Callable[..., dict[str, Any]],
+) -> None:
+    headers = register()["headers"]
+    client = create_api(local_config).test_client()
+    agent = client.post(
+        "/api/agents",
+        json={"name": "Pinned", "prompt": "Be brief.", "model": "gpt-4o-mini"},
+        headers=headers,
+    )
+    assert agent.status_code == 201, agent.json
+    chat = new_chat(headers, agent.json["id"])
+
+    response = client.post(
+        f"/api/chats/{chat['id']}/messages", json={"content": "Hi"}, headers=headers
+    )
+
+    assert response.status_code == 201, response.json
+    assert local_server.behaviour.requests[-1]["model"] == "llama3.2:1b"
 
 
 async def test_stream_message_from_local_server(
