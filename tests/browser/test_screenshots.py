@@ -15,10 +15,11 @@ from tests.fake_openai import Behaviour
 pytestmark = pytest.mark.browser
 
 REPLY = (
-    "Happy to help! Here are three ideas for a quiet weekend:\n\n"
+    "Happy to help! Here are three ideas for a **quiet weekend**:\n\n"
     "1. A morning walk somewhere green.\n"
     "2. Cook something new with a friend.\n"
-    "3. Finish that book you started."
+    "3. Finish that book you started.\n\n"
+    "| Day | Plan |\n| --- | --- |\n| Sat | Walk, then cook |\n| Sun | Read |"
 )
 
 
@@ -34,7 +35,9 @@ def converse(page: Page, upstream: Behaviour) -> None:
     upstream.reply = REPLY
     page.get_by_label("Message", exact=True).fill("Any ideas for a relaxed weekend?")
     page.get_by_label("Message", exact=True).press("Enter")
-    expect(page.locator(".message-ai:not(.streaming) .bubble")).to_have_text([REPLY])
+    reply = page.locator(".message-ai:not(.streaming) .bubble")
+    expect(reply.locator("ol li")).to_have_count(3)
+    expect(reply.locator("table td")).to_have_count(4)
     page.evaluate("document.getElementById('toast').hidden = true")
 
 

@@ -2,6 +2,7 @@
 // errors with Retry. Nothing the user typed or recorded is dropped on failure.
 
 import { ApiError, api, config, pagination, send } from "./api.js";
+import { showMessageContent, streamMarkdown } from "./markdown.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
@@ -37,7 +38,8 @@ function messageNode(message, { pending = false } = {}) {
     class: `message ${mine ? "message-user" : "message-ai"}${pending ? " pending" : ""}`,
     attrs: { "data-message-id": message.id || null, "data-by": message.message_by },
   });
-  const bubble = el("div", { class: "bubble", text: message.content });
+  const bubble = el("div", { class: "bubble" });
+  showMessageContent(bubble, message);
   const meta = el("div", { class: "meta" });
   meta.append(el("span", { class: "who", text: mine ? "You" : (message.agent_name || "Agent") }));
   meta.append(el("time", { class: "when", text: formatTime(message.created_at), attrs: { datetime: message.created_at } }));
@@ -48,7 +50,7 @@ function messageNode(message, { pending = false } = {}) {
 function setMessage(node, message) {
   node.classList.remove("pending", "streaming");
   node.dataset.messageId = message.id;
-  node.querySelector(".bubble").textContent = message.content;
+  showMessageContent(node.querySelector(".bubble"), message);
   const when = node.querySelector(".when");
   when.textContent = formatTime(message.created_at);
   when.setAttribute("datetime", message.created_at);
@@ -235,16 +237,16 @@ async function streamTurn(turn) {
   turn.started = true;
   setTyping(true);
   let reply = null;
-  let received = "";
+  let stream = null;
   try {
     for await (const { event, data } of readEvents(response)) {
       if (event === "delta") {
-        if (!reply) reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
+        if (!reply) {
+          reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
+          stream = streamMarkdown(reply.querySelector(".bubble"), { nearBottom, scrollToBottom });
+        }
         reply.classList.add("streaming");
-        received += data.content || "";
-        const stick = nearBottom();
-        reply.querySelector(".bubble").textContent = received;
-        if (stick) scrollToBottom();
+        stream.append(data.content || "");
       } else if (event === "done") {
         setMessage(turn.pending, data.user_message);
         if (reply) setMessage(reply, data.ai_message);
