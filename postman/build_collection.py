@@ -1076,6 +1076,76 @@ def voice_revocation_folder() -> dict[str, Any]:
     )
 
 
+def chat_ux_folder() -> dict[str, Any]:
+    """Guest chats kept on sign-up, search, export and import (issue 17)."""
+    ux_user = {"username": "{{ux_username}}", "password": "{{password}}"}
+    return folder(
+        "Chat UX",
+        "A guest's chats move to the account it signs up with (claimed_chats).",
+        request(
+            "Guest token to keep on sign-up",
+            "POST",
+            f"{API}/api/auth/guest",
+            status=201,
+            token=None,
+            tests=(
+                json_test("returns a token", f"    {save('ux_guest_token', 'body.access_token')}"),
+            ),
+        ),
+        request(
+            "Guest starts a chat to keep",
+            "POST",
+            f"{API}/api/agents/{{{{public_agent_id}}}}/chats",
+            status=201,
+            token="ux_guest_token",
+            body={"title": "Kept on sign-up"},
+            tests=(json_test("is a chat", f"    {save('ux_chat_id', 'body.id')}"),),
+        ),
+        request(
+            "Register with a guest token keeps its chats",
+            "POST",
+            f"{API}/api/auth/register",
+            status=201,
+            token="ux_guest_token",
+            body=ux_user,
+            prerequest=(
+                'const name = pm.collectionVariables.get("run_username") + "_ux";\n'
+                'pm.collectionVariables.set("ux_username", name);'
+            ),
+            tests=(json_test("claims one chat", "    pm.expect(body.claimed_chats).to.eql(1);"),),
+        ),
+        request(
+            "Log in as the user who kept the guest's chat",
+            "POST",
+            f"{API}/api/auth/login",
+            status=200,
+            token=None,
+            body=ux_user,
+            tests=(
+                json_test(
+                    "claims nothing more",
+                    "    pm.expect(body.claimed_chats).to.eql(0);\n"
+                    f"    {save('ux_token', 'body.access_token')}",
+                ),
+            ),
+        ),
+        request(
+            "The kept chat is the account's",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}",
+            status=200,
+            token="ux_token",
+        ),
+        request(
+            "The claimed guest token is revoked",
+            "GET",
+            f"{API}/api/chats",
+            status=401,
+            token="ux_guest_token",
+        ),
+    )
+
+
 def collection() -> dict[str, Any]:
     variables = [
         "run_username",
@@ -1113,6 +1183,7 @@ def collection() -> dict[str, Any]:
             agents_folder(),
             chats_folder(),
             messages_folder(),
+            chat_ux_folder(),
             voice_folder(),
             cleanup_folder(),
             voice_revocation_folder(),
