@@ -1081,7 +1081,8 @@ def chat_ux_folder() -> dict[str, Any]:
     ux_user = {"username": "{{ux_username}}", "password": "{{password}}"}
     return folder(
         "Chat UX",
-        "A guest's chats move to the account it signs up with (claimed_chats).",
+        "A guest's chats move to the account it signs up with (claimed_chats); agent cards "
+        "show everyone the description, only the owner the prompt.",
         request(
             "Guest token to keep on sign-up",
             "POST",
@@ -1142,6 +1143,68 @@ def chat_ux_folder() -> dict[str, Any]:
             f"{API}/api/chats",
             status=401,
             token="ux_guest_token",
+        ),
+        request(
+            "Create an agent card",
+            "POST",
+            f"{API}/api/agents",
+            status=201,
+            token="ux_token",
+            body={
+                "name": "Postman chef",
+                "prompt": "A private system prompt.",
+                "is_public": True,
+                "description": "Quick recipes.",
+                "starters": ["What can I cook in 15 minutes?"],
+                "avatar_emoji": "🍳",
+                "avatar_color": "#ff8800",
+            },
+            tests=(
+                json_test(
+                    "the owner sees the prompt and may edit",
+                    '    pm.expect(body.prompt).to.eql("A private system prompt.");\n'
+                    "    pm.expect(body.can_edit).to.eql(true);\n"
+                    "    pm.expect(body.starters).to.have.lengthOf(1);\n"
+                    f"    {save('ux_agent_id', 'body.id')}",
+                ),
+            ),
+        ),
+        request(
+            "Create an agent card with five starters",
+            "POST",
+            f"{API}/api/agents",
+            status=422,
+            token="ux_token",
+            body={"name": "Too many", "prompt": "p", "starters": ["1", "2", "3", "4", "5"]},
+            tests=(error_fields_test("starters"),),
+        ),
+        request(
+            "Another user sees the card without the prompt",
+            "GET",
+            f"{API}/api/agents/{{{{ux_agent_id}}}}",
+            status=200,
+            token="other_token",
+            tests=(
+                json_test(
+                    "prompt is null, description shown",
+                    "    pm.expect(body.prompt).to.eql(null);\n"
+                    "    pm.expect(body.can_edit).to.eql(false);\n"
+                    '    pm.expect(body.description).to.eql("Quick recipes.");',
+                ),
+            ),
+        ),
+        request(
+            "A guest lists agents without their prompts",
+            "GET",
+            f"{API}/api/agents?page_size=100",
+            status=200,
+            token="guest_token",
+            tests=(
+                json_test(
+                    "no prompt is shown",
+                    "    body.forEach((agent) => pm.expect(agent.prompt).to.eql(null));",
+                ),
+            ),
         ),
     )
 
