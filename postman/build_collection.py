@@ -1076,6 +1076,139 @@ def voice_revocation_folder() -> dict[str, Any]:
     )
 
 
+def chat_ux_folder() -> dict[str, Any]:
+    """Guest chats kept on sign-up, search, export and import (issue 17)."""
+    ux_user = {"username": "{{ux_username}}", "password": "{{password}}"}
+    return folder(
+        "Chat UX",
+        "A guest's chats move to the account it signs up with (claimed_chats); agent cards "
+        "show everyone the description, only the owner the prompt.",
+        request(
+            "Guest token to keep on sign-up",
+            "POST",
+            f"{API}/api/auth/guest",
+            status=201,
+            token=None,
+            tests=(
+                json_test("returns a token", f"    {save('ux_guest_token', 'body.access_token')}"),
+            ),
+        ),
+        request(
+            "Guest starts a chat to keep",
+            "POST",
+            f"{API}/api/agents/{{{{public_agent_id}}}}/chats",
+            status=201,
+            token="ux_guest_token",
+            body={"title": "Kept on sign-up"},
+            tests=(json_test("is a chat", f"    {save('ux_chat_id', 'body.id')}"),),
+        ),
+        request(
+            "Register with a guest token keeps its chats",
+            "POST",
+            f"{API}/api/auth/register",
+            status=201,
+            token="ux_guest_token",
+            body=ux_user,
+            prerequest=(
+                'const name = pm.collectionVariables.get("run_username") + "_ux";\n'
+                'pm.collectionVariables.set("ux_username", name);'
+            ),
+            tests=(json_test("claims one chat", "    pm.expect(body.claimed_chats).to.eql(1);"),),
+        ),
+        request(
+            "Log in as the user who kept the guest's chat",
+            "POST",
+            f"{API}/api/auth/login",
+            status=200,
+            token=None,
+            body=ux_user,
+            tests=(
+                json_test(
+                    "claims nothing more",
+                    "    pm.expect(body.claimed_chats).to.eql(0);\n"
+                    f"    {save('ux_token', 'body.access_token')}",
+                ),
+            ),
+        ),
+        request(
+            "The kept chat is the account's",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}",
+            status=200,
+            token="ux_token",
+        ),
+        request(
+            "The claimed guest token is revoked",
+            "GET",
+            f"{API}/api/chats",
+            status=401,
+            token="ux_guest_token",
+        ),
+        request(
+            "Create an agent card",
+            "POST",
+            f"{API}/api/agents",
+            status=201,
+            token="ux_token",
+            body={
+                "name": "Postman chef",
+                "prompt": "A private system prompt.",
+                "is_public": True,
+                "description": "Quick recipes.",
+                "starters": ["What can I cook in 15 minutes?"],
+                "avatar_emoji": "🍳",
+                "avatar_color": "#ff8800",
+            },
+            tests=(
+                json_test(
+                    "the owner sees the prompt and may edit",
+                    '    pm.expect(body.prompt).to.eql("A private system prompt.");\n'
+                    "    pm.expect(body.can_edit).to.eql(true);\n"
+                    "    pm.expect(body.starters).to.have.lengthOf(1);\n"
+                    f"    {save('ux_agent_id', 'body.id')}",
+                ),
+            ),
+        ),
+        request(
+            "Create an agent card with five starters",
+            "POST",
+            f"{API}/api/agents",
+            status=422,
+            token="ux_token",
+            body={"name": "Too many", "prompt": "p", "starters": ["1", "2", "3", "4", "5"]},
+            tests=(error_fields_test("starters"),),
+        ),
+        request(
+            "Another user sees the card without the prompt",
+            "GET",
+            f"{API}/api/agents/{{{{ux_agent_id}}}}",
+            status=200,
+            token="other_token",
+            tests=(
+                json_test(
+                    "prompt is null, description shown",
+                    "    pm.expect(body.prompt).to.eql(null);\n"
+                    "    pm.expect(body.can_edit).to.eql(false);\n"
+                    '    pm.expect(body.description).to.eql("Quick recipes.");',
+                ),
+            ),
+        ),
+        request(
+            "A guest lists agents without their prompts",
+            "GET",
+            f"{API}/api/agents?page_size=100",
+            status=200,
+            token="guest_token",
+            tests=(
+                json_test(
+                    "no prompt is shown",
+                    "    body.forEach((agent) => pm.expect(agent.prompt).to.eql(null));",
+                ),
+            ),
+        ),
+    )
+
+
 def collection() -> dict[str, Any]:
     variables = [
         "run_username",
@@ -1113,6 +1246,7 @@ def collection() -> dict[str, Any]:
             agents_folder(),
             chats_folder(),
             messages_folder(),
+            chat_ux_folder(),
             voice_folder(),
             cleanup_folder(),
             voice_revocation_folder(),
