@@ -155,6 +155,13 @@ export function setupSearch(next) {
     timer = setTimeout(runSearch, DEBOUNCE_MS);
   });
   $("search-dialog").addEventListener("keydown", moveFocus);
+  // Escape closes at once (a search field would first only clear itself).
+  $("search-input").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      $("search-dialog").close();
+    }
+  });
   document.addEventListener("keydown", (event) => {
     if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k") {
       event.preventDefault();
