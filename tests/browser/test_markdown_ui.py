@@ -146,3 +146,28 @@ def test_streamed_markdown_grows_block_by_block(page: Page, upstream: Behaviour,
     reply = finished_reply(page)
     expect(reply.locator("p")).to_have_count(2)
     expect(reply.locator("p").nth(1)).to_contain_text("word39")
+
+
+VENDORED = [
+    "/assets/vendor/marked/marked.esm.js",
+    "/assets/vendor/dompurify/purify.es.js",
+    "/assets/vendor/highlight/highlight.min.js",
+]
+
+
+def test_libraries_are_served_locally_under_the_strict_csp(page: Page, services) -> None:
+    for base in filter(None, (services.api_url, services.voice_url)):
+        index = page.request.get(f"{base}/")
+        policy = index.headers["content-security-policy"]
+        for directive in ("script-src 'self'", "style-src 'self'", "object-src 'none'"):
+            assert directive in policy
+        assert "unsafe" not in policy
+        for path in VENDORED:
+            response = page.request.get(f"{base}{path}")
+            assert response.status == 200, path
+            assert response.headers["content-type"].startswith("text/javascript"), path
+    # The page loaded them as modules from its own origin (a CDN would be refused by the CSP).
+    loaded = page.evaluate(
+        "performance.getEntriesByType('resource').map(entry => new URL(entry.name).pathname)"
+    )
+    assert set(VENDORED) <= set(loaded)
