@@ -66,10 +66,26 @@ def test_screens_at_desktop_size(page: Page, upstream: Behaviour, shots: Path) -
     expect(page.locator("#account-name")).to_have_text("dana")
     page.get_by_role("button", name="New agent").click()
     page.locator("#agent-dialog").get_by_label("Name").fill("Travel planner")
-    page.locator("#agent-dialog").get_by_label("System prompt").fill(
+    dialog = page.locator("#agent-dialog")
+    dialog.get_by_label("System prompt").fill(
         "You plan trips. Ask where and when, then suggest a short day-by-day plan."
     )
+    dialog.get_by_label("Description (public, Markdown)").fill(
+        "Plans **short trips**: where to go, what to see, what to pack."
+    )
+    for number, starter in enumerate(
+        ["A weekend in Lisbon", "Three days in Kyoto", "What should I pack?"], start=1
+    ):
+        dialog.get_by_label(f"Starter {number}").fill(starter)
+    dialog.get_by_label("Avatar colour", exact=True).check()
+    dialog.get_by_label("Avatar colour value").fill("#0f766e")
+    dialog.get_by_label("Name").focus()  # the editor scrolled to its top
     snap(page, shots / "desktop-agent-editor.png")
+
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.locator("#agent-starters .starter")).to_have_count(3)
+    assert_no_horizontal_overflow(page)
+    snap(page, shots / "desktop-agent-card.png")
 
 
 def test_screens_at_phone_size(browser, services, upstream: Behaviour, shots: Path) -> None:
