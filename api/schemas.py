@@ -135,6 +135,10 @@ class ChatSchema(Schema):
 
 class ChatQuerySchema(Schema):
     agent_id = fields.Int(validate=validate.Range(min=1, max=MAX_ID))
+    q = Text(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Search titles and message text (word prefixes, any case/accent)"},
+    )
 
 
 class MessageSchema(Schema):

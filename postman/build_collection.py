@@ -1145,6 +1145,60 @@ def chat_ux_folder() -> dict[str, Any]:
             token="ux_guest_token",
         ),
         request(
+            "Search my chats by title",
+            "GET",
+            f"{API}/api/chats?q=KEPT%20sign&page=1&page_size=10",
+            status=200,
+            token="ux_token",
+            tests=(
+                header_test("X-Pagination"),
+                json_test(
+                    "finds the kept chat, title match has no snippet",
+                    '    const kept = pm.collectionVariables.get("ux_chat_id");\n'
+                    "    pm.expect(body.map((c) => c.id)).to.include(kept);\n"
+                    "    pm.expect(body[0].snippet).to.eql(null);",
+                ),
+            ),
+        ),
+        request(
+            "Search my chats by message text",
+            "GET",
+            f"{API}/api/chats?q=POSTMAN",
+            status=200,
+            tests=(
+                json_test(
+                    "each hit is a chat with a plain-text snippet or null",
+                    "    body.forEach((chat) => {\n"
+                    "        pm.expect(chat.id).to.be.a('number');\n"
+                    "        if (chat.snippet !== null) {\n"
+                    "            pm.expect(chat.snippet.text).to.be.a('string');\n"
+                    "            pm.expect(chat.snippet.highlights).to.be.an('array');\n"
+                    "        }\n"
+                    "    });",
+                ),
+            ),
+        ),
+        request(
+            "Search finds nothing in other users' chats",
+            "GET",
+            f"{API}/api/chats?q=kept",
+            status=200,
+            token="other_token",
+            tests=(json_test("is empty", "    pm.expect(body).to.have.lengthOf(0);"),),
+        ),
+        request(
+            "Search with an over-long query",
+            "GET",
+            f"{API}/api/chats?q={'x' * 201}",
+            status=422,
+            tests=(
+                json_test(
+                    "names the q parameter",
+                    "    pm.expect(body.errors.query).to.have.property('q');",
+                ),
+            ),
+        ),
+        request(
             "Create an agent card",
             "POST",
             f"{API}/api/agents",
