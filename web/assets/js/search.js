@@ -32,20 +32,32 @@ export function highlighted(text, ranges = []) {
 }
 
 const fold = (char) => char.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+const isWordChar = (char) => /[\p{L}\p{N}]/u.test(char || "");
 
-/** Where `query` occurs in `text`, ignoring case and accents: [[start, end], ...] in characters. */
+/** The query's words, as the server splits them (letters and digits). */
+export function searchTerms(query) {
+  return (query.normalize("NFC").match(/[\p{L}\p{N}]+/gu) || []).slice(0, 8);
+}
+
+/** Where a term starts a word of `text`, ignoring case and accents: [[start, end], ...] in characters. */
 export function matchRanges(text, query) {
   const hay = Array.from(text || "", fold);
-  const needle = Array.from(query.trim(), fold);
   const ranges = [];
-  if (!needle.length) return ranges;
-  for (let i = 0; i + needle.length <= hay.length; i += 1) {
-    if (needle.every((char, j) => hay[i + j] === char)) {
-      ranges.push([i, i + needle.length]);
-      i += needle.length - 1;
+  for (const term of searchTerms(query)) {
+    const needle = Array.from(term, fold);
+    for (let i = 0; i + needle.length <= hay.length; i += 1) {
+      if (isWordChar(hay[i - 1])) continue;
+      if (needle.every((char, j) => hay[i + j] === char)) ranges.push([i, i + needle.length]);
     }
   }
   return ranges;
+}
+
+/** Every word of the query starts a word of the agent's name or description (like chat search). */
+function agentMatches(agent, query) {
+  const text = `${agent.name} ${agent.description || ""}`;
+  const terms = searchTerms(query);
+  return terms.length > 0 && terms.every((term) => matchRanges(text, term).length > 0);
 }
 
 function agentResult(agent, query) {
@@ -86,9 +98,7 @@ function choose(action) {
 }
 
 function matchingAgents(query) {
-  return state.agents.filter(
-    (agent) => matchRanges(agent.name, query).length || matchRanges(agent.description || "", query).length,
-  );
+  return state.agents.filter((agent) => agentMatches(agent, query));
 }
 
 function countText(agents, chats) {
@@ -97,34 +107,59 @@ function countText(agents, chats) {
   return `${plural(chats, "chat")} and ${plural(agents, "agent")} found.`;
 }
 
-function showResults(query, agents, chats, totalChats) {
+const found = { query: "", page: 1, totalPages: 1 }; // the chat results shown so far
+
+async function fetchChats(query, page) {
+  const path = `/api/chats?q=${encodeURIComponent(query)}&page=${page}&page_size=${PAGE_SIZE}`;
+  const response = await send(path);
+  const chats = await response.json();
+  const meta = pagination(response);
+  return { chats, total: meta.total ?? chats.length, totalPages: meta.total_pages || 1 };
+}
+
+function resultGroup(label, items) {
+  const group = el("ul", { class: "result-group", attrs: { "aria-label": label } });
+  items.forEach((item) => group.append(el("li", { children: [item] })));
+  return group;
+}
+
+function showResults(query, agents, { chats, total }) {
   const list = $("search-results");
   list.replaceChildren();
-  const section = (label, items) => {
-    if (!items.length) return;
-    const group = el("ul", { class: "result-group", attrs: { "aria-label": label } });
-    items.forEach((item) => group.append(el("li", { children: [item] })));
-    list.append(group);
-  };
-  section("Agents", agents.map((agent) => agentResult(agent, query)));
-  section("Chats", chats.map((chat) => chatResult(chat, query)));
-  $("search-status").textContent = countText(agents.length, totalChats);
+  if (agents.length) list.append(resultGroup("Agents", agents.map((agent) => agentResult(agent, query))));
+  if (chats.length) list.append(resultGroup("Chats", chats.map((chat) => chatResult(chat, query))));
+  $("search-more").hidden = found.page >= found.totalPages;
+  $("search-status").textContent = countText(agents.length, total);
+}
+
+/** The next page of chat results, appended; the focus goes to the first new one. */
+async function showMoreChats() {
+  const mine = seq;
+  const { chats, totalPages } = await fetchChats(found.query, found.page + 1);
+  if (mine !== seq) return;
+  found.page += 1;
+  found.totalPages = totalPages;
+  const group = $("search-results").querySelector('[aria-label="Chats"]');
+  const items = chats.map((chat) => chatResult(chat, found.query));
+  items.forEach((item) => group.append(el("li", { children: [item] })));
+  $("search-more").hidden = found.page >= found.totalPages;
+  if (items[0]) items[0].focus();
 }
 
 async function runSearch() {
   const query = $("search-input").value.trim();
   const mine = ++seq;
+  $("search-more").hidden = true;
   if (!query) {
     $("search-results").replaceChildren();
     $("search-status").textContent = "Type to search your chats and the agents.";
     return;
   }
   try {
-    const response = await send(`/api/chats?q=${encodeURIComponent(query)}&page_size=${PAGE_SIZE}`);
-    const chats = await response.json();
+    const result = await fetchChats(query, 1);
     if (mine !== seq) return;
-    const total = pagination(response).total ?? chats.length;
-    showResults(query, matchingAgents(query), chats, total);
+    Object.assign(found, { query, page: 1, totalPages: result.totalPages });
+    showResults(query, matchingAgents(query), result);
   } catch (error) {
     if (mine === seq) $("search-status").textContent = `Search failed: ${error.message}`;
   }
@@ -155,6 +190,11 @@ export function setupSearch(next) {
     timer = setTimeout(runSearch, DEBOUNCE_MS);
   });
   $("search-dialog").addEventListener("keydown", moveFocus);
+  $("search-more").addEventListener("click", () =>
+    showMoreChats().catch((error) => {
+      $("search-status").textContent = `Search failed: ${error.message}`;
+    }),
+  );
   // Escape closes at once (a search field would first only clear itself).
   $("search-input").addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
