@@ -59,6 +59,12 @@ def test_screens_at_desktop_size(page: Page, upstream: Behaviour, shots: Path) -
     assert_no_horizontal_overflow(page)
     snap(page, shots / "desktop-chat.png")
 
+    page.keyboard.press("Control+k")
+    page.locator("#search-input").fill("weekend")
+    expect(page.locator("#search-results mark").first).to_be_visible()
+    snap(page, shots / "desktop-search.png")
+    page.keyboard.press("Escape")
+
     page.get_by_role("button", name="Sign up").click()
     page.locator("#auth-dialog").get_by_label("Username").fill("dana")
     page.locator("#auth-dialog").get_by_label("Password").fill("correct horse")
