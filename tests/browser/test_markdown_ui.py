@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from tests.browser.test_accounts_ui import sign_up
 from tests.fake_openai import Behaviour
 
 pytestmark = pytest.mark.browser
@@ -171,3 +172,25 @@ def test_libraries_are_served_locally_under_the_strict_csp(page: Page, services)
         "performance.getEntriesByType('resource').map(entry => new URL(entry.name).pathname)"
     )
     assert set(VENDORED) <= set(loaded)
+
+
+def test_agent_description_markdown_is_as_safe_as_replies(page: Page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    sign_up(page, "describer")
+    page.get_by_role("button", name="New agent").click()
+    dialog = page.locator("#agent-dialog")
+    dialog.get_by_label("Name").fill("Sneaky")
+    dialog.get_by_label("System prompt").fill("Be sneaky.")
+    dialog.get_by_label("Description (public, Markdown)").fill(
+        "**Bold** <img src=x onerror=alert(1)> [x](javascript:alert(2)) ![t](https://evil.example/t.png)"
+    )
+    dialog.get_by_role("button", name="Save").click()
+
+    for box in (page.locator("#agent-description"), page.locator("#agent-card-description")):
+        expect(box.locator("strong")).to_have_text("Bold")
+        expect(box).to_contain_text("<img src=x onerror=alert(1)>")
+        assert box.locator("img, script").count() == 0
+        hrefs = box.evaluate("node => [...node.querySelectorAll('a')].map(a => a.href)")
+        assert hrefs == ["https://evil.example/t.png"]
+    assert dialogs == []
