@@ -11,7 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import agents, auth, chats, cli, errors, health, messages, requestlog, web
+from api import agents, auth, chats, cli, errors, exports, health, messages, requestlog, web
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
@@ -87,6 +87,7 @@ def create_app(config: Config | None = None) -> Flask:
     api = create_api(app)
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, health.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(exports.blp)
     app.register_blueprint(web.bp)
     errors.register(app)
     requestlog.register(app)

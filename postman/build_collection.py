@@ -1199,6 +1199,69 @@ def chat_ux_folder() -> dict[str, Any]:
             ),
         ),
         request(
+            "Export a chat as Markdown",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}/export?format=markdown",
+            status=200,
+            token="ux_token",
+            tests=(
+                header_test("Content-Disposition"),
+                'pm.test("is Markdown with the title", () => {\n'
+                '    const type = pm.response.headers.get("Content-Type");\n'
+                '    pm.expect(type).to.include("text/markdown");\n'
+                '    pm.expect(pm.response.text()).to.include("# Kept on sign-up");\n'
+                "});",
+            ),
+        ),
+        request(
+            "Export another user's chat",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}/export?format=json",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "Export all my chats",
+            "GET",
+            f"{API}/api/chats/export",
+            status=200,
+            token="ux_token",
+            tests=(
+                header_test("Content-Disposition"),
+                json_test(
+                    "is an export file with the kept chat",
+                    '    pm.expect(body.format).to.eql("agent-chatbot.chats");\n'
+                    "    pm.expect(body.chats).to.have.lengthOf(1);\n"
+                    f"    {save('ux_export', 'JSON.stringify(body)')}",
+                ),
+            ),
+        ),
+        request(
+            "Import the export file",
+            "POST",
+            f"{API}/api/chats/import",
+            status=201,
+            token="ux_token",
+            raw="{{ux_export}}",
+            tests=(
+                json_test(
+                    "adds the chat as a new one",
+                    "    pm.expect(body.imported_chats).to.eql(1);\n"
+                    '    const kept = pm.collectionVariables.get("ux_chat_id");\n'
+                    "    pm.expect(body.chats[0].id).to.not.eql(kept);",
+                ),
+            ),
+        ),
+        request(
+            "Import a file of another format",
+            "POST",
+            f"{API}/api/chats/import",
+            status=422,
+            token="ux_token",
+            body={"format": "other", "version": 1, "chats": []},
+            tests=(error_fields_test("format"),),
+        ),
+        request(
             "Create an agent card",
             "POST",
             f"{API}/api/agents",

@@ -65,6 +65,8 @@ class Config:
     rate_limit_login_per_user: str = "10/minute"
     # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
     proxy_hops: int = 0
+    # Chat import (POST /api/chats/import): the largest export file accepted.
+    max_import_bytes: int = 5 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
