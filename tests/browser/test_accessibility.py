@@ -93,3 +93,29 @@ def test_phone_dark_screens_have_no_serious_violations(
         assert_accessible(page, "phone sidebar, dark")
     finally:
         context.close()
+
+
+def test_reduced_motion_stops_animations_and_dark_scheme_is_kept(browser, services) -> None:
+    context = browser.new_context(reduced_motion="reduce", color_scheme="dark")
+    page = context.new_page()
+    try:
+        page.goto(f"{services.api_url}/")
+        page.wait_for_selector("body.ready")
+        page.evaluate("document.getElementById('typing').hidden = false")
+        animation = page.evaluate(
+            "getComputedStyle(document.querySelector('#typing .dot')).animationName"
+        )
+        assert animation == "none"
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(15, 18, 32)"  # the dark palette's --bg
+    finally:
+        context.close()
+
+
+def test_dialog_opens_with_focus_on_its_first_field_and_gives_it_back(page: Page) -> None:
+    opener = page.get_by_role("button", name="Sign up")
+    opener.click()
+    expect(page.locator("#auth-dialog").get_by_label("Username")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#auth-dialog")).to_be_hidden()
+    expect(opener).to_be_focused()
