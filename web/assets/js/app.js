@@ -4,6 +4,7 @@ import { cardFields, fillCardFields, showAgent } from "./agent-card.js";
 import * as client from "./api.js";
 import { api, config } from "./api.js";
 import { setupChatUx } from "./chat-ux.js";
+import { showChatExport } from "./transfer.js";
 import {
   clearMessages,
   hideError,
@@ -15,7 +16,6 @@ import {
   showError,
 } from "./conversation.js";
 import { setupPushToTalk } from "./ptt.js";
-import { showChatExport } from "./transfer.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, formatTime, showFormError, toast, wireDialogCloseButtons } from "./ui.js";
 
