@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,3 +136,29 @@ def test_claim_with_expired_tampered_or_wrong_kind_of_token_claims_nothing(
         assert response.json["claimed_chats"] == 0, token
     # The guest still has its chat.
     assert chat_ids(client, visitor["headers"]) == [chat["id"]]
+
+
+def test_claim_sent_twice_at_once_moves_the_chats_once(
+    app: Any, guest: Callable[..., Any], new_chat: Callable[..., Any], client: FlaskClient
+) -> None:
+    visitor, chat = guest_with_chat(client, guest, new_chat)
+    for name in ("nina", "oscar"):
+        assert sign_up(client, name).status_code == 201
+    start = threading.Barrier(2)
+    results: dict[str, Any] = {}
+
+    def claim(name: str) -> None:
+        own_client = app.test_client()
+        start.wait()
+        response = log_in(own_client, name, visitor["headers"])
+        results[name] = (response.status_code, response.json.get("claimed_chats"))
+
+    threads = [threading.Thread(target=claim, args=(name,)) for name in ("nina", "oscar")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == [(200, 0), (200, 1)], results
+    owners = [name for name, (_, claimed) in results.items() if claimed == 1]
+    owner = bearer(log_in(client, owners[0]).json["access_token"])
+    assert chat_ids(client, owner) == [chat["id"]]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
 from api import create_app
@@ -100,4 +100,11 @@ def test_migration_keeps_chats_and_makes_them_searchable(empty_database_url: str
     with app.app_context():
         from api.extensions import db
 
+        downgrade(directory=str(ROOT / "migrations"), revision=BEFORE)
+        kept = db.session.execute(sa.text("SELECT title FROM chats")).scalars().all()
+        assert kept == ["Old trip"]  # the downgrade drops the new columns, not the chats
+        upgrade(directory=str(ROOT / "migrations"))
+        db.session.remove()
         db.engine.dispose()
+    again = client.get("/api/chats", query_string={"q": "lisbon"}, headers=headers).json
+    assert [chat["title"] for chat in again] == ["Old trip"]

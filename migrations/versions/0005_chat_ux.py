@@ -47,7 +47,7 @@ def create_postgres_search():
     op.execute(POSTGRES_FOLD)
     for table, column in (("chats", "title"), ("messages", "content")):
         op.execute(
-            f"CREATE INDEX ix_{table}_search ON {table} USING gin "
+            f"CREATE INDEX IF NOT EXISTS ix_{table}_search ON {table} USING gin "
             f"(to_tsvector('simple'::regconfig, chat_search_fold({column})))"
         )
 
@@ -55,7 +55,7 @@ def create_postgres_search():
 def create_sqlite_search():
     for fts, source, column in SQLITE_SEARCHED:
         op.execute(
-            f"CREATE VIRTUAL TABLE {fts} USING fts5({column}, content='{source}', "
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{source}', "
             "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
         )
         # Index what is already stored: existing chats are searchable at once.
