@@ -36,7 +36,7 @@ const isWordChar = (char) => /[\p{L}\p{N}]/u.test(char || "");
 
 /** The query's words, as the server splits them (letters and digits). */
 export function searchTerms(query) {
-  return (query.normalize("NFC").match(/[\p{L}\p{N}]+/gu) || []).slice(0, 8);
+  return query.normalize("NFC").match(/[\p{L}\p{N}]+/gu) || [];
 }
 
 /** Where a term starts a word of `text`, ignoring case and accents: [[start, end], ...] in characters. */
