@@ -225,3 +225,17 @@ def test_new_messages_and_status_are_announced(page: Page) -> None:
     send(page, "Announce this")
     reply_count(page, 1)
     expect(messages).to_have_attribute("aria-busy", "false")
+
+
+def test_agent_editor_shows_the_servers_limit_for_a_long_description(page: Page) -> None:
+    sign_up(page, "verbose")
+    page.get_by_role("button", name="New agent").click()
+    dialog = page.locator("#agent-dialog")
+    dialog.get_by_label("Name").fill("Talker")
+    dialog.get_by_label("System prompt").fill("Talk.")
+    dialog.get_by_label("Description (public, Markdown)").fill("x" * 501)
+    dialog.get_by_role("button", name="Save").click()
+
+    expect(dialog.locator("#agent-error")).to_contain_text("description")
+    expect(dialog).to_be_visible()  # nothing typed is lost
+    expect(dialog.get_by_label("Description (public, Markdown)")).to_have_value("x" * 501)

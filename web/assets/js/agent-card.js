@@ -98,7 +98,15 @@ export function fillCardFields(agent) {
   $("agent-color-custom").checked = Boolean(agent && agent.avatar_color);
   $("agent-color").value = (agent && agent.avatar_color) || avatarColor(agent);
   $("agent-color").disabled = !$("agent-color-custom").checked;
-  $("agent-description-input").maxLength = config.limits.description_chars || 500;
+  limitLength($("agent-description-input"), config.limits.description_chars);
+  document.querySelectorAll(".agent-starter-input").forEach((input) => limitLength(input, config.limits.starter_chars));
+  limitLength($("agent-emoji"), config.limits.avatar_emoji_chars);
+}
+
+// The limits are the server's: applied when /config.json names them, else its 422 says which.
+function limitLength(input, limit) {
+  if (limit) input.maxLength = limit;
+  else input.removeAttribute("maxlength");
 }
 
 /** The card fields as the API takes them. */
