@@ -80,3 +80,9 @@ bench-quick: install
 # Mixed traffic on PostgreSQL, then checks every acknowledged turn is stored exactly once.
 load: install
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
+.PHONY: vendor-web
+# Re-copy the web UI's libraries (marked, DOMPurify, highlight.js) and axe-core from npm,
+# at the versions pinned in package.json, into web/assets/vendor/ and tests/browser/vendor/.
+vendor-web:
+	./bin/vendor-web

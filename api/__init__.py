@@ -18,6 +18,7 @@ from api import (
     chats,
     cli,
     errors,
+    exports,
     health,
     messages,
     models,
@@ -107,6 +108,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, versions.blp, health.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(models.blp)
+    api.register_blueprint(exports.blp)
     app.register_blueprint(web.bp)
     errors.register(app)
     bodies.register(app)

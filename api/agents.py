@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
+from api.agent_cards import AgentCardSchema
 from api.auth import current_caller, login_required
 from api.extensions import db
 from api.http import abort
@@ -41,7 +42,7 @@ def changeable_agent(agent_id: int) -> Agent:
 
 @blp.route("")
 class Agents(MethodView):
-    @blp.response(200, AgentSchema(many=True))
+    @blp.response(200, AgentCardSchema(many=True))
     @blp.paginate()
     @login_required
     def get(self, pagination_parameters: PaginationParameters) -> list[Agent]:
@@ -50,7 +51,7 @@ class Agents(MethodView):
         return page_of(query.order_by(Agent.name, Agent.id), pagination_parameters)
 
     @blp.arguments(AgentSchema)
-    @blp.response(201, AgentSchema)
+    @blp.response(201, AgentCardSchema)
     @blp.alt_response(403, description="Guests cannot create agents")
     @login_required
     def post(self, data: dict[str, Any]) -> Agent:
@@ -68,21 +69,21 @@ class Agents(MethodView):
 
 @blp.route("/<id:agent_id>")
 class AgentById(MethodView):
-    @blp.response(200, AgentSchema)
+    @blp.response(200, AgentCardSchema)
     @login_required
     def get(self, agent_id: int) -> Agent:
         """Get an agent"""
         return visible_agent_or_404(current_caller(), agent_id)
 
     @blp.arguments(AgentSchema)
-    @blp.response(200, AgentSchema)
+    @blp.response(200, AgentCardSchema)
     @login_required
     def put(self, data: dict[str, Any], agent_id: int) -> Agent:
         """Replace an agent"""
         return update_agent(changeable_agent(agent_id), data)
 
     @blp.arguments(AgentPatchSchema)
-    @blp.response(200, AgentSchema)
+    @blp.response(200, AgentCardSchema)
     @login_required
     def patch(self, data: dict[str, Any], agent_id: int) -> Agent:
         """Change some of an agent's fields"""

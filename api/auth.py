@@ -19,9 +19,11 @@ from flask_jwt_extended import (
 )
 from flask_smorest import Blueprint
 
+from api.chat_ux_schemas import RegisteredSchema, SignedInSchema
+from api.claims import CLAIM_DOC, claim_request_guest, registered
 from api.extensions import db, jwt
 from api.http import abort
-from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
+from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema
 from api.throttle import client_ip, login_guard, throttle
 from shared.access import Caller, caller_for
 from shared.accounts import GENERATION_CLAIM, accepts_token
@@ -92,11 +94,11 @@ def find_user(username: str) -> User | None:
 
 @blp.route("/register")
 class Register(MethodView):
-    @blp.doc(security=[])
+    @blp.doc(security=[{}, {"bearerAuth": []}], description=CLAIM_DOC)
     @blp.arguments(CredentialsSchema)
-    @blp.response(201, UserSchema)
+    @blp.response(201, RegisteredSchema)
     @blp.alt_response(409, description="The username is taken")
-    def post(self, data: dict[str, str]) -> User:
+    def post(self, data: dict[str, str]) -> dict[str, Any]:
         """Create an account"""
         throttle([("register", f"ip:{client_ip()}")])
         username = data["username"].lower()
@@ -105,18 +107,19 @@ class Register(MethodView):
         user = User(username=username, password_hash=hash_password(data["password"]))
         db.session.add(user)
         try:
+            claimed = claim_request_guest(user)
             db.session.commit()
         except sa.exc.IntegrityError:  # a concurrent registration won the race
             db.session.rollback()
             abort(409, "That username is taken.")
-        return user
+        return registered(user, claimed)
 
 
 @blp.route("/login")
 class Login(MethodView):
-    @blp.doc(security=[])
+    @blp.doc(security=[{}, {"bearerAuth": []}], description=CLAIM_DOC)
     @blp.arguments(LoginSchema)
-    @blp.response(200, TokenSchema)
+    @blp.response(200, SignedInSchema)
     @blp.alt_response(401, description="Invalid username or password")
     @blp.alt_response(403, description="The account is disabled")
     def post(self, data: dict[str, str]) -> dict[str, Any]:
@@ -133,7 +136,10 @@ class Login(MethodView):
         guard.succeeded(username, ip)
         if cast(User, user).disabled:
             abort(403, "This account is disabled.", errors={"reason": "account_disabled"})
-        return issue_tokens(cast(User, user))
+        tokens = issue_tokens(cast(User, user))
+        tokens["claimed_chats"] = claim_request_guest(cast(User, user))
+        db.session.commit()
+        return tokens
 
 
 @blp.route("/guest")

@@ -12,10 +12,12 @@ from sqlalchemy import orm as so
 
 from api.agents import visible_agent_or_404
 from api.auth import current_caller, login_required
+from api.chat_ux_schemas import ChatHitSchema
 from api.extensions import db
 from api.http import abort
 from api.paging import page_of
 from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
+from api.search import search_chats
 from shared.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
@@ -84,11 +86,15 @@ class AgentChats(MethodView):
 @blp.route("/chats")
 class Chats(MethodView):
     @blp.arguments(ChatQuerySchema, location="query")
-    @blp.response(200, ChatSchema(many=True))
+    @blp.response(200, ChatHitSchema(many=True))
     @blp.paginate()
     @login_required
-    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Chat]:
-        """List my chats, most recent activity first"""
+    def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Any]:
+        """List my chats, most recent activity first (`q` searches them)"""
+        if "q" in query:
+            return search_chats(
+                current_caller(), query["q"], pagination_parameters, query.get("agent_id")
+            )
         return list_chats(current_caller(), pagination_parameters, query.get("agent_id"))
 
 

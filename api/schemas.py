@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from api import card_fields
 from api.openapi import StrictBool, Text
 from shared.config import Config
 from shared.models import MessageBy, MessageStatus
@@ -93,6 +94,10 @@ class AgentSchema(Schema):
     is_public = StrictBool(load_default=False)
     model = Text(allow_none=True, load_default=None, validate=validate.Length(max=100))
     voice = Text(allow_none=True, load_default=None, validate=validate.Length(max=50))
+    description = card_fields.description(load_default="")
+    starters = card_fields.starters(load_default=list)
+    avatar_emoji = card_fields.avatar_emoji(load_default=None)
+    avatar_color = card_fields.avatar_color(load_default=None)
     owner_id = fields.Int(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
@@ -104,6 +109,10 @@ class AgentPatchSchema(Schema):
     is_public = StrictBool()
     model = Text(allow_none=True, validate=validate.Length(max=100))
     voice = Text(allow_none=True, validate=validate.Length(max=50))
+    description = card_fields.description()
+    starters = card_fields.starters()
+    avatar_emoji = card_fields.avatar_emoji()
+    avatar_color = card_fields.avatar_color()
 
 
 TITLE: dict[str, Any] = {
@@ -131,6 +140,10 @@ class ChatSchema(Schema):
 
 class ChatQuerySchema(Schema):
     agent_id = fields.Int(validate=validate.Range(min=1, max=MAX_ID))
+    q = Text(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Search titles and message text (word prefixes, any case/accent)"},
+    )
 
 
 class UsageSchema(Schema):

@@ -1163,6 +1163,256 @@ def models_folder() -> dict[str, Any]:
     )
 
 
+def chat_ux_folder() -> dict[str, Any]:
+    """Guest chats kept on sign-up, search, export and import (issue 17)."""
+    ux_user = {"username": "{{ux_username}}", "password": "{{password}}"}
+    return folder(
+        "Chat UX",
+        "A guest's chats move to the account it signs up with (claimed_chats); agent cards "
+        "show everyone the description, only the owner the prompt.",
+        request(
+            "Guest token to keep on sign-up",
+            "POST",
+            f"{API}/api/auth/guest",
+            status=201,
+            token=None,
+            tests=(
+                json_test("returns a token", f"    {save('ux_guest_token', 'body.access_token')}"),
+            ),
+        ),
+        request(
+            "Guest starts a chat to keep",
+            "POST",
+            f"{API}/api/agents/{{{{public_agent_id}}}}/chats",
+            status=201,
+            token="ux_guest_token",
+            body={"title": "Kept on sign-up"},
+            tests=(json_test("is a chat", f"    {save('ux_chat_id', 'body.id')}"),),
+        ),
+        request(
+            "Register with a guest token keeps its chats",
+            "POST",
+            f"{API}/api/auth/register",
+            status=201,
+            token="ux_guest_token",
+            body=ux_user,
+            prerequest=(
+                'const name = pm.collectionVariables.get("run_username") + "_ux";\n'
+                'pm.collectionVariables.set("ux_username", name);'
+            ),
+            tests=(json_test("claims one chat", "    pm.expect(body.claimed_chats).to.eql(1);"),),
+        ),
+        request(
+            "Log in as the user who kept the guest's chat",
+            "POST",
+            f"{API}/api/auth/login",
+            status=200,
+            token=None,
+            body=ux_user,
+            tests=(
+                json_test(
+                    "claims nothing more",
+                    "    pm.expect(body.claimed_chats).to.eql(0);\n"
+                    f"    {save('ux_token', 'body.access_token')}",
+                ),
+            ),
+        ),
+        request(
+            "The kept chat is the account's",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}",
+            status=200,
+            token="ux_token",
+        ),
+        request(
+            "The claimed guest token is revoked",
+            "GET",
+            f"{API}/api/chats",
+            status=401,
+            token="ux_guest_token",
+        ),
+        request(
+            "Search my chats by title",
+            "GET",
+            f"{API}/api/chats?q=KEPT%20sign&page=1&page_size=10",
+            status=200,
+            token="ux_token",
+            tests=(
+                header_test("X-Pagination"),
+                json_test(
+                    "finds the kept chat, title match has no snippet",
+                    '    const kept = pm.collectionVariables.get("ux_chat_id");\n'
+                    "    pm.expect(body.map((c) => c.id)).to.include(kept);\n"
+                    "    pm.expect(body[0].snippet).to.eql(null);",
+                ),
+            ),
+        ),
+        request(
+            "Search my chats by message text",
+            "GET",
+            f"{API}/api/chats?q=POSTMAN",
+            status=200,
+            tests=(
+                json_test(
+                    "each hit is a chat with a plain-text snippet or null",
+                    "    body.forEach((chat) => {\n"
+                    "        pm.expect(chat.id).to.be.a('number');\n"
+                    "        if (chat.snippet !== null) {\n"
+                    "            pm.expect(chat.snippet.text).to.be.a('string');\n"
+                    "            pm.expect(chat.snippet.highlights).to.be.an('array');\n"
+                    "        }\n"
+                    "    });",
+                ),
+            ),
+        ),
+        request(
+            "Search finds nothing in other users' chats",
+            "GET",
+            f"{API}/api/chats?q=kept",
+            status=200,
+            token="other_token",
+            tests=(json_test("is empty", "    pm.expect(body).to.have.lengthOf(0);"),),
+        ),
+        request(
+            "Search with an over-long query",
+            "GET",
+            f"{API}/api/chats?q={'x' * 201}",
+            status=422,
+            tests=(
+                json_test(
+                    "names the q parameter",
+                    "    pm.expect(body.errors.query).to.have.property('q');",
+                ),
+            ),
+        ),
+        request(
+            "Export a chat as Markdown",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}/export?format=markdown",
+            status=200,
+            token="ux_token",
+            tests=(
+                header_test("Content-Disposition"),
+                'pm.test("is Markdown with the title", () => {\n'
+                '    const type = pm.response.headers.get("Content-Type");\n'
+                '    pm.expect(type).to.include("text/markdown");\n'
+                '    pm.expect(pm.response.text()).to.include("# Kept on sign-up");\n'
+                "});",
+            ),
+        ),
+        request(
+            "Export another user's chat",
+            "GET",
+            f"{API}/api/chats/{{{{ux_chat_id}}}}/export?format=json",
+            status=404,
+            token="other_token",
+        ),
+        request(
+            "Export all my chats",
+            "GET",
+            f"{API}/api/chats/export",
+            status=200,
+            token="ux_token",
+            tests=(
+                header_test("Content-Disposition"),
+                json_test(
+                    "is an export file with the kept chat",
+                    '    pm.expect(body.format).to.eql("agent-chatbot.chats");\n'
+                    "    pm.expect(body.chats).to.have.lengthOf(1);\n"
+                    f"    {save('ux_export', 'JSON.stringify(body)')}",
+                ),
+            ),
+        ),
+        request(
+            "Import the export file",
+            "POST",
+            f"{API}/api/chats/import",
+            status=201,
+            token="ux_token",
+            raw="{{ux_export}}",
+            tests=(
+                json_test(
+                    "adds the chat as a new one",
+                    "    pm.expect(body.imported_chats).to.eql(1);\n"
+                    '    const kept = pm.collectionVariables.get("ux_chat_id");\n'
+                    "    pm.expect(body.chats[0].id).to.not.eql(kept);",
+                ),
+            ),
+        ),
+        request(
+            "Import a file of another format",
+            "POST",
+            f"{API}/api/chats/import",
+            status=422,
+            token="ux_token",
+            body={"format": "other", "version": 1, "chats": []},
+            tests=(error_fields_test("format"),),
+        ),
+        request(
+            "Create an agent card",
+            "POST",
+            f"{API}/api/agents",
+            status=201,
+            token="ux_token",
+            body={
+                "name": "Postman chef",
+                "prompt": "A private system prompt.",
+                "is_public": True,
+                "description": "Quick recipes.",
+                "starters": ["What can I cook in 15 minutes?"],
+                "avatar_emoji": "🍳",
+                "avatar_color": "#ff8800",
+            },
+            tests=(
+                json_test(
+                    "the owner sees the prompt and may edit",
+                    '    pm.expect(body.prompt).to.eql("A private system prompt.");\n'
+                    "    pm.expect(body.can_edit).to.eql(true);\n"
+                    "    pm.expect(body.starters).to.have.lengthOf(1);\n"
+                    f"    {save('ux_agent_id', 'body.id')}",
+                ),
+            ),
+        ),
+        request(
+            "Create an agent card with five starters",
+            "POST",
+            f"{API}/api/agents",
+            status=422,
+            token="ux_token",
+            body={"name": "Too many", "prompt": "p", "starters": ["1", "2", "3", "4", "5"]},
+            tests=(error_fields_test("starters"),),
+        ),
+        request(
+            "Another user sees the card without the prompt",
+            "GET",
+            f"{API}/api/agents/{{{{ux_agent_id}}}}",
+            status=200,
+            token="other_token",
+            tests=(
+                json_test(
+                    "prompt is null, description shown",
+                    "    pm.expect(body.prompt).to.eql(null);\n"
+                    "    pm.expect(body.can_edit).to.eql(false);\n"
+                    '    pm.expect(body.description).to.eql("Quick recipes.");',
+                ),
+            ),
+        ),
+        request(
+            "A guest lists agents without their prompts",
+            "GET",
+            f"{API}/api/agents?page_size=100",
+            status=200,
+            token="guest_token",
+            tests=(
+                json_test(
+                    "no prompt is shown",
+                    "    body.forEach((agent) => pm.expect(agent.prompt).to.eql(null));",
+                ),
+            ),
+        ),
+    )
+
+
 def collection() -> dict[str, Any]:
     variables = [
         "run_username",
@@ -1204,6 +1454,7 @@ def collection() -> dict[str, Any]:
             models_folder(),
             chats_folder(),
             messages_folder(),
+            chat_ux_folder(),
             voice_folder(),
             versions_folder(),
             cleanup_folder(),

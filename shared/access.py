@@ -63,6 +63,11 @@ def may_change_agent(caller: Caller, agent: Agent) -> bool:
     return not caller.is_guest and (caller.is_admin or agent.owner_id == caller.user_id)
 
 
+def may_see_prompt(caller: Caller, agent: Agent) -> bool:
+    """An agent's system prompt is its owner's (and admins'); others see its description."""
+    return may_change_agent(caller, agent)
+
+
 def own_chats(caller: Caller) -> sa.ColumnElement[bool]:
     """Chats that belong to the caller; a guest sees only chats made with its own guest id."""
     if caller.is_guest:

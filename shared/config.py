@@ -105,6 +105,8 @@ class Config:
     # Streamed voice: sentences synthesised at once (in order), longest sentence sent to speech.
     tts_max_in_flight: int = 2
     max_sentence_chars: int = 400
+    # Chat import (POST /api/chats/import): the largest export file accepted.
+    max_import_bytes: int = 5 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

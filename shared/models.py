@@ -70,6 +70,11 @@ class Agent(Base):
     voice: so.Mapped[str | None] = so.mapped_column(sa.String(50))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The agent card: what others see instead of the prompt (which only the owner and admins see).
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="", server_default="")
+    starters: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
+    avatar_emoji: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    avatar_color: so.Mapped[str | None] = so.mapped_column(sa.String(7))
 
     owner: so.Mapped[User] = so.relationship(back_populates="agents")
 

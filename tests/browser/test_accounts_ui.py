@@ -39,9 +39,11 @@ def test_register_login_logout_switches_whose_chats_show(page: Page, services) -
     expect(page.locator(".message-ai")).to_have_count(1)
 
     sign_up(page)
-    expect(page.locator("#chat-list .chat-item")).to_have_count(0)
+    # The guest's chat moved to the new account.
+    expect(page.locator("#chat-list .chat-name")).to_have_text(["I am a guest"])
+    page.get_by_role("button", name="New chat").click()
     send(page, "I am alice")
-    expect(page.locator("#chat-list .chat-name")).to_have_text(["I am alice"])
+    expect(page.locator("#chat-list .chat-name")).to_have_text(["I am alice", "I am a guest"])
     user_tokens = session(page)
 
     page.get_by_role("button", name="Log out").click()
@@ -58,7 +60,7 @@ def test_register_login_logout_switches_whose_chats_show(page: Page, services) -
     log_in(page, "alice", "correct horse")
 
     expect(page.locator("#account-name")).to_have_text("alice")
-    expect(page.locator("#chat-list .chat-name")).to_have_text(["I am alice"])
+    expect(page.locator("#chat-list .chat-name")).to_have_text(["I am alice", "I am a guest"])
     expect(page.locator(".message .bubble")).to_have_text(["I am alice", "Echo: I am alice"])
 
 
@@ -81,12 +83,14 @@ def test_create_edit_and_delete_agent(page: Page) -> None:
     dialog = page.locator("#agent-dialog")
     dialog.get_by_label("Name").fill("Pirate <b>Pete</b>")
     dialog.get_by_label("System prompt").fill("Talk like a pirate.")
+    dialog.get_by_label("Description (public, Markdown)").fill("A **salty** sea dog.")
     dialog.get_by_label("Voice").select_option("onyx")
     dialog.get_by_role("button", name="Save").click()
 
     select = page.get_by_label("Choose an agent")
     expect(select.locator("option:checked")).to_have_text("Pirate <b>Pete</b>")
-    expect(page.locator("#agent-description")).to_have_text("Talk like a pirate.")
+    expect(page.locator("#agent-description")).to_have_text("A salty sea dog.")
+    expect(page.locator("#agent-description strong")).to_have_text("salty")
     send(page, "Ahoy")
     expect(page.locator(".message-ai .bubble")).to_have_text(["Echo: Ahoy"])
 

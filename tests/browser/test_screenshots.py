@@ -15,10 +15,11 @@ from tests.fake_openai import Behaviour
 pytestmark = pytest.mark.browser
 
 REPLY = (
-    "Happy to help! Here are three ideas for a quiet weekend:\n\n"
+    "Happy to help! Here are three ideas for a **quiet weekend**:\n\n"
     "1. A morning walk somewhere green.\n"
     "2. Cook something new with a friend.\n"
-    "3. Finish that book you started."
+    "3. Finish that book you started.\n\n"
+    "| Day | Plan |\n| --- | --- |\n| Sat | Walk, then cook |\n| Sun | Read |"
 )
 
 
@@ -34,7 +35,9 @@ def converse(page: Page, upstream: Behaviour) -> None:
     upstream.reply = REPLY
     page.get_by_label("Message", exact=True).fill("Any ideas for a relaxed weekend?")
     page.get_by_label("Message", exact=True).press("Enter")
-    expect(page.locator(".message-ai:not(.streaming) .bubble")).to_have_text([REPLY])
+    reply = page.locator(".message-ai:not(.streaming) .bubble")
+    expect(reply.locator("ol li")).to_have_count(3)
+    expect(reply.locator("table td")).to_have_count(4)
     page.evaluate("document.getElementById('toast').hidden = true")
 
 
@@ -56,6 +59,12 @@ def test_screens_at_desktop_size(page: Page, upstream: Behaviour, shots: Path) -
     assert_no_horizontal_overflow(page)
     snap(page, shots / "desktop-chat.png")
 
+    page.keyboard.press("Control+k")
+    page.locator("#search-input").fill("weekend")
+    expect(page.locator("#search-results mark").first).to_be_visible()
+    snap(page, shots / "desktop-search.png")
+    page.keyboard.press("Escape")
+
     page.get_by_role("button", name="Sign up").click()
     page.locator("#auth-dialog").get_by_label("Username").fill("dana")
     page.locator("#auth-dialog").get_by_label("Password").fill("correct horse")
@@ -63,10 +72,26 @@ def test_screens_at_desktop_size(page: Page, upstream: Behaviour, shots: Path) -
     expect(page.locator("#account-name")).to_have_text("dana")
     page.get_by_role("button", name="New agent").click()
     page.locator("#agent-dialog").get_by_label("Name").fill("Travel planner")
-    page.locator("#agent-dialog").get_by_label("System prompt").fill(
+    dialog = page.locator("#agent-dialog")
+    dialog.get_by_label("System prompt").fill(
         "You plan trips. Ask where and when, then suggest a short day-by-day plan."
     )
+    dialog.get_by_label("Description (public, Markdown)").fill(
+        "Plans **short trips**: where to go, what to see, what to pack."
+    )
+    for number, starter in enumerate(
+        ["A weekend in Lisbon", "Three days in Kyoto", "What should I pack?"], start=1
+    ):
+        dialog.get_by_label(f"Starter {number}").fill(starter)
+    dialog.get_by_label("Avatar colour", exact=True).check()
+    dialog.get_by_label("Avatar colour value").fill("#0f766e")
+    dialog.get_by_label("Name").focus()  # the editor scrolled to its top
     snap(page, shots / "desktop-agent-editor.png")
+
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.locator("#agent-starters .starter")).to_have_count(3)
+    assert_no_horizontal_overflow(page)
+    snap(page, shots / "desktop-agent-card.png")
 
 
 def test_screens_at_phone_size(browser, services, upstream: Behaviour, shots: Path) -> None:

@@ -185,26 +185,35 @@ export async function api(path, options) {
   return response.json();
 }
 
-export async function login(username, password) {
+/** A guest's own bearer (fresh) on sign-up and login: the server moves its chats to the account. */
+async function guestBearer() {
+  if (!session || session.kind !== "guest") return {};
+  if (expiresSoon(session.access_token)) await refreshAccess();
+  return { Authorization: `Bearer ${session.access_token}` };
+}
+
+/** Log in; resolves to how many guest chats the account kept (plus `kept` from a sign-up). */
+export async function login(username, password, kept = 0) {
   const response = await rawFetch(`${config.apiUrl}/api/auth/login`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...(await guestBearer()) },
     body: JSON.stringify({ username, password }),
   });
   if (!response.ok) throw await errorFrom(response);
   const tokens = await response.json();
   saveSession({ ...tokens, kind: "user" });
-  return session;
+  return kept + (tokens.claimed_chats || 0);
 }
 
 export async function register(username, password) {
   const response = await rawFetch(`${config.apiUrl}/api/auth/register`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: { "Content-Type": "application/json", Accept: "application/json", ...(await guestBearer()) },
     body: JSON.stringify({ username, password }),
   });
   if (!response.ok) throw await errorFrom(response);
-  return login(username, password);
+  const user = await response.json();
+  return login(username, password, user.claimed_chats || 0);
 }
 
 /** Revoke both tokens (best effort), then continue as a fresh guest. */

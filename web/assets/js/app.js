@@ -1,7 +1,10 @@
 // The page: account, agents, chats and the composer, wired to the API and the voice service.
 
+import { cardFields, fillCardFields, showAgent } from "./agent-card.js";
 import * as client from "./api.js";
 import { api, config } from "./api.js";
+import { setupChatUx } from "./chat-ux.js";
+import { showChatExport } from "./transfer.js";
 import {
   clearMessages,
   hideError,
@@ -62,17 +65,24 @@ async function submitAuth(event) {
   const submit = $("auth-submit");
   submit.disabled = true;
   try {
-    if (authMode === "register") await client.register(username, password);
-    else await client.login(username, password);
+    const kept = authMode === "register"
+      ? await client.register(username, password)
+      : await client.login(username, password);
     $("auth-dialog").close();
     $("auth-form").reset();
     await reloadEverything();
-    toast(authMode === "register" ? `Welcome, ${state.me.username}!` : `Logged in as ${state.me.username}.`);
+    const greeting = authMode === "register" ? `Welcome, ${state.me.username}!` : `Logged in as ${state.me.username}.`;
+    toast(`${greeting}${keptSentence(kept)}`, kept ? 6 : 4);
   } catch (error) {
     showFormError("auth-error", error.message);
   } finally {
     submit.disabled = false;
   }
+}
+
+function keptSentence(kept) {
+  if (!kept) return "";
+  return kept === 1 ? " Your guest chat was kept." : ` Your ${kept} guest chats were kept.`;
 }
 
 async function logout() {
@@ -136,7 +146,7 @@ function renderAgents() {
   }
   if (state.agentId) select.value = String(state.agentId);
   const agent = currentAgent();
-  $("agent-description").textContent = agent ? agent.prompt : "No agents available.";
+  showAgent(agent);
   $("agent-actions").hidden = !mayEdit(agent);
   $("chat-agent").textContent = agent ? `with ${agent.name}${agent.is_public ? " · public" : ""}` : "";
   renderLifecycleNotice(agent);
@@ -156,7 +166,8 @@ function openAgentEditor(agent) {
   editingAgentId = agent ? agent.id : null;
   $("agent-dialog-title").textContent = agent ? "Edit agent" : "New agent";
   $("agent-name").value = agent ? agent.name : "";
-  $("agent-prompt").value = agent ? agent.prompt : "";
+  $("agent-prompt").value = (agent && agent.prompt) || "";
+  fillCardFields(agent);
   $("agent-public").checked = agent ? agent.is_public : false;
   $("agent-voice").value = (agent && agent.voice) || "";
   $("agent-model").value = (agent && agent.model) || "";
@@ -181,6 +192,7 @@ async function submitAgent(event) {
     is_public: $("agent-public").checked,
     voice: $("agent-voice").value || null,
     model: $("agent-model").value.trim() || null,
+    ...cardFields(),
   };
   const submit = $("agent-submit");
   submit.disabled = true;
@@ -262,6 +274,7 @@ function renderChats() {
   $("chat-list-empty").hidden = state.chats.length > 0;
   const chat = currentChat();
   $("chat-title").textContent = chat ? chat.title : "New chat";
+  showChatExport(Boolean(chat));
 }
 
 async function openChat(chatId) {
@@ -402,6 +415,7 @@ function wire() {
   $("error-dismiss").addEventListener("click", hideError);
   setupPushToTalk();
   wireMessageActions();
+  setupChatUx({ selectAgent, openChat, loadChats, closeSidebar });
 }
 
 async function reloadEverything() {

@@ -3,7 +3,7 @@
 
 import { ApiError, api, config, pagination, send, streamUnavailable } from "./api.js";
 import { decorate, replyEnded, replyStarted, resumePending } from "./messageactions.js";
-import { showText } from "./messagetext.js";
+import { showMessageContent, streamMarkdown } from "./markdown.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
@@ -40,7 +40,7 @@ function messageNode(message, { pending = false } = {}) {
     attrs: { "data-message-id": message.id || null, "data-by": message.message_by },
   });
   const bubble = el("div", { class: "bubble" });
-  showText(bubble, message.content);
+  showMessageContent(bubble, message);
   const meta = el("div", { class: "meta" });
   meta.append(el("span", { class: "who", text: mine ? "You" : (message.agent_name || "Agent") }));
   meta.append(el("time", { class: "when", text: formatTime(message.created_at), attrs: { datetime: message.created_at } }));
@@ -52,7 +52,7 @@ function messageNode(message, { pending = false } = {}) {
 function setMessage(node, message) {
   node.classList.remove("pending", "streaming");
   node.dataset.messageId = message.id;
-  showText(node.querySelector(".bubble"), message.content);
+  showMessageContent(node.querySelector(".bubble"), message);
   const when = node.querySelector(".when");
   when.textContent = formatTime(message.created_at);
   when.setAttribute("datetime", message.created_at);
@@ -238,16 +238,16 @@ async function streamTurn(turn) {
   replyStarted(turn.chatId, Number(response.headers.get("X-AI-Message-Id")));
   setTyping(true);
   let reply = null;
-  let received = "";
+  let stream = null;
   try {
     for await (const { event, data } of readEvents(response)) {
       if (event === "delta") {
-        if (!reply) reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
+        if (!reply) {
+          reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
+          stream = streamMarkdown(reply.querySelector(".bubble"), { nearBottom, scrollToBottom });
+        }
         reply.classList.add("streaming");
-        received += data.content || "";
-        const stick = nearBottom();
-        showText(reply.querySelector(".bubble"), received);
-        if (stick) scrollToBottom();
+        stream.append(data.content || "");
       } else if (event === "done") {
         setMessage(turn.pending, data.user_message);
         if (reply) setMessage(reply, data.ai_message);

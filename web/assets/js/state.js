@@ -21,6 +21,7 @@ export function currentChat() {
 }
 
 export function mayEdit(agent) {
+  if (agent && typeof agent.can_edit === "boolean") return agent.can_edit; // the server decides
   const me = state.me;
   return Boolean(me && agent && !me.is_guest && (me.is_admin || agent.owner_id === me.id));
 }

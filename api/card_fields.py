@@ -1,0 +1,64 @@
+"""The fields of an agent card (shared by the create, replace and patch schemas)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from api.openapi import Text
+from shared.validation import NOT_BLANK, has_text
+
+MAX_DESCRIPTION = 500
+MAX_STARTERS = 4
+MAX_STARTER_CHARS = 200
+MAX_EMOJI_CHARS = 8
+COLOR = r"^#[0-9a-fA-F]{6}$"
+
+
+def _not_blank(value: str) -> bool:
+    if not has_text(value):
+        raise ValidationError("Must not be blank.")
+    return True
+
+
+def description(**options: Any) -> Text:
+    return Text(
+        validate=validate.Length(max=MAX_DESCRIPTION),
+        metadata={"description": "Public text shown to everyone who sees the agent"},
+        **options,
+    )
+
+
+def starters(**options: Any) -> fields.List:
+    starter = Text(
+        validate=[validate.Length(min=1, max=MAX_STARTER_CHARS), _not_blank],
+        metadata={"pattern": NOT_BLANK},
+    )
+    return fields.List(
+        starter,
+        validate=validate.Length(max=MAX_STARTERS),
+        metadata={"description": "Conversation starters offered on an empty chat"},
+        **options,
+    )
+
+
+def avatar_emoji(**options: Any) -> Text:
+    return Text(
+        allow_none=True,
+        validate=[validate.Length(min=1, max=MAX_EMOJI_CHARS), _not_blank],
+        metadata={
+            "description": "An emoji shown as the avatar (else the name's initials)",
+            "pattern": NOT_BLANK,
+        },
+        **options,
+    )
+
+
+def avatar_color(**options: Any) -> Text:
+    return Text(
+        allow_none=True,
+        validate=validate.Regexp(COLOR, error="Use a colour like #1a2b3c."),
+        metadata={"description": "The avatar's colour, #rrggbb", "pattern": COLOR},
+        **options,
+    )
