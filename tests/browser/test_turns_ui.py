@@ -70,7 +70,7 @@ def test_regenerate_then_switch_versions(page: Page, upstream: Behaviour) -> Non
     expect(reply(page).locator(".bubble")).to_have_text("Echo: Hello")
     upstream.reply = "A second thought"
 
-    reply(page).get_by_role("button", name="Write a new version of this reply").click()
+    reply(page).get_by_role("button", name="Regenerate: write a new version of this reply").click()
 
     expect(reply(page).locator(".bubble")).to_have_text("A second thought")
     expect(reply(page).locator(".version-label")).to_have_text("2/2")

@@ -43,7 +43,7 @@ export function decorate(node, message) {
   const bar = el("div", { class: "message-actions" });
   bar.append(actionButton("copy", "Copy", "Copy message"));
   if (message.message_by === "AI" && message.status !== "pending") {
-    bar.append(actionButton("regenerate", "Regenerate", "Write a new version of this reply"));
+    bar.append(actionButton("regenerate", "Regenerate", "Regenerate: write a new version of this reply"));
   }
   if (message.message_by === "USER") bar.append(actionButton("edit", "Edit", "Edit this message"));
   if (message.version_count > 1) bar.append(versionSwitcher(message));
