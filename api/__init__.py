@@ -111,6 +111,7 @@ def create_app(config: Config | None = None) -> Flask:
     api.register_blueprint(exports.blp)
     app.register_blueprint(web.bp)
     errors.register(app)
+    exports.register(app)
     bodies.register(app)
     security.register(app)
     requestlog.register(app)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import Flask, Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import orm as so
@@ -48,7 +48,11 @@ ONE_CHAT_DOC = {
 }
 
 
-@blp.before_request
+def register(app: Flask) -> None:
+    """Before the shared body check reads any body: an import file has its own limit."""
+    app.before_request(allow_import_files)
+
+
 def allow_import_files() -> None:
     """An import file may be larger than other bodies, up to its own configured limit."""
     if request.endpoint != "exports.ChatsImport":

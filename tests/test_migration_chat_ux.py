@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from shared.config import ROOT, Config
 from shared.db import sync_url
+from shared.passwords import hash_password
 from tests.conftest import TEST_SECRET, bearer
 
 BEFORE = "0002_anonymous_and_starter"
@@ -41,6 +42,23 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
 def migrate(app: Flask, revision: str) -> None:
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"), revision=revision)
+
+
+def store_old_user(url: str, credentials: dict[str, str]) -> None:
+    engine = sa.create_engine(sync_url(url))
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (username, password_hash, is_admin, created_at) "
+                "VALUES (:username, :hash, false, :created)"
+            ),
+            {
+                "username": credentials["username"],
+                "hash": hash_password(credentials["password"]),
+                "created": datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=5),
+            },
+        )
+    engine.dispose()
 
 
 def store_old_chat(url: str, username: str) -> None:
@@ -84,7 +102,7 @@ def test_migration_keeps_chats_and_makes_them_searchable(empty_database_url: str
     client = app.test_client()
     migrate(app, BEFORE)
     credentials = {"username": "olduser", "password": "old-password"}
-    assert client.post("/api/auth/register", json=credentials).status_code == 201
+    store_old_user(empty_database_url, credentials)  # the old schema: today's models do not fit
     store_old_chat(empty_database_url, "olduser")
     migrate(app, "head")
     headers = bearer(client.post("/api/auth/login", json=credentials).json["access_token"])

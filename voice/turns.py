@@ -53,7 +53,9 @@ async def transcribed(recording: bytes, kind: Container) -> str:
     """What the recording says, within the message limit (422 when it says nothing)."""
     transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
     if not has_text(transcript):
-        raise Problem(422, "No speech detected.", {"audio": ["No speech detected."]})
+        raise Problem(
+            422, "No speech detected.", {"audio": ["No speech detected."], "reason": "no_speech"}
+        )
     return bounded_text("message", trimmed(transcript), app_config().max_message_chars)
 
 

@@ -114,7 +114,7 @@ def test_hostile_reply_shows_no_active_content(page: Page, upstream: Behaviour, 
     expect(reply).to_contain_text("<img src=x onerror=alert(1)>")  # HTML is shown as text
     expect(reply).to_contain_text("<iframe")
     active = "img, svg, iframe, script, form, input, button:not(.copy-code), object, embed, style"
-    assert page.locator(f"#messages :is({active})").count() == 0
+    assert page.locator(f"#messages .bubble :is({active})").count() == 0
     hrefs = page.eval_on_selector_all("#messages a", "links => links.map(link => link.href)")
     assert hrefs == ["https://evil.example/pixel.png"], hrefs  # the image, as a link only
     handlers = page.evaluate(

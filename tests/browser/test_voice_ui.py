@@ -36,16 +36,63 @@ def test_push_to_talk_shows_transcript_reply_and_plays_audio(
     expect(page.locator("#recording-status")).to_be_hidden()
     expect(page.locator(".message-user .bubble")).to_have_text([upstream.transcript])
     expect(page.locator(".message-ai .bubble")).to_have_text(["Nice to hear you."])
-    audio = page.locator(".message-ai audio")
-    expect(audio).to_have_count(1)
-    page.wait_for_function(
-        "() => { const a = document.querySelector('.message-ai audio');"
-        " return a && (a.ended || a.currentTime > 0); }",
-        timeout=10_000,
-    )
-    expect(page.get_by_role("button", name="Replay the spoken reply")).to_be_visible()
+    expect(page.locator(".message-ai")).to_have_attribute("data-spoken", "1")
+    page.wait_for_function("() => document.body.classList.contains('speaking')", timeout=10_000)
+    expect(page.get_by_role("button", name="Read aloud")).to_be_visible()
     uploads = [r for r in upstream.requests if r["endpoint"] == "transcriptions"]
     assert len(uploads) == 1
+
+
+FIVE_SENTENCES = (
+    "The first sentence is short. The second one follows it. A third comes next. "
+    "Then a fourth sentence. And the fifth ends the reply."
+)
+
+
+def test_push_to_talk_speaks_the_first_sentence_before_the_reply_is_written(
+    page: Page, upstream: Behaviour
+) -> None:
+    upstream.reply = FIVE_SENTENCES
+    upstream.stream_chunk_delay = 0.12  # about two seconds to write the whole reply
+
+    hold_to_talk(page, 0.8)
+
+    first_audio = page.wait_for_function(
+        """() => {
+            const reply = document.querySelector('.message-ai[data-spoken]');
+            if (!reply) return null;
+            return {
+                streaming: reply.classList.contains('streaming'),
+                written: reply.querySelector('.bubble').textContent.length,
+            };
+        }""",
+        timeout=15_000,
+    ).json_value()
+    assert first_audio["streaming"] is True
+    assert first_audio["written"] < len(FIVE_SENTENCES)
+    expect(page.locator(".message-ai .bubble")).to_have_text([FIVE_SENTENCES], timeout=15_000)
+    expect(page.locator(".message-ai")).to_have_attribute("data-spoken", "5")
+    spoken = [r["json"]["input"] for r in upstream.requests if r["endpoint"] == "speech"]
+    assert spoken[0] == "The first sentence is short." and len(spoken) == 5
+
+
+def test_read_aloud_plays_a_stored_message_and_replays_from_cache(
+    page: Page, upstream: Behaviour
+) -> None:
+    upstream.reply = "Read me aloud, please."
+    page.get_by_label("Message", exact=True).fill("Say something")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator(".message-ai .bubble")).to_have_text(["Read me aloud, please."])
+
+    button = page.get_by_role("button", name="Read aloud")
+    button.click()
+    page.wait_for_function("() => document.body.classList.contains('speaking')", timeout=10_000)
+    page.wait_for_function("() => !document.body.classList.contains('speaking')", timeout=10_000)
+    page.get_by_role("button", name="Read aloud").click()
+    page.wait_for_function("() => document.body.classList.contains('speaking')", timeout=10_000)
+
+    spoken = [r["json"]["input"] for r in upstream.requests if r["endpoint"] == "speech"]
+    assert spoken == ["Read me aloud, please."]  # the replay came from the server's cache
 
 
 def test_space_bar_records_and_escape_cancels(page: Page, upstream: Behaviour) -> None:
@@ -148,7 +195,7 @@ def test_failed_speech_shows_reply_as_text(page: Page, upstream: Behaviour) -> N
 
     hold_to_talk(page, 0.8)
 
-    expect(page.locator("#error-text")).to_contain_text("shown as text")
+    expect(page.locator("#toast")).to_have_text("Part of the reply could not be spoken.")
     expect(page.locator(".message .bubble")).to_have_text(
         [upstream.transcript, f"Echo: {upstream.transcript}"]
     )

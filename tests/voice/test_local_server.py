@@ -100,7 +100,7 @@ def test_agent_openai_model_is_not_sent_to_local_server(
     client = create_api(local_config).test_client()
     agent = client.post(
         "/api/agents",
-        json={"name": "Pinned", "prompt": "Be brief.", "model": "gpt-4o-mini"},
+        json={"name": "Pinned", "prompt": "Be brief.", "model": local_config.openai_chat_model},
         headers=headers,
     )
     assert agent.status_code == 201, agent.json

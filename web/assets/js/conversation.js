@@ -4,13 +4,13 @@
 import { ApiError, api, config, pagination, send, streamUnavailable } from "./api.js";
 import { decorate, replyEnded, replyStarted, resumePending } from "./messageactions.js";
 import { showMessageContent, streamMarkdown } from "./markdown.js";
-import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
-import { $, el, formatTime, toast } from "./ui.js";
+import { $, el, formatTime } from "./ui.js";
 
 const PAGE_SIZE = 30;
 const hooks = { ensureChat: null, chatsChanged: null };
+export const conversationHooks = hooks;
 
 export function setConversationHooks(next) {
   Object.assign(hooks, next);
@@ -29,7 +29,7 @@ export function scrollToBottom() {
   box.scrollTop = box.scrollHeight;
 }
 
-function updateEmptyState() {
+export function updateEmptyState() {
   $("empty-state").hidden = list().children.length > 0;
 }
 
@@ -49,7 +49,7 @@ function messageNode(message, { pending = false } = {}) {
   return item;
 }
 
-function setMessage(node, message) {
+export function setMessage(node, message) {
   node.classList.remove("pending", "streaming");
   node.dataset.messageId = message.id;
   showMessageContent(node.querySelector(".bubble"), message);
@@ -73,7 +73,7 @@ export function appendMessage(message, options) {
   return node;
 }
 
-function setTyping(on) {
+export function setTyping(on) {
   $("typing").hidden = !on;
   list().setAttribute("aria-busy", on ? "true" : "false"); // announce the reply once, not per piece
   if (on && nearBottom()) scrollToBottom();
@@ -157,7 +157,7 @@ export function retryLastFailure() {
   if (action) action();
 }
 
-function readableError(error) {
+export function readableError(error) {
   if (error.status === 429) {
     const wait = error.retryAfter ? ` Try again in ${Math.ceil(error.retryAfter)} s.` : " Try again shortly.";
     return `You are sending messages too quickly.${wait}`;
@@ -166,20 +166,20 @@ function readableError(error) {
   return error.message;
 }
 
-function kept(error) {
+export function kept(error) {
   return Boolean(error.errors && error.errors.user_message_id);
 }
 
 // ---- turns --------------------------------------------------------------------------------
 
-function begin() {
+export function begin() {
   state.busy = true;
   hideError();
   $("send-button").disabled = true;
   $("ptt-button").disabled = true;
 }
 
-function finish() {
+export function finish() {
   state.busy = false;
   setTyping(false);
   $("send-button").disabled = false;
@@ -285,7 +285,7 @@ async function plainTurn(turn) {
  * A turn failed. If the server kept the user's message, Retry asks for the reply again;
  * otherwise the message goes back where it came from and Retry sends it again.
  */
-function turnFailed(error, turn, resend) {
+export function turnFailed(error, turn, resend) {
   if (kept(error) || (turn.started && error.interrupted)) {
     if (kept(error)) turn.pending.dataset.messageId = error.errors.user_message_id;
     turn.pending.classList.remove("pending");
@@ -302,7 +302,7 @@ function turnFailed(error, turn, resend) {
   showError(readableError(error), resend);
 }
 
-async function retryReply(chatId, resend) {
+export async function retryReply(chatId, resend) {
   begin();
   setTyping(true);
   let nothingToRetry = false;
@@ -321,89 +321,4 @@ async function retryReply(chatId, resend) {
     finish();
   }
   if (nothingToRetry) resend();
-}
-
-// ---- voice --------------------------------------------------------------------------------
-
-function audioFromBase64(base64, mimeType) {
-  const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  return URL.createObjectURL(new Blob([bytes], { type: mimeType || "audio/mpeg" }));
-}
-
-function attachAudio(node, url) {
-  const audio = el("audio", { class: "message-audio", attrs: { preload: "auto", src: url } });
-  const button = el("button", {
-    class: "button small ghost replay",
-    text: "Replay",
-    attrs: { type: "button", "aria-label": "Replay the spoken reply" },
-  });
-  button.prepend(el("span", { class: "icon icon-play", attrs: { "aria-hidden": "true" } }));
-  button.addEventListener("click", () => {
-    audio.currentTime = 0;
-    audio.play().catch(() => toast("The browser blocked audio playback."));
-  });
-  audio.addEventListener("play", () => node.classList.add("speaking"));
-  audio.addEventListener("pause", () => node.classList.remove("speaking"));
-  audio.addEventListener("ended", () => node.classList.remove("speaking"));
-  node.querySelector(".meta").append(button);
-  node.append(audio);
-  return audio;
-}
-
-/** Send a push-to-talk recording; show the transcript, the reply, and play the speech. */
-export async function sendRecording(blob) {
-  if (state.busy) return;
-  if (blob.size > config.limits.audio_bytes) {
-    showError("That recording is larger than the allowed size. Keep voice messages shorter.");
-    return;
-  }
-  begin();
-  const pending = appendMessage({ message_by: "USER", content: "Voice message…" }, { pending: true });
-  pending.classList.add("voice");
-  setTyping(true);
-  const turn = { pending, chatId: null, started: false };
-  const resend = () => sendRecording(blob);
-  try {
-    turn.chatId = (await hooks.ensureChat()).id;
-    const form = new FormData();
-    form.append("audio", blob, fileNameFor(blob.type));
-    const data = await api(`/voice/chats/${turn.chatId}/messages`, {
-      method: "POST",
-      body: form,
-      base: config.voiceUrl,
-    });
-    setMessage(pending, data.user_message);
-    const reply = appendMessage(data.ai_message);
-    if (data.audio_base64) {
-      const audio = attachAudio(reply, audioFromBase64(data.audio_base64, data.audio_mime_type));
-      audio.play().catch(() => toast("Press Replay to hear the answer."));
-    }
-    hooks.chatsChanged();
-  } catch (error) {
-    await voiceFailed(error, turn, resend);
-  } finally {
-    finish();
-  }
-}
-
-async function voiceFailed(error, turn, resend) {
-  if (error.status === 422 && /speech/i.test(error.message)) {
-    turn.pending.remove();
-    updateEmptyState();
-    showError("No speech was detected. Hold the microphone button while you talk, then let go.");
-    return;
-  }
-  const errors = error.errors || {};
-  if (!kept(error) || !turn.chatId) {
-    turnFailed(error, turn, resend);
-    return;
-  }
-  // The transcript (and perhaps the reply) is stored: show them from the server.
-  await openHistory(turn.chatId).catch(() => {});
-  hooks.chatsChanged();
-  if (errors.stage === "tts") {
-    showError(`${readableError(error)} The reply is shown as text instead.`);
-  } else {
-    showError(`${readableError(error)} Your message was kept.`, () => retryReply(turn.chatId, resend));
-  }
 }

@@ -89,9 +89,17 @@ function fragmentFrom(tokens) {
 const streams = new WeakMap(); // element -> its streamMarkdown() renderer, while one runs
 
 /** Render Markdown text into element (replacing its content), safely. */
+const sources = new WeakMap();
+
+/** The Markdown an element was rendered from (what Copy copies), or undefined. */
+export function sourceOf(element) {
+  return sources.get(element);
+}
+
 export function renderMarkdown(element, text) {
   const stream = streams.get(element);
   if (stream) stream.cancel(); // the full text wins over a frame still waiting
+  sources.set(element, String(text || ""));
   element.classList.add("markdown");
   element.replaceChildren(fragmentFrom(markdown.lexer(normalize(text))));
 }

@@ -3,10 +3,13 @@
 // written shows as pending and is followed to its end. The server decides; this only shows.
 
 import { ApiError, api, config, send, streamUnavailable } from "./api.js";
+import { sourceOf } from "./markdown.js";
 import { showText } from "./messagetext.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
 import { $, el, toast } from "./ui.js";
+import { readAloudButton } from "./readaloud.js";
+import { speechPlayer } from "./speechplayer.js";
 
 const hooks = { reload: null, showError: null };
 let writing = null; // {chatId, replyId} of the reply being written, or null
@@ -46,6 +49,9 @@ export function decorate(node, message) {
     bar.append(actionButton("regenerate", "Regenerate", "Regenerate: write a new version of this reply"));
   }
   if (message.message_by === "USER") bar.append(actionButton("edit", "Edit", "Edit this message"));
+  if (message.message_by === "AI" && message.status !== "pending" && message.content && state.chatId) {
+    bar.append(readAloudButton(state.chatId, message.id));
+  }
   if (message.version_count > 1) bar.append(versionSwitcher(message));
   if (message.status === "failed") bar.append(el("span", { class: "message-note", text: "This reply failed." }));
   if (message.status === "stopped") bar.append(el("span", { class: "message-note", text: "Stopped." }));
@@ -65,6 +71,7 @@ export function replyEnded() {
 }
 
 export async function stopReply() {
+  speechPlayer.stop(); // Stop silences a spoken reply as well as the text
   if (!writing) return;
   const { chatId, replyId } = writing;
   try {
@@ -197,7 +204,8 @@ async function showVersion(node, step) {
 
 async function copy(node) {
   try {
-    await navigator.clipboard.writeText(node.querySelector(".bubble").textContent);
+    const bubble = node.querySelector(".bubble");
+    await navigator.clipboard.writeText(sourceOf(bubble) ?? bubble.textContent);
     toast("Copied.");
   } catch {
     toast("Could not copy: the browser refused.");

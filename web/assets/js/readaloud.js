@@ -13,12 +13,12 @@ function setSpeaking(button, on) {
   button.setAttribute("aria-label", on ? "Stop reading aloud" : "Read aloud");
 }
 
-speechPlayer.onstatechange = (playing) => {
+speechPlayer.addListener((playing) => {
   if (!playing && speakingButton) {
     setSpeaking(speakingButton, false);
     speakingButton = null;
   }
-};
+});
 
 async function readAloud(button, chatId, messageId) {
   if (speakingButton === button) {
@@ -35,7 +35,7 @@ async function readAloud(button, chatId, messageId) {
       headers: { Accept: "audio/*" },
     });
     if (speakingButton !== button) return;
-    await speechPlayer.playNow(await response.arrayBuffer());
+    await speechPlayer.enqueue(await response.arrayBuffer());
   } catch (error) {
     if (speakingButton === button) speechPlayer.stop();
     toast(error.message || "The message could not be read aloud.");

@@ -14,7 +14,17 @@ export class SpeechPlayer {
     this.nextStart = 0;
     this.decoding = Promise.resolve();
     this.generation = 0;
-    this.onstatechange = () => {};
+    this.listeners = new Set();
+  }
+
+  /** Call `listener(playing)` whenever playback starts or ends. */
+  addListener(listener) {
+    this.listeners.add(listener);
+  }
+
+  onstatechange(playing) {
+    document.body.classList.toggle("speaking", playing);
+    this.listeners.forEach((listener) => listener(playing));
   }
 
   /** Create/resume the audio context; call from a user gesture (autoplay policies). */

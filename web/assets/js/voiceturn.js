@@ -1,0 +1,121 @@
+// Push-to-talk turns: the recording goes up, the reply streams back as text and as speech,
+// sentence by sentence, so the first sentence is heard while the rest is still being written.
+// One audio pipeline (speechplayer.js) plays every clip; Stop silences it with the reply.
+
+import { ApiError, config, send } from "./api.js";
+import {
+  appendMessage,
+  begin,
+  conversationHooks,
+  finish,
+  kept,
+  openHistory,
+  readableError,
+  retryReply,
+  setMessage,
+  setTyping,
+  showError,
+  turnFailed,
+  updateEmptyState,
+} from "./conversation.js";
+import { streamMarkdown } from "./markdown.js";
+import { replyEnded, replyStarted } from "./messageactions.js";
+import { fileNameFor } from "./recorder.js";
+import { readEvents } from "./sse.js";
+import { bytesFromBase64, speechPlayer } from "./speechplayer.js";
+import { state } from "./state.js";
+import { toast } from "./ui.js";
+
+/** Send a push-to-talk recording; show the transcript, write and speak the reply as it comes. */
+export async function sendRecording(blob) {
+  if (state.busy) return;
+  if (blob.size > config.limits.audio_bytes) {
+    showError("That recording is larger than the allowed size. Keep voice messages shorter.");
+    return;
+  }
+  speechPlayer.unlock(); // still inside the push-to-talk gesture: sound may start later
+  speechPlayer.stop();
+  begin();
+  const pending = appendMessage({ message_by: "USER", content: "Voice message…" }, { pending: true });
+  pending.classList.add("voice");
+  setTyping(true);
+  const turn = { pending, chatId: null, started: false };
+  try {
+    turn.chatId = (await conversationHooks.ensureChat()).id;
+    const form = new FormData();
+    form.append("audio", blob, fileNameFor(blob.type));
+    const response = await send(`/voice/chats/${turn.chatId}/messages`, {
+      method: "POST",
+      body: form,
+      base: config.voiceUrl,
+      headers: { Accept: "text/event-stream" },
+    });
+    await spokenReply(response, turn);
+    conversationHooks.chatsChanged();
+  } catch (error) {
+    await voiceFailed(error, turn, () => sendRecording(blob));
+  } finally {
+    replyEnded();
+    finish();
+  }
+}
+
+/** Read the turn's events: transcript, deltas, sentence audio, then done or error. */
+async function spokenReply(response, turn) {
+  const view = { reply: null, stream: null, spoken: 0 };
+  for await (const { event, data } of readEvents(response)) {
+    if (event === "transcript") {
+      setMessage(turn.pending, data.user_message);
+      turn.started = true;
+      replyStarted(turn.chatId, Number(response.headers.get("X-AI-Message-Id")));
+    } else if (event === "delta") {
+      replyText(view).append(data.content || "");
+    } else if (event === "audio") {
+      view.spoken += 1;
+      if (view.reply) view.reply.dataset.spoken = String(view.spoken);
+      speechPlayer.enqueue(bytesFromBase64(data.audio_base64)).catch(() => {});
+    } else if (event === "done") {
+      replyText(view);
+      setMessage(view.reply, data.ai_message);
+      if (data.unspoken && data.unspoken.length) toast("Part of the reply could not be spoken.");
+      return;
+    } else if (event === "error") {
+      throw new ApiError(data.code || 502, data, null);
+    }
+  }
+  throw new ApiError(0, { message: "The reply was interrupted before it finished." }, null);
+}
+
+function replyText(view) {
+  if (!view.reply) {
+    view.reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
+    view.reply.classList.add("streaming");
+    view.stream = streamMarkdown(view.reply.querySelector(".bubble"), {
+      nearBottom: () => true,
+      scrollToBottom: () => view.reply.scrollIntoView({ block: "end" }),
+    });
+  }
+  return view.stream;
+}
+
+async function voiceFailed(error, turn, resend) {
+  speechPlayer.stop();
+  if (error.errors && error.errors.reason === "no_speech") {
+    noSpeech(turn);
+    return;
+  }
+  if (!kept(error) || !turn.chatId) {
+    turnFailed(error, turn, resend);
+    return;
+  }
+  // The transcript (and the failed reply) are stored: show them from the server.
+  await openHistory(turn.chatId).catch(() => {});
+  conversationHooks.chatsChanged();
+  showError(`${readableError(error)} Your message was kept.`, () => retryReply(turn.chatId, resend));
+}
+
+function noSpeech(turn) {
+  turn.pending.remove();
+  updateEmptyState();
+  showError("No speech was detected. Hold the microphone button while you talk, then let go.");
+}
