@@ -22,6 +22,7 @@ from api import (
     messages,
     requestlog,
     security,
+    token_rules,
     web,
 )
 from api.extensions import db, jwt, migrate
@@ -105,6 +106,7 @@ def create_app(config: Config | None = None) -> Flask:
     errors.register(app)
     bodies.register(app)
     security.register(app)
+    token_rules.register(app)
     requestlog.register(app)
     cli.register(app)
     return app
