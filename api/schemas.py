@@ -13,7 +13,13 @@ from marshmallow import Schema, fields, validate
 from api.openapi import StrictBool, Text
 from shared.config import Config
 from shared.models import MessageBy
-from shared.validation import MAX_ID, NOT_BLANK, USERNAME_PATTERN, has_text, is_username
+from shared.validation import (
+    MAX_ID,
+    NOT_BLANK_NO_NUL,
+    USERNAME_PATTERN,
+    has_text,
+    is_username,
+)
 
 DEFAULTS = Config()
 
@@ -29,7 +35,7 @@ def bounded_text(max_setting: str, what: str, required: bool = True) -> Text:
         validate=[validate.Length(min=1), _not_blank],
         metadata={
             "maxLength": limit(max_setting),
-            "pattern": NOT_BLANK,
+            "pattern": NOT_BLANK_NO_NUL,
             "description": f"{what} (at most {limit(max_setting):,} characters by default; "
             f"configurable with {max_setting.upper()})",
         },
@@ -108,7 +114,7 @@ class AgentPatchSchema(Schema):
 
 TITLE: dict[str, Any] = {
     "validate": [validate.Length(min=1, max=200), _not_blank],
-    "metadata": {"pattern": NOT_BLANK},
+    "metadata": {"pattern": NOT_BLANK_NO_NUL},
 }
 
 

@@ -1037,11 +1037,11 @@ def cleanup_folder() -> dict[str, Any]:
         request("Get a deleted agent", "GET", f"{API}/api/agents/{{{{agent_id}}}}", status=404),
         request("Log out", "POST", f"{API}/api/auth/logout", status=204),
         request("Me with a revoked token", "GET", f"{API}/api/auth/me", status=401),
-        request(
-            "Log out the refresh token",
+        request(  # logout ended every token of that login, the refresh token included
+            "Log out the refresh token of the same login",
             "POST",
             f"{API}/api/auth/logout",
-            status=204,
+            status=401,
             token="refresh_token",
         ),
         request(
@@ -1072,6 +1072,67 @@ def voice_revocation_folder() -> dict[str, Any]:
             status=401,
             formdata=[{"key": "audio", "type": "file", "src": "sample.wav"}],
             headers={"Accept": "application/json"},
+        ),
+    )
+
+
+def hardening_folder() -> dict[str, Any]:
+    """Bodies, names, schemes and headers both services treat alike (issue 13)."""
+    reason = (
+        "    pm.expect(body.errors.reason).to.eql(pm.response.code === 400 ? "
+        "'invalid_body' : 'validation');"
+    )
+    return folder(
+        "Hardening",
+        "Undecodable and unstorable bodies, odd usernames, the bearer scheme in any case and the "
+        "security headers of the docs page.",
+        request(
+            "Register a username ending in a newline",
+            "POST",
+            f"{API}/api/auth/register",
+            status=422,
+            token=None,
+            body={"username": "alice\n", "password": "pass-word-1"},
+        ),
+        request(
+            "Create an agent with JSON nested 40 deep",
+            "POST",
+            f"{API}/api/agents",
+            status=400,
+            raw='{"name": ' + "[" * 40 + "]" * 40 + "}",
+            tests=(json_test("the reason is invalid_body", reason),),
+        ),
+        request(
+            "Create an agent whose name holds a NUL character",
+            "POST",
+            f"{API}/api/agents",
+            status=422,
+            raw='{"name": "a\\u0000b", "prompt": "p"}',
+            tests=(json_test("the reason is validation", reason),),
+        ),
+        request(
+            "Me with a lower-case bearer scheme",
+            "GET",
+            f"{API}/api/auth/me",
+            status=200,
+            token=None,
+            headers={"Authorization": "bearer {{access_token}}"},
+        ),
+        request(
+            "Docs page with its security headers",
+            "GET",
+            f"{API}/api/docs",
+            status=200,
+            token=None,
+            tests=(
+                header_test("X-Content-Type-Options"),
+                'pm.test("the CSP allows only hashed inline scripts", () => {\n'
+                "    const csp = pm.response.headers.get('Content-Security-Policy');\n"
+                "    pm.expect(csp).to.include(\"frame-ancestors 'none'\");\n"
+                '    pm.expect(csp).to.include("\'sha256-");\n'
+                "    pm.expect(csp).to.not.include('unsafe-inline');\n"
+                "});",
+            ),
         ),
     )
 
@@ -1114,6 +1175,7 @@ def collection() -> dict[str, Any]:
             chats_folder(),
             messages_folder(),
             voice_folder(),
+            hardening_folder(),
             cleanup_folder(),
             voice_revocation_folder(),
         ],
