@@ -1035,6 +1035,27 @@ def cleanup_folder() -> dict[str, Any]:
         ),
         request("Delete an agent", "DELETE", f"{API}/api/agents/{{{{agent_id}}}}", status=204),
         request("Get a deleted agent", "GET", f"{API}/api/agents/{{{{agent_id}}}}", status=404),
+        request(
+            "End all sessions as a guest",
+            "POST",
+            f"{API}/api/auth/logout-all",
+            status=403,
+            token="guest_token",
+        ),
+        request(
+            "End all sessions of the other user",
+            "POST",
+            f"{API}/api/auth/logout-all",
+            status=204,
+            token="other_token",
+        ),
+        request(
+            "Me as the other user after ending all sessions",
+            "GET",
+            f"{API}/api/auth/me",
+            status=401,
+            token="other_token",
+        ),
         request("Log out", "POST", f"{API}/api/auth/logout", status=204),
         request("Me with a revoked token", "GET", f"{API}/api/auth/me", status=401),
         request(  # logout ended every token of that login, the refresh token included
