@@ -24,6 +24,7 @@ from api import (
     models,
     requestlog,
     security,
+    token_rules,
     versions,
     web,
 )
@@ -114,6 +115,7 @@ def create_app(config: Config | None = None) -> Flask:
     exports.register(app)
     bodies.register(app)
     security.register(app)
+    token_rules.register(app)
     requestlog.register(app)
     cli.register(app)
     return app

@@ -26,7 +26,7 @@ from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema
 from api.throttle import client_ip, login_guard, throttle
 from shared.access import Caller, caller_for
-from shared.accounts import GENERATION_CLAIM, accepts_token
+from shared.accounts import GENERATION_CLAIM, accepts_token, end_all_sessions
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
 from shared.tokens import (
@@ -194,6 +194,24 @@ class Logout(MethodView):
             db.session.commit()
         except sa.exc.IntegrityError:  # revoked twice at once: already done
             db.session.rollback()
+
+
+@blp.route("/logout-all")
+class LogoutAll(MethodView):
+    @blp.doc(
+        description="Ends every access and refresh token of the caller's account, on every "
+        "device, in both services (the account's token generation moves on). Log in again "
+        "afterwards. Guests share one anonymous account and use `/api/auth/logout` instead."
+    )
+    @blp.response(204)
+    @blp.alt_response(403, description="Guests cannot end every session")
+    @login_required
+    def post(self) -> None:
+        """End all my sessions"""
+        if current_caller().is_guest:
+            abort(403, "Guests cannot end every session; use POST /api/auth/logout.")
+        end_all_sessions(db.session, cast(User, current_user))
+        db.session.commit()
 
 
 @blp.route("/me")

@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import orm as so
 
-from api.agents import visible_agent_or_404
 from api.auth import current_caller, login_required
 from api.chat_ux_schemas import ChatHitSchema
 from api.extensions import db
@@ -22,12 +21,14 @@ from shared.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
     Caller,
+    agent_for,
     chat_for,
+    had_chats_with,
     may_use_chat,
     usable_chats,
 )
 from shared.conversation import DEFAULT_CHAT_TITLE
-from shared.models import Chat
+from shared.models import Agent, Chat
 from shared.validation import trimmed
 
 blp = Blueprint("chats", __name__, url_prefix="/api", description="Chats with agents")
@@ -41,6 +42,17 @@ def chat_or_404(caller: Caller, chat_id: int, usable: bool = True) -> Chat:
     if usable and not may_use_chat(caller, chat):
         abort(403, AGENT_UNAVAILABLE_MESSAGE, errors={"reason": AGENT_UNAVAILABLE})
     return chat
+
+
+def chats_agent_or_404(caller: Caller, agent_id: int) -> Agent:
+    """The agent to list or open chats with; 403 agent_unavailable (not 404) for a caller who
+    has chats with an agent that went private, so the UI can say why."""
+    agent = db.session.scalar(agent_for(caller, agent_id))
+    if agent is None and db.session.scalar(had_chats_with(caller, agent_id)) is not None:
+        abort(403, AGENT_UNAVAILABLE_MESSAGE, errors={"reason": AGENT_UNAVAILABLE})
+    if agent is None:
+        abort(404, "Agent not found.")
+    return agent
 
 
 def list_chats(
@@ -57,21 +69,23 @@ def list_chats(
 @blp.route("/agents/<id:agent_id>/chats")
 class AgentChats(MethodView):
     @blp.response(200, ChatSchema(many=True))
+    @blp.alt_response(403, description="The agent is no longer available (it went private)")
     @blp.paginate()
     @login_required
     def get(self, agent_id: int, pagination_parameters: PaginationParameters) -> list[Chat]:
         """List my chats with an agent"""
         caller = current_caller()
-        visible_agent_or_404(caller, agent_id)
+        chats_agent_or_404(caller, agent_id)
         return list_chats(caller, pagination_parameters, agent_id)
 
     @blp.arguments(ChatCreateSchema, required=False)
     @blp.response(201, ChatSchema)
+    @blp.alt_response(403, description="The agent is no longer available (it went private)")
     @login_required
     def post(self, data: dict[str, Any], agent_id: int) -> Chat:
         """Start a chat with an agent"""
         caller = current_caller()
-        agent = visible_agent_or_404(caller, agent_id)
+        agent = chats_agent_or_404(caller, agent_id)
         chat = Chat(
             agent=agent,
             user_id=caller.user_id,

@@ -9,7 +9,7 @@ from flask_smorest import Api
 from marshmallow import ValidationError, fields
 from werkzeug.routing import IntegerConverter
 
-from shared.validation import MAX_ID
+from shared.validation import MAX_ID, NO_NUL
 
 
 class IdConverter(IntegerConverter):
@@ -24,7 +24,11 @@ def id_schema(_converter: IdConverter) -> dict[str, Any]:
 
 
 class Text(fields.String):
-    """A string that can be stored: valid Unicode (no lone surrogates)."""
+    """A string that can be stored: valid Unicode (no lone surrogates), no NUL (documented)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).setdefault("pattern", NO_NUL)
+        super().__init__(*args, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

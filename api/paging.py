@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask_smorest.pagination import PaginationParameters
 
 from api.extensions import db
+from api.http import abort
+from api.limits import app_config
 
 T = TypeVar("T")
 
@@ -20,6 +22,7 @@ def page_of(
     A page past the end is empty without running the query, so absurd page numbers cost
     nothing and never reach the database as huge offsets.
     """
+    check_page_size(pagination)
     counted = query.with_only_columns(sa.func.count()).order_by(None)
     total = db.session.scalar(counted) or 0
     pagination.item_count = total
@@ -29,3 +32,13 @@ def page_of(
         db.session.scalars(query.offset(pagination.first_item).limit(pagination.page_size))
     )
     return items[::-1] if reverse else items
+
+
+def check_page_size(pagination: PaginationParameters) -> None:
+    """MAX_PAGE_SIZE (at most the documented 100) applies to every paginated listing."""
+    largest = app_config().max_page_size
+    if pagination.page_size > largest:
+        message = f"Must be at most {largest} (MAX_PAGE_SIZE)."
+        abort(
+            422, f"Invalid input: page_size: {message}", errors={"query": {"page_size": [message]}}
+        )

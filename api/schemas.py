@@ -14,7 +14,13 @@ from api import card_fields
 from api.openapi import StrictBool, Text
 from shared.config import Config
 from shared.models import MessageBy, MessageStatus
-from shared.validation import MAX_ID, NOT_BLANK, USERNAME_PATTERN, has_text, is_username
+from shared.validation import (
+    MAX_ID,
+    NOT_BLANK_NO_NUL,
+    USERNAME_PATTERN,
+    has_text,
+    is_username,
+)
 
 DEFAULTS = Config()
 
@@ -30,7 +36,7 @@ def bounded_text(max_setting: str, what: str, required: bool = True) -> Text:
         validate=[validate.Length(min=1), _not_blank],
         metadata={
             "maxLength": limit(max_setting),
-            "pattern": NOT_BLANK,
+            "pattern": NOT_BLANK_NO_NUL,
             "description": f"{what} (at most {limit(max_setting):,} characters by default; "
             f"configurable with {max_setting.upper()})",
         },
@@ -117,7 +123,7 @@ class AgentPatchSchema(Schema):
 
 TITLE: dict[str, Any] = {
     "validate": [validate.Length(min=1, max=200), _not_blank],
-    "metadata": {"pattern": NOT_BLANK},
+    "metadata": {"pattern": NOT_BLANK_NO_NUL},
 }
 
 

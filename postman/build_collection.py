@@ -1065,13 +1065,34 @@ def cleanup_folder() -> dict[str, Any]:
         ),
         request("Delete an agent", "DELETE", f"{API}/api/agents/{{{{agent_id}}}}", status=204),
         request("Get a deleted agent", "GET", f"{API}/api/agents/{{{{agent_id}}}}", status=404),
+        request(
+            "End all sessions as a guest",
+            "POST",
+            f"{API}/api/auth/logout-all",
+            status=403,
+            token="guest_token",
+        ),
+        request(
+            "End all sessions of the other user",
+            "POST",
+            f"{API}/api/auth/logout-all",
+            status=204,
+            token="other_token",
+        ),
+        request(
+            "Me as the other user after ending all sessions",
+            "GET",
+            f"{API}/api/auth/me",
+            status=401,
+            token="other_token",
+        ),
         request("Log out", "POST", f"{API}/api/auth/logout", status=204),
         request("Me with a revoked token", "GET", f"{API}/api/auth/me", status=401),
-        request(
-            "Log out the refresh token",
+        request(  # logout ended every token of that login, the refresh token included
+            "Log out the refresh token of the same login",
             "POST",
             f"{API}/api/auth/logout",
-            status=204,
+            status=401,
             token="refresh_token",
         ),
         request(
@@ -1413,6 +1434,67 @@ def chat_ux_folder() -> dict[str, Any]:
     )
 
 
+def hardening_folder() -> dict[str, Any]:
+    """Bodies, names, schemes and headers both services treat alike (issue 13)."""
+    reason = (
+        "    pm.expect(body.errors.reason).to.eql(pm.response.code === 400 ? "
+        "'invalid_body' : 'validation');"
+    )
+    return folder(
+        "Hardening",
+        "Undecodable and unstorable bodies, odd usernames, the bearer scheme in any case and the "
+        "security headers of the docs page.",
+        request(
+            "Register a username ending in a newline",
+            "POST",
+            f"{API}/api/auth/register",
+            status=422,
+            token=None,
+            body={"username": "alice\n", "password": "pass-word-1"},
+        ),
+        request(
+            "Create an agent with JSON nested 40 deep",
+            "POST",
+            f"{API}/api/agents",
+            status=400,
+            raw='{"name": ' + "[" * 40 + "]" * 40 + "}",
+            tests=(json_test("the reason is invalid_body", reason),),
+        ),
+        request(
+            "Create an agent whose name holds a NUL character",
+            "POST",
+            f"{API}/api/agents",
+            status=422,
+            raw='{"name": "a\\u0000b", "prompt": "p"}',
+            tests=(json_test("the reason is validation", reason),),
+        ),
+        request(
+            "Me with a lower-case bearer scheme",
+            "GET",
+            f"{API}/api/auth/me",
+            status=200,
+            token=None,
+            headers={"Authorization": "bearer {{access_token}}"},
+        ),
+        request(
+            "Docs page with its security headers",
+            "GET",
+            f"{API}/api/docs",
+            status=200,
+            token=None,
+            tests=(
+                header_test("X-Content-Type-Options"),
+                'pm.test("the CSP allows only hashed inline scripts", () => {\n'
+                "    const csp = pm.response.headers.get('Content-Security-Policy');\n"
+                "    pm.expect(csp).to.include(\"frame-ancestors 'none'\");\n"
+                '    pm.expect(csp).to.include("\'sha256-");\n'
+                "    pm.expect(csp).to.not.include('unsafe-inline');\n"
+                "});",
+            ),
+        ),
+    )
+
+
 def collection() -> dict[str, Any]:
     variables = [
         "run_username",
@@ -1457,6 +1539,7 @@ def collection() -> dict[str, Any]:
             chat_ux_folder(),
             voice_folder(),
             versions_folder(),
+            hardening_folder(),
             cleanup_folder(),
             voice_revocation_folder(),
         ],

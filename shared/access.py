@@ -53,6 +53,11 @@ def may_use_chat(caller: Caller, chat: Chat) -> bool:
     return may_see_agent(caller, chat.agent)
 
 
+def had_chats_with(caller: Caller, agent_id: int) -> sa.Select[int]:
+    """A row when the caller has chats with `agent_id` (so it may say the agent went away)."""
+    return sa.select(Chat.id).where(own_chats(caller), Chat.agent_id == agent_id).limit(1)
+
+
 def usable_chats(caller: Caller) -> sa.ColumnElement[bool]:
     """The caller's chats whose agent the caller may still see (for listings)."""
     visible = sa.select(Agent.id).where(visible_agents(caller))

@@ -15,9 +15,11 @@ from sqlalchemy import orm as so
 from shared.models import User
 
 GENERATION_CLAIM = "gen"
+# A plain session, or Flask-SQLAlchemy's scoped `db.session`.
+AnySession = so.Session | so.scoped_session[Any]
 
 
-def end_all_sessions(session: so.Session, user: User) -> None:
+def end_all_sessions(session: AnySession, user: User) -> None:
     """End every token issued to `user` so far (the caller commits)."""
     # An SQL expression, so two concurrent calls both count.
     user.token_generation = User.token_generation + 1
@@ -25,7 +27,7 @@ def end_all_sessions(session: so.Session, user: User) -> None:
     session.refresh(user, ["token_generation"])
 
 
-def set_disabled(session: so.Session, user: User, disabled: bool) -> None:
+def set_disabled(session: AnySession, user: User, disabled: bool) -> None:
     """Disable or re-enable `user`; disabling also ends all its sessions (the caller commits)."""
     user.disabled = disabled
     if disabled:

@@ -149,8 +149,8 @@ class Config:
             raise ConfigError("WORKERS must be at least 1")
         if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
             raise ConfigError("LOGIN_BACKOFF_AFTER and LOGIN_BACKOFF_AFTER_PER_IP must be >= 1")
-        if not 1 <= self.max_page_size <= 1000:
-            raise ConfigError("MAX_PAGE_SIZE must be between 1 and 1000")
+        if not 1 <= self.max_page_size <= 100:  # 100 is the documented largest page
+            raise ConfigError("MAX_PAGE_SIZE must be between 1 and 100")
         for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):
             value = getattr(self, name)
             if isinstance(value, str) and name != "rate_limit_storage_url" and not _is_rate(value):

@@ -6,6 +6,7 @@ decodes them with `decode_access_token`, so both agree on what a valid access to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from shared.accounts import GENERATION_CLAIM
 from shared.models import RevokedToken
+from shared.validation import MAX_ID
 
 ALGORITHM = "HS256"
 GUEST_CLAIM = "guest_id"
@@ -40,6 +42,33 @@ class AccessClaims:
     family: str | None = None
 
 
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "jti", TYPE_CLAIM, GENERATION_CLAIM)
+
+
+def subject_id(sub: Any) -> int | None:
+    """The user id a `sub` claim names: a decimal string of a database id, else None."""
+    if not isinstance(sub, str) or not sub.isascii() or not sub.isdecimal():
+        return None
+    user_id = int(sub)
+    return user_id if 1 <= user_id <= MAX_ID else None
+
+
+def claims_are_complete(claims: Mapping[str, Any]) -> bool:
+    """Every required claim is there, `type` is access or refresh and `sub` names an id."""
+    return (
+        all(name in claims for name in REQUIRED_CLAIMS)
+        and claims[TYPE_CLAIM] in ("access", "refresh")
+        and subject_id(claims["sub"]) is not None
+    )
+
+
+def bearer_credentials(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (the scheme in any case)."""
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def decode_access_token(token: str, secret: str) -> AccessClaims:
     """Validate signature, algorithm, expiry and type; return the claims the services use."""
     try:
@@ -47,7 +76,7 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
             token,
             secret,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "iat", "sub", "jti", TYPE_CLAIM, GENERATION_CLAIM]},
+            options={"require": list(REQUIRED_CLAIMS)},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("The token has expired.") from exc
@@ -55,10 +84,9 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
         raise TokenError("The token is invalid.") from exc
     if claims.get(TYPE_CLAIM) != "access":
         raise TokenError("An access token is required.")
-    try:
-        user_id = int(claims["sub"])
-    except (TypeError, ValueError) as exc:
-        raise TokenError("The token is invalid.") from exc
+    user_id = subject_id(claims["sub"])
+    if user_id is None:
+        raise TokenError("The token is invalid.")
     guest_id = claims.get(GUEST_CLAIM)
     return AccessClaims(
         user_id=user_id,

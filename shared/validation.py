@@ -17,6 +17,12 @@ WHITESPACE = (
 NOT_BLANK = "[^" + WHITESPACE + "]"
 
 
+# No text may hold a NUL character (shared/jsonbody.py refuses it); the OpenAPI documents say
+# so with these patterns (JSON Schema patterns are unanchored, hence ^...$).
+NO_NUL = "^[^\x00]*$"
+NOT_BLANK_NO_NUL = "^[^\x00]*[^" + WHITESPACE + "\x00][^\x00]*$"
+
+
 def has_text(value: str) -> bool:
     """At least one character that is not whitespace."""
     return re.search(NOT_BLANK, value) is not None

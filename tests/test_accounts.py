@@ -99,3 +99,34 @@ def test_token_without_a_valid_generation_is_refused(
         token = forged({"sub": str(user_id), "gen": generation})
         response = client.get("/api/auth/me", headers=bearer(token))
         assert response.status_code == 401, generation
+
+
+def test_logout_all_ends_every_login_of_the_account(
+    client: FlaskClient, register: Callable[..., Any]
+) -> None:
+    first = register("pia", "pass-word-1")
+    second = client.post("/api/auth/login", json={"username": "pia", "password": "pass-word-1"})
+    assert client.post("/api/auth/logout-all", headers=first["headers"]).status_code == 204
+    for token in (first["access_token"], second.json["access_token"]):
+        assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
+    for token in (first["refresh_token"], second.json["refresh_token"]):
+        assert client.post("/api/auth/refresh", headers=bearer(token)).status_code == 401
+    again = client.post("/api/auth/login", json={"username": "pia", "password": "pass-word-1"})
+    assert client.get("/api/auth/me", headers=bearer(again.json["access_token"])).status_code == 200
+
+
+def test_logout_all_leaves_other_accounts_alone(
+    client: FlaskClient, register: Callable[..., Any]
+) -> None:
+    mine, theirs = register("quin"), register("rosa")
+    assert client.post("/api/auth/logout-all", headers=mine["headers"]).status_code == 204
+    assert client.get("/api/auth/me", headers=theirs["headers"]).status_code == 200
+
+
+def test_logout_all_is_refused_to_guests(
+    client: FlaskClient, guest: Callable[[], dict[str, Any]]
+) -> None:
+    one, other = guest(), guest()
+    response = client.post("/api/auth/logout-all", headers=one["headers"])
+    assert response.status_code == 403
+    assert client.get("/api/auth/me", headers=other["headers"]).status_code == 200

@@ -44,7 +44,9 @@ def test_unpublished_agent_cuts_off_others_chats(
     set_public(client, owner, agent["id"], False)
 
     assert client.get("/api/chats", headers=other).json == []
-    assert client.get(f"/api/agents/{agent['id']}/chats", headers=other).status_code == 404
+    assert_agent_unavailable(client.get(f"/api/agents/{agent['id']}/chats", headers=other))
+    stranger = register("stranger")["headers"]  # never chatted with it: it does not exist
+    assert client.get(f"/api/agents/{agent['id']}/chats", headers=stranger).status_code == 404
     assert_agent_unavailable(client.get(f"/api/chats/{chat['id']}", headers=other))
     assert_agent_unavailable(client.get(f"/api/chats/{chat['id']}/messages", headers=other))
     sent = client.post(f"/api/chats/{chat['id']}/messages", json={"content": "hi"}, headers=other)

@@ -20,7 +20,6 @@ from voice import (
     speech,
     web,
 )
-from voice.bodies import CappedRequest
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -44,7 +43,6 @@ def create_app(config: Config | None = None) -> Quart:
     """Build the voice app; `config` defaults to the environment."""
     config = config or Config.from_env()
     app = Quart(__name__, static_folder=None)
-    app.request_class = CappedRequest
     app.config.update(quart_settings(config))
     app.extensions["chatbot_config"] = config
     QuartSchema(

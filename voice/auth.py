@@ -11,7 +11,7 @@ from quart import g, request
 from shared.access import Caller, caller_for
 from shared.accounts import accepts_token
 from shared.models import User
-from shared.tokens import TokenError, decode_access_token, is_revoked_stmt
+from shared.tokens import TokenError, bearer_credentials, decode_access_token, is_revoked_stmt
 from voice.database import db
 from voice.errors import unauthorized
 from voice.settings import app_config
@@ -20,10 +20,10 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
 
 def bearer_token() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_credentials(request.headers.get("Authorization", ""))
+    if token is None:
         raise unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
-    return token.strip()
+    return token
 
 
 async def authenticate(token: str) -> Caller:

@@ -65,5 +65,6 @@ async def handle_bad_body(exc: BadBody) -> Response:
 
 
 def register(app: Quart) -> None:
+    app.request_class = CappedRequest
     app.before_request(check_body)
     app.register_error_handler(BadBody, handle_bad_body)

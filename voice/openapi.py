@@ -14,6 +14,14 @@ from quart_schema.typing import Model
 from voice.schemas import SpeechHeaders, StreamEvents, VoiceTurnHeaders
 
 AUDIO_BODY = {"schema": {"type": "string", "format": "binary"}}
+# Before OpenAPI 3.2 the `schema` of an event stream describes each event.
+SSE_EVENT = {
+    "type": "object",
+    "description": "One server-sent event: its name (e.g. `delta`, `done`, `error`) and its "
+    "JSON payload as text in `data`.",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+    "required": ["event", "data"],
+}
 
 
 class VoiceOpenAPI(OpenAPIProvider):
@@ -42,5 +50,5 @@ class VoiceOpenAPI(OpenAPIProvider):
         if headers_model is SpeechHeaders:
             response["content"] = {"audio/mpeg": AUDIO_BODY, "audio/wav": AUDIO_BODY}
         if model is StreamEvents:
-            response["content"] = {"text/event-stream": {"schema": {"type": "string"}}}
+            response["content"] = {"text/event-stream": {"schema": SSE_EVENT}}
         return response, components

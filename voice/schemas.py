@@ -85,7 +85,13 @@ class VoiceTurnHeaders(BaseModel):
     x_reply_text: str = Field(alias="X-Reply-Text", description="Percent-encoded UTF-8")
 
 
-class StreamIn(BaseModel):
+class StrictIn(BaseModel):
+    """A request body: unknown fields are refused (422), as the API's marshmallow schemas do."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StreamIn(StrictIn):
     content: str = Field(description="The message text (at most 4,000 characters).")
 
 

@@ -1,0 +1,49 @@
+"""The voice service applies the API's rules: token claims, bearer case, unknown fields."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from quart.typing import TestClientProtocol as VoiceClient
+
+from tests.conftest import bearer
+from tests.test_consistency import incomplete_tokens
+from tests.voice.conftest import Headers
+from tests.voice.test_accounts import chat_status
+
+
+async def test_voice_refuses_incomplete_tokens_with_401(
+    voice_client: VoiceClient,
+    register: Callable[..., Any],
+    new_chat: Callable[..., dict[str, Any]],
+) -> None:
+    tokens = register()
+    chat = new_chat(tokens["headers"])
+    for name, token in incomplete_tokens(tokens["user"]["id"]).items():
+        assert await chat_status(voice_client, chat["id"], bearer(token)) == 401, name
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
+async def test_voice_bearer_scheme_in_any_case(
+    voice_client: VoiceClient, user_chat: tuple[Headers, dict[str, Any]], scheme: str
+) -> None:
+    headers, chat = user_chat
+    token = headers["Authorization"].split(" ", 1)[1]
+    status = await chat_status(voice_client, chat["id"], {"Authorization": f"{scheme} {token}"})
+    assert status == 200
+
+
+async def test_stream_message_unknown_fields_refused_like_the_api(
+    voice_client: VoiceClient, user_chat: tuple[Headers, dict[str, Any]]
+) -> None:
+    headers, chat = user_chat
+    response = await voice_client.post(
+        f"/voice/chats/{chat['id']}/messages/stream",
+        headers=headers,
+        json={"content": "hi", "role": "system"},
+    )
+    assert response.status_code == 422
+    body = await response.get_json()
+    assert body["code"] == 422 and "role" in str(body["errors"])
