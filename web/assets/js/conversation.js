@@ -5,8 +5,11 @@ import { ApiError, api, config, pagination, send, streamUnavailable } from "./ap
 import { decorate, replyEnded, replyStarted, resumePending } from "./messageactions.js";
 import { showMessageContent, streamMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
+import { hideError, kept, readableError, showError } from "./banner.js";
 import { state } from "./state.js";
 import { $, el, formatTime } from "./ui.js";
+
+export { hideError, kept, readableError, retryLastFailure, showError } from "./banner.js";
 
 const PAGE_SIZE = 30;
 const hooks = { ensureChat: null, chatsChanged: null };
@@ -135,41 +138,6 @@ export async function loadOlder() {
   }
 }
 
-// ---- errors -------------------------------------------------------------------------------
-
-let retryAction = null;
-
-export function showError(message, retry = null) {
-  $("error-text").textContent = message;
-  retryAction = retry;
-  $("error-retry").hidden = !retry;
-  $("error-banner").hidden = false;
-}
-
-export function hideError() {
-  $("error-banner").hidden = true;
-  retryAction = null;
-}
-
-export function retryLastFailure() {
-  const action = retryAction;
-  hideError();
-  if (action) action();
-}
-
-export function readableError(error) {
-  if (error.status === 429) {
-    const wait = error.retryAfter ? ` Try again in ${Math.ceil(error.retryAfter)} s.` : " Try again shortly.";
-    return `You are sending messages too quickly.${wait}`;
-  }
-  if (error.status === 413) return error.message || "That is larger than the allowed limit.";
-  return error.message;
-}
-
-export function kept(error) {
-  return Boolean(error.errors && error.errors.user_message_id);
-}
-
 // ---- turns --------------------------------------------------------------------------------
 
 export function begin() {
@@ -237,6 +205,15 @@ async function streamTurn(turn) {
   turn.started = true;
   replyStarted(turn.chatId, Number(response.headers.get("X-AI-Message-Id")));
   setTyping(true);
+  try {
+    await showReplyEvents(response, turn);
+  } finally {
+    replyEnded();
+  }
+}
+
+/** The streamed reply's events into the page, until `done` (or an error is thrown). */
+async function showReplyEvents(response, turn) {
   let reply = null;
   let stream = null;
   try {
@@ -261,8 +238,6 @@ async function streamTurn(turn) {
     if (reply) reply.remove();
     if (error instanceof ApiError) throw error;
     throw interrupted();
-  } finally {
-    replyEnded();
   }
   if (reply) reply.remove();
   throw interrupted();
