@@ -328,8 +328,8 @@ METRICS = [
     ("length_turn", "5. turn latency, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
     ("length_read", "5. tail page read, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
     ("memory", "6. voice worker RSS growth, 200 turns x 5 MB", "≤ 50 MB", 50.0),
-    ("voicestream_first", "7. streamed voice: first audio ÷ one-shot turn", "≤ 0.4", 0.4),
-    ("voicestream_batch", "7. 50 streamed voice turns at once ÷ one", "≤ 1.5", 1.5),
+    ("voicestream_first", "9. streamed voice: first audio ÷ one-shot turn", "≤ 0.4", 0.4),
+    ("voicestream_batch", "9. 50 streamed voice turns at once ÷ one", "≤ 1.5", 1.5),
     ("reattach", "7. reattach: first event of a followed reply, p50", "≤ 30 ms", 30.0),
     ("branches_turn", "8. turn latency, 10,000 messages + 100 branches ÷ 10", "≤ 1.3", 1.3),
 ]
