@@ -36,6 +36,8 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ValidationError("Not valid Unicode text.") from exc
+        if "\x00" in text:  # query strings too: no database column can hold it
+            raise ValidationError("Must not contain a NUL character.")
         return text
 
 

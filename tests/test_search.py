@@ -175,3 +175,11 @@ def test_search_chats_bad_queries(client: FlaskClient, auth_headers: Headers) ->
     for tricky in ('"', "a:* | b", "NEAR(a b)", "x' OR 1=1 --", "*", "a AND NOT b"):
         assert search(client, auth_headers, tricky).status_code == 200, tricky
     assert client.get("/api/chats?q=hello").status_code == 401
+
+
+def test_search_chats_with_a_nul_character_is_refused(
+    client: FlaskClient, auth_headers: Headers
+) -> None:
+    response = client.get("/api/chats", query_string={"q": "a\x00b"}, headers=auth_headers)
+    assert response.status_code == 422
+    assert "NUL" in response.json["message"]
