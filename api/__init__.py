@@ -12,10 +12,12 @@ from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import agents, auth, chats, cli, errors, health, messages, requestlog, web
+from api import metrics as metrics_endpoint
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
+from shared.providers.metered import metered
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
@@ -68,7 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(flask_settings(config))
     app.extensions["chatbot_config"] = config
-    app.extensions["chat_provider"] = chat_provider(config)
+    app.extensions["chat_provider"] = metered(chat_provider(config), "llm")
     app.extensions["rate_limiter"] = RateLimiter(config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -88,6 +90,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, health.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
+    app.register_blueprint(metrics_endpoint.bp)
     errors.register(app)
     requestlog.register(app)
     cli.register(app)

@@ -12,6 +12,8 @@ from flask import current_app
 
 from api.extensions import db
 from api.limits import app_config
+from api.throttle import client_ip
+from shared import quotas
 from shared.access import Caller
 from shared.conversation import HistoryBudget, model_context, new_message, recent_messages
 from shared.models import Chat, Message, MessageBy
@@ -37,6 +39,7 @@ def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
     history = list(db.session.scalars(recent_messages(chat.id, budget.max_messages)))
     context = model_context(chat.agent.prompt, history, budget)
     model = chat.agent.model
+    ticket = quotas.check(db.session, config, caller, client_ip(), model)
     # Commit before the upstream call: the user's message is kept whatever the provider does,
     # and no connection is held while it works.
     db.session.commit()
@@ -48,4 +51,5 @@ def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
     ai_message = new_message(chat, caller, MessageBy.AI, reply)
     db.session.add(ai_message)
     db.session.commit()
+    quotas.charge(db.session, ticket, quotas.spent(context, reply))
     return ai_message

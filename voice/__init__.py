@@ -9,6 +9,7 @@ from quart_schema import QuartSchema
 
 from shared.config import Config
 from voice import errors, health, messages, requestlog, services, web
+from voice import metrics as metrics_endpoint
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -51,7 +52,7 @@ def create_app(config: Config | None = None) -> Quart:
         await services.stop(app)
 
     app.teardown_request(close_request_session)
-    for blueprint in (messages.bp, health.bp, web.bp):
+    for blueprint in (messages.bp, health.bp, web.bp, metrics_endpoint.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     requestlog.register(app)

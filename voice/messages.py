@@ -14,6 +14,7 @@ from quart_schema import (
     validate_request,
 )
 
+from shared import quotas
 from shared.ratelimit import reply_checks
 from shared.validation import MAX_ID, bounded_text
 from voice.auth import current_caller, login_required
@@ -117,8 +118,9 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     chat = await chat_or_404(caller, chat_id)
     content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle(reply_checks(caller, client_ip()))
+    ticket = await quotas.acheck(sessions(), app_config(), caller, client_ip(), chat.agent.model)
     turn = await prepare(caller, chat, content)
-    events = reply_events(turn, providers().chat, sessions())
+    events = reply_events(turn, providers().chat, sessions(), ticket)
     response = Response(
         events,
         200,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.config import Config
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
+from shared.providers.metered import metered
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
 from shared.ratelimit import AsyncRateLimiter, RuleName
 from voice.database import create_engine, create_sessionmaker
@@ -44,7 +45,9 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["voice_sessions"] = create_sessionmaker(engine)
     app.extensions["voice_rate_limiter"] = AsyncRateLimiter(config)
     app.extensions["voice_providers"] = Providers(
-        chat=chat_provider(config), stt=speech_to_text(config), tts=text_to_speech(config)
+        chat=metered(chat_provider(config), "llm"),
+        stt=metered(speech_to_text(config), "stt"),
+        tts=metered(text_to_speech(config), "tts"),
     )
 
 

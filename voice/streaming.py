@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shared import quotas
 from shared.access import Caller
 from shared.errors import DATABASE_UNAVAILABLE, envelope, provider_failure, retry_reply
 from shared.models import Chat
@@ -43,7 +44,7 @@ def event(name: str, data: dict[str, Any]) -> str:
 
 
 async def reply_events(
-    turn: PendingTurn, provider: ChatProvider, sessions: Sessions
+    turn: PendingTurn, provider: ChatProvider, sessions: Sessions, ticket: quotas.Ticket
 ) -> AsyncIterator[str]:
     """`delta` events while the reply is generated, then `done` (or `error`)."""
     pieces: list[str] = []
@@ -69,6 +70,7 @@ async def reply_events(
     if stored is None:
         yield event("error", envelope(404, "Chat not found."))
         return
+    await quotas.acharge(sessions, ticket, quotas.spent(turn.context, "".join(pieces)))
     user_message, ai_message = stored
     payload = {"user_message": message_json(user_message), "ai_message": message_json(ai_message)}
     yield event("done", payload)

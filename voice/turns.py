@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from shared import quotas
 from shared.access import Caller, chat_for
 from shared.audio import Container, join_speech, split_for_speech
 from shared.conversation import HistoryBudget
@@ -17,7 +18,7 @@ from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.validation import bounded_text, has_text, trimmed
 from voice.database import db, sessions
 from voice.errors import Problem, SpeechFailed
-from voice.services import providers
+from voice.services import client_ip, providers
 from voice.settings import app_config
 from voice.storage import PendingTurn, keep_question, pending_turn, store_turn
 
@@ -44,12 +45,13 @@ def history_budget() -> HistoryBudget:
 
 async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Container) -> VoiceTurn:
     """Answer a recording with a spoken reply, storing both sides of the conversation."""
+    ticket = await quotas.acheck(sessions(), app_config(), caller, client_ip(), chat.agent.model)
     transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
     if not has_text(transcript):
         raise Problem(422, "No speech detected.", {"audio": ["No speech detected."]})
     content = bounded_text("message", trimmed(transcript), app_config().max_message_chars)
     turn = await pending_turn(db(), caller, chat, content, history_budget())
-    user_message, ai_message = await answer(turn)
+    user_message, ai_message = await answer(turn, ticket)
     try:
         speech = await speak(providers().tts, ai_message.content, chat.agent.voice)
     except ProviderError as exc:
@@ -57,7 +59,7 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
     return VoiceTurn(user_message, ai_message, speech)
 
 
-async def answer(turn: PendingTurn) -> tuple[Message, Message]:
+async def answer(turn: PendingTurn, ticket: quotas.Ticket) -> tuple[Message, Message]:
     """The provider's reply, stored with the question; on failure the question alone is kept."""
     try:
         reply = await providers().chat.areply(turn.context, turn.model)
@@ -65,6 +67,7 @@ async def answer(turn: PendingTurn) -> tuple[Message, Message]:
         exc.kept_message_id = await keep_question(sessions(), turn)
         raise
     stored = await store_turn(sessions(), turn, reply)
+    await quotas.acharge(sessions(), ticket, quotas.spent(turn.context, reply))
     if stored is None:
         raise Problem(404, "Chat not found.")
     return stored
