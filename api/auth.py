@@ -24,6 +24,7 @@ from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema, UserSchema
 from api.throttle import client_ip, throttle
 from shared.access import Caller, caller_for
+from shared.accounts import GENERATION_CLAIM, accepts_token
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
 from shared.tokens import GUEST_CLAIM, is_revoked_stmt, purge_expired_stmt, revoked_token
@@ -45,6 +46,8 @@ def current_caller() -> Caller:
 @jwt.user_lookup_loader
 def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
     user = db.session.get(User, int(claims["sub"]))
+    if user is None or not accepts_token(user, claims.get(GENERATION_CLAIM), claims.get("iat")):
+        return None
     return user if caller_for(user, claims.get(GUEST_CLAIM) or None) else None
 
 
@@ -53,8 +56,16 @@ def token_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
     return db.session.scalar(is_revoked_stmt(claims["jti"])) is not None
 
 
+def token_claims(user: User, guest_id: str | None) -> dict[str, Any]:
+    """The claims besides `sub` every token of this account carries."""
+    claims: dict[str, Any] = {GENERATION_CLAIM: user.token_generation}
+    if guest_id:
+        claims[GUEST_CLAIM] = guest_id
+    return claims
+
+
 def issue_tokens(user: User, guest_id: str | None = None) -> dict[str, Any]:
-    claims = {GUEST_CLAIM: guest_id} if guest_id else {}
+    claims = token_claims(user, guest_id)
     lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
     tokens: dict[str, Any] = {
         "access_token": create_access_token(str(user.id), additional_claims=claims),
@@ -99,6 +110,7 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="Invalid username or password")
+    @blp.alt_response(403, description="The account is disabled")
     def post(self, data: dict[str, str]) -> dict[str, Any]:
         """Log in and get an access and a refresh token"""
         throttle([("login_ip", f"ip:{client_ip()}"), ("login_user", data["username"].lower())])
@@ -106,6 +118,8 @@ class Login(MethodView):
         # verify_password hashes even when the user is unknown, so timing reveals nothing.
         if not verify_password(data["password"], user.password_hash if user else None):
             abort(401, "Invalid username or password.")
+        if cast(User, user).disabled:
+            abort(403, "This account is disabled.", errors={"reason": "account_disabled"})
         return issue_tokens(cast(User, user))
 
 
@@ -130,7 +144,7 @@ class Refresh(MethodView):
     def post(self) -> dict[str, Any]:
         """Get a new access token"""
         claims = get_jwt()
-        extra = {GUEST_CLAIM: claims[GUEST_CLAIM]} if claims.get(GUEST_CLAIM) else {}
+        extra = token_claims(cast(User, current_user), claims.get(GUEST_CLAIM) or None)
         lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
         return {
             "access_token": create_access_token(claims["sub"], additional_claims=extra),

@@ -27,10 +27,17 @@ class User(Base):
     password_hash: so.Mapped[str | None] = so.mapped_column(sa.String(256))
     is_admin: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # A disabled account is refused by both services; bumping the generation ends every token
+    # issued before (see shared/accounts.py).
+    disabled: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    token_generation: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     agents: so.WriteOnlyMapped[Agent] = so.relationship(
         back_populates="owner", passive_deletes=True
     )
+
+    # SQLite reuses the largest rowid after a delete; AUTOINCREMENT never hands out an id twice.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     @property
     def is_anonymous(self) -> bool:

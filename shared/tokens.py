@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import jwt
 import sqlalchemy as sa
 
+from shared.accounts import GENERATION_CLAIM
 from shared.models import RevokedToken
 
 ALGORITHM = "HS256"
@@ -29,6 +31,9 @@ class AccessClaims:
     jti: str
     expires_at: datetime
     guest_id: str | None = None
+    # Checked against the account by shared.accounts.accepts_token.
+    generation: Any = None
+    issued_at: Any = None
 
 
 def decode_access_token(token: str, secret: str) -> AccessClaims:
@@ -38,7 +43,7 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
             token,
             secret,
             algorithms=[ALGORITHM],
-            options={"require": ["exp", "sub", "jti", TYPE_CLAIM]},
+            options={"require": ["exp", "iat", "sub", "jti", TYPE_CLAIM, GENERATION_CLAIM]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenError("The token has expired.") from exc
@@ -56,6 +61,8 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
         jti=str(claims["jti"]),
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         guest_id=str(guest_id) if guest_id else None,
+        generation=claims[GENERATION_CLAIM],
+        issued_at=claims["iat"],
     )
 
 

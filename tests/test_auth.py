@@ -141,8 +141,11 @@ def forged(claims: dict[str, Any], key: str = TEST_SECRET, algorithm: str = "HS2
         "nbf": now,
         "exp": now + timedelta(minutes=5),
         "fresh": False,
+        "gen": 0,
     }
-    return jwt.encode({**base, **claims}, key, algorithm=algorithm)
+    # A claim given as None is left out.
+    payload = {name: value for name, value in {**base, **claims}.items() if value is not None}
+    return jwt.encode(payload, key, algorithm=algorithm)
 
 
 def test_bad_tokens_are_refused(

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 from quart import g, request
 
 from shared.access import Caller, caller_for
+from shared.accounts import accepts_token
 from shared.models import User
 from shared.tokens import TokenError, decode_access_token, is_revoked_stmt
 from voice.database import db
@@ -34,8 +35,13 @@ async def authenticate(token: str) -> Caller:
     session = db()
     if await session.scalar(is_revoked_stmt(claims.jti)) is not None:
         raise unauthorized("The token has been revoked.")
-    caller = caller_for(await session.get(User, claims.user_id), claims.guest_id)
-    if caller is None:
+    user = await session.get(User, claims.user_id)
+    caller = caller_for(user, claims.guest_id)
+    if (
+        user is None
+        or caller is None
+        or not accepts_token(user, claims.generation, claims.issued_at)
+    ):
         raise unauthorized("The token's account no longer exists.")
     await session.commit()  # end the read transaction; the view may wait on a provider next
     return caller
