@@ -44,7 +44,7 @@ def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
     # and no connection is held while it works.
     db.session.commit()
     try:
-        reply = chat_provider().reply(context, model)
+        reply = chat_provider().reply(context, model).text
     except ProviderError as exc:
         exc.kept_message_id = user_message.id
         raise

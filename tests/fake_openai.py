@@ -47,6 +47,8 @@ class Behaviour:
     endpoint_latency: dict[str, float] = field(default_factory=dict)
     # Off for long benchmarks, so uploads are not kept in memory.
     record_requests: bool = True
+    # Streamed replies: send the usage chunk when the client asks (include_usage).
+    report_stream_usage: bool = True
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
         """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
@@ -144,8 +146,10 @@ class Handler(BaseHTTPRequestHandler):
             "",
         )
         reply = behaviour.reply if behaviour.reply is not None else f"Echo: {last_user}"
+        model = request.get("model", "fake")
+        usage = token_usage(request, reply)
         if not request.get("stream"):
-            self._json(200, completion(reply, request.get("model", "fake")))
+            self._json(200, completion(reply, model, usage))
             return
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -161,9 +165,12 @@ class Handler(BaseHTTPRequestHandler):
             if index == 0 and behaviour.stream_first_chunk_delay:
                 time.sleep(behaviour.stream_first_chunk_delay)
             piece = word if index == 0 else " " + word
-            self._chunk(f"data: {json.dumps(chunk(piece))}\n\n".encode())
+            self._chunk(f"data: {json.dumps(chunk(piece, model))}\n\n".encode())
             if behaviour.stream_chunk_delay:
                 time.sleep(behaviour.stream_chunk_delay)
+        asked = (request.get("stream_options") or {}).get("include_usage")
+        if asked and behaviour.report_stream_usage:
+            self._chunk(f"data: {json.dumps(usage_chunk(model, usage))}\n\n".encode())
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
 
@@ -198,7 +205,18 @@ def multipart_filename(body: bytes) -> str | None:
     return found.group(1).decode() if found else None
 
 
-def completion(text: str, model: str) -> dict[str, Any]:
+def token_usage(request: dict[str, Any], reply: str) -> dict[str, int]:
+    """Deterministic usage like a real upstream reports it: here, one token per word."""
+    prompt = sum(len(str(m.get("content", "")).split()) for m in request.get("messages", []))
+    completion_tokens = len(reply.split())
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt + completion_tokens,
+    }
+
+
+def completion(text: str, model: str, usage: dict[str, int] | None = None) -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
@@ -211,17 +229,29 @@ def completion(text: str, model: str) -> dict[str, Any]:
                 "finish_reason": "stop",
             }
         ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "usage": usage or {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 
 
-def chunk(piece: str) -> dict[str, Any]:
+def chunk(piece: str, model: str = "fake") -> dict[str, Any]:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
-        "model": "fake",
+        "model": model,
         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+    }
+
+
+def usage_chunk(model: str, usage: dict[str, int]) -> dict[str, Any]:
+    """The last chunk when the client asked for `stream_options.include_usage`."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [],
+        "usage": usage,
     }
 
 

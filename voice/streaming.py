@@ -19,7 +19,7 @@ from shared import quotas
 from shared.access import Caller
 from shared.errors import DATABASE_UNAVAILABLE, envelope, provider_failure, retry_reply
 from shared.models import Chat
-from shared.providers.base import ChatProvider, ProviderError
+from shared.providers.base import ChatProvider, ProviderError, ReplyStream
 from shared.validation import has_text
 from voice.database import db
 from voice.storage import (
@@ -83,8 +83,6 @@ async def failure(turn: PendingTurn, exc: ProviderError, sessions: Sessions) -> 
     return provider_failure(exc, retry)
 
 
-async def close_stream(stream: AsyncIterator[str]) -> None:
+async def close_stream(stream: ReplyStream) -> None:
     """Close the upstream stream now, also when the client went away (not at garbage collection)."""
-    close = getattr(stream, "aclose", None)
-    if close is not None:
-        await close()
+    await stream.aclose()

@@ -62,7 +62,7 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
 async def answer(turn: PendingTurn, ticket: quotas.Ticket) -> tuple[Message, Message]:
     """The provider's reply, stored with the question; on failure the question alone is kept."""
     try:
-        reply = await providers().chat.areply(turn.context, turn.model)
+        reply = (await providers().chat.areply(turn.context, turn.model)).text
     except ProviderError as exc:
         exc.kept_message_id = await keep_question(sessions(), turn)
         raise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypedDict
 
@@ -48,18 +49,58 @@ class SpeechAudio:
     extension: str
 
 
+@dataclass(frozen=True)
+class Usage:
+    """Tokens an upstream call used, as the provider reported them (None: not reported)."""
+
+    prompt_tokens: int | None
+    completion_tokens: int | None
+
+
+NO_USAGE = Usage(prompt_tokens=None, completion_tokens=None)
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    """A whole reply: its text, the tokens it used and the model that wrote it."""
+
+    text: str
+    usage: Usage
+    model: str
+
+
+class ReplyStream(ABC):
+    """A streamed reply: iterate for the text deltas; `usage` and `model` are final at the end."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.usage = NO_USAGE
+        self._iterator: AsyncGenerator[str, None] | None = None
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        if self._iterator is None:
+            self._iterator = self._pieces()
+        return self._iterator
+
+    async def aclose(self) -> None:
+        """Close the upstream stream now (also when the reader stopped early)."""
+        if self._iterator is not None:
+            await self._iterator.aclose()
+
+    @abstractmethod
+    def _pieces(self) -> AsyncGenerator[str, None]: ...
+
+
 class ChatProvider(Protocol):
     """Produces the agent's reply to a conversation."""
 
     name: str
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> str: ...
+    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult: ...
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> str: ...
+    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult: ...
 
-    def astream(
-        self, messages: list[ChatMessage], model: str | None = None
-    ) -> AsyncIterator[str]: ...
+    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream: ...
 
 
 class SpeechToText(Protocol):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import openai
+from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from shared.config import Config
 from shared.providers.base import (
+    NO_USAGE,
     ChatMessage,
+    ChatResult,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
+    ReplyStream,
     Stage,
+    Usage,
 )
 
 
@@ -88,41 +93,26 @@ class OpenAIChat:
     def _body(self, messages: list[ChatMessage], model: str | None) -> dict[str, object]:
         return {"model": model or self._default_model, "messages": messages}
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> str:
+    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
         try:
             completion = self.sync_client.post(
                 COMPLETIONS, cast_to=ChatCompletion, body=self._body(messages, model)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
-        return _content(completion.choices[0].message.content if completion.choices else None)
+        return _result(completion)
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> str:
+    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
         try:
             completion = await self.async_client.post(
                 COMPLETIONS, cast_to=ChatCompletion, body=self._body(messages, model)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
-        return _content(completion.choices[0].message.content if completion.choices else None)
+        return _result(completion)
 
-    async def astream(
-        self, messages: list[ChatMessage], model: str | None = None
-    ) -> AsyncIterator[str]:
-        try:
-            stream = await self.async_client.post(
-                COMPLETIONS,
-                cast_to=ChatCompletion,
-                body={**self._body(messages, model), "stream": True},
-                stream=True,
-                stream_cls=openai.AsyncStream[ChatCompletionChunk],
-            )
-            async with stream:
-                async for chunk in stream:
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        yield chunk.choices[0].delta.content
-        except openai.OpenAIError as exc:
-            raise translate_error(exc, "llm") from exc
+    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
+        return OpenAIReplyStream(self.async_client, self._body(messages, model))
 
     async def aclose(self) -> None:
         if self._async is not None:
@@ -130,7 +120,41 @@ class OpenAIChat:
             self._async = None
 
 
-def _content(text: str | None) -> str:
+class OpenAIReplyStream(ReplyStream):
+    """Deltas of a streamed completion; the upstream reports usage in its last chunk."""
+
+    def __init__(self, client: openai.AsyncOpenAI, body: dict[str, object]) -> None:
+        super().__init__(str(body["model"]))
+        self._client = client
+        self._body = {**body, "stream": True, "stream_options": {"include_usage": True}}
+
+    async def _pieces(self) -> AsyncGenerator[str, None]:
+        try:
+            stream = await self._client.post(
+                COMPLETIONS,
+                cast_to=ChatCompletion,
+                body=self._body,
+                stream=True,
+                stream_cls=openai.AsyncStream[ChatCompletionChunk],
+            )
+            async with stream:
+                async for chunk in stream:
+                    self.model = chunk.model or self.model
+                    self.usage = _usage(chunk.usage) if chunk.usage else self.usage
+                    if chunk.choices and chunk.choices[0].delta.content:
+                        yield chunk.choices[0].delta.content
+        except openai.OpenAIError as exc:
+            raise translate_error(exc, "llm") from exc
+
+
+def _result(completion: ChatCompletion) -> ChatResult:
+    text = completion.choices[0].message.content if completion.choices else None
     if not text or not text.strip():
         raise ProviderError("The AI provider returned an empty reply.", stage="llm")
-    return text
+    return ChatResult(text=text, usage=_usage(completion.usage), model=completion.model)
+
+
+def _usage(usage: CompletionUsage | None) -> Usage:
+    if usage is None:
+        return NO_USAGE
+    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
