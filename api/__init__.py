@@ -11,8 +11,11 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api import admin as admin_api
+from api import admin_cli as admin_commands
 from api import agents, auth, chats, cli, errors, health, messages, requestlog, web
 from api import metrics as metrics_endpoint
+from api import usage as usage_api
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
@@ -89,9 +92,12 @@ def create_app(config: Config | None = None) -> Flask:
     api = create_api(app)
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, health.blp):
         api.register_blueprint(blueprint)
+    for blueprint in (usage_api.blp, admin_api.blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
     app.register_blueprint(metrics_endpoint.bp)
     errors.register(app)
     requestlog.register(app)
     cli.register(app)
+    admin_commands.register(app)
     return app

@@ -44,12 +44,15 @@ def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
     # and no connection is held while it works.
     db.session.commit()
     try:
-        reply = chat_provider().reply(context, model).text
+        result = chat_provider().reply(context, model)
     except ProviderError as exc:
         exc.kept_message_id = user_message.id
+        quotas.release(db.session, ticket)
         raise
-    ai_message = new_message(chat, caller, MessageBy.AI, reply)
+    ai_message = new_message(chat, caller, MessageBy.AI, result.text)
     db.session.add(ai_message)
     db.session.commit()
-    quotas.charge(db.session, ticket, quotas.spent(context, reply))
+    quotas.charge(
+        db.session, ticket, quotas.spent(context, result.text, result.usage, result.model)
+    )
     return ai_message

@@ -35,7 +35,7 @@ from shared.budgets import (
 from shared.config import Config
 from shared.db import utcnow
 from shared.models import UsageEvent, UsageKind
-from shared.providers.base import ChatMessage
+from shared.providers.base import NO_USAGE, ChatMessage, Usage
 from shared.providers.registry import resolve
 
 CHARS_PER_TOKEN = 4
@@ -61,10 +61,19 @@ class Spent:
     model: str | None = None
 
 
-def spent(context: Sequence[ChatMessage], reply: str) -> Spent:
-    """A turn's tokens estimated from its text (for providers that report no usage)."""
+def spent(
+    context: Sequence[ChatMessage], text: str, usage: Usage = NO_USAGE, model: str | None = None
+) -> Spent:
+    """A turn's tokens as the provider reported them, estimated from the text where it did not
+    (about four characters a token), so a silent provider never makes turns free."""
     prompt_chars = sum(len(message["content"]) for message in context)
-    return Spent(-(-prompt_chars // CHARS_PER_TOKEN), -(-len(reply) // CHARS_PER_TOKEN))
+    prompt = usage.prompt_tokens
+    completion = usage.completion_tokens
+    return Spent(
+        prompt if prompt is not None else -(-prompt_chars // CHARS_PER_TOKEN),
+        completion if completion is not None else -(-len(text) // CHARS_PER_TOKEN),
+        model,
+    )
 
 
 def model_label(config: Config, agent_model: str | None) -> str:
@@ -99,6 +108,11 @@ def settle_stmt(ticket: Ticket, used: Spent) -> sa.Update:
         .values(values)
         .returning(UsageEvent.model)
     )
+
+
+def release_stmt(ticket: Ticket) -> sa.Delete:
+    """A turn that failed spent nothing (upstreams do not bill failed calls)."""
+    return sa.delete(UsageEvent).where(UsageEvent.id == ticket.event_id, UsageEvent.pending)
 
 
 def limited(budgets: list[Budget]) -> list[Budget]:
@@ -147,6 +161,12 @@ def charge(session: so.Session | so.scoped_session[Any], ticket: Ticket, used: S
     metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
 
 
+def release(session: so.Session | so.scoped_session[Any], ticket: Ticket) -> None:
+    """Give back a failed turn's reservation (commits `session`)."""
+    session.execute(release_stmt(ticket))
+    session.commit()
+
+
 def _async_lock() -> asyncio.Lock:
     loop = asyncio.get_running_loop()
     if loop not in _async_locks:
@@ -186,3 +206,10 @@ async def acharge(sessions: async_sessionmaker[AsyncSession], ticket: Ticket, us
         model = await session.scalar(settle_stmt(ticket, used))
         await session.commit()
     metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
+
+
+async def arelease(sessions: async_sessionmaker[AsyncSession], ticket: Ticket) -> None:
+    """`release` for asyncio services."""
+    async with sessions() as session:
+        await session.execute(release_stmt(ticket))
+        await session.commit()

@@ -75,7 +75,7 @@ def with_usage(session: Session, users: list[User]) -> list[dict[str, Any]]:
             "id": user.id,
             "username": user.username,
             "is_admin": user.is_admin,
-            "disabled": bool(getattr(user, "disabled", False)),
+            "disabled": user.disabled,
             "created_at": user.created_at,
             "tokens_today": usage.get(user.id, (0, 0))[0],
             "tokens_total": usage.get(user.id, (0, 0))[1],

@@ -59,6 +59,7 @@ async def reply_events(
         if not has_text("".join(pieces)):
             raise ProviderError("The AI provider returned an empty reply.", stage="llm")
     except ProviderError as exc:
+        await quotas.arelease(sessions, ticket)
         yield event("error", await failure(turn, exc, sessions))
         return
     try:
@@ -70,7 +71,8 @@ async def reply_events(
     if stored is None:
         yield event("error", envelope(404, "Chat not found."))
         return
-    await quotas.acharge(sessions, ticket, quotas.spent(turn.context, "".join(pieces)))
+    used = quotas.spent(turn.context, "".join(pieces), stream.usage, stream.model)
+    await quotas.acharge(sessions, ticket, used)
     user_message, ai_message = stored
     payload = {"user_message": message_json(user_message), "ai_message": message_json(ai_message)}
     yield event("done", payload)

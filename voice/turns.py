@@ -21,6 +21,7 @@ from voice.errors import Problem, SpeechFailed
 from voice.services import client_ip, providers
 from voice.settings import app_config
 from voice.storage import PendingTurn, keep_question, pending_turn, store_turn
+from voice.usage import record_heard, record_spoken
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,18 @@ def history_budget() -> HistoryBudget:
 async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Container) -> VoiceTurn:
     """Answer a recording with a spoken reply, storing both sides of the conversation."""
     ticket = await quotas.acheck(sessions(), app_config(), caller, client_ip(), chat.agent.model)
+    try:
+        return await answer_recording(caller, chat, recording, kind, ticket)
+    except Exception:
+        await quotas.arelease(sessions(), ticket)  # a no-op once the reply was charged
+        raise
+
+
+async def answer_recording(
+    caller: Caller, chat: Chat, recording: bytes, kind: Container, ticket: quotas.Ticket
+) -> VoiceTurn:
     transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
+    await record_heard(caller, recording)
     if not has_text(transcript):
         raise Problem(422, "No speech detected.", {"audio": ["No speech detected."]})
     content = bounded_text("message", trimmed(transcript), app_config().max_message_chars)
@@ -56,18 +68,20 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
         speech = await speak(providers().tts, ai_message.content, chat.agent.voice)
     except ProviderError as exc:
         raise SpeechFailed(exc, user_message.id, ai_message.id) from exc
+    await record_spoken(caller, ai_message.content)
     return VoiceTurn(user_message, ai_message, speech)
 
 
 async def answer(turn: PendingTurn, ticket: quotas.Ticket) -> tuple[Message, Message]:
     """The provider's reply, stored with the question; on failure the question alone is kept."""
     try:
-        reply = (await providers().chat.areply(turn.context, turn.model)).text
+        result = await providers().chat.areply(turn.context, turn.model)
     except ProviderError as exc:
         exc.kept_message_id = await keep_question(sessions(), turn)
         raise
-    stored = await store_turn(sessions(), turn, reply)
-    await quotas.acharge(sessions(), ticket, quotas.spent(turn.context, reply))
+    stored = await store_turn(sessions(), turn, result.text)
+    used = quotas.spent(turn.context, result.text, result.usage, result.model)
+    await quotas.acharge(sessions(), ticket, used)
     if stored is None:
         raise Problem(404, "Chat not found.")
     return stored

@@ -1,14 +1,14 @@
 """usage ledger: one row per reply-generating or speech call
 
 Revision ID: 0006_usage
-Revises: 0002_anonymous_and_starter
+Revises: 0003_hardening (0002_anonymous_and_starter before the accounts merge; re-chained at merge)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_usage"
-down_revision = "0002_anonymous_and_starter"
+down_revision = "0003_hardening"
 branch_labels = None
 depends_on = None
 

@@ -6,11 +6,11 @@ A thin proxy: every attribute is the wrapped provider's, and the calling methods
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeVar
 
 from shared import metrics
-from shared.providers.base import ProviderError, Stage
+from shared.providers.base import ProviderError, ReplyStream, Stage
 
 P = TypeVar("P")
 CALLS: dict[Stage, tuple[str, ...]] = {
@@ -67,25 +67,35 @@ class Metered:
         self._observe(started)
         return result
 
-    def _timed_stream(self, call: Callable[..., AsyncIterator[Any]]) -> Callable[..., Any]:
-        async def stream(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            started = time.perf_counter()
-            metrics.ACTIVE_STREAMS.inc()
-            upstream = call(*args, **kwargs)
-            try:
-                async for piece in upstream:
-                    yield piece
-            except ProviderError as exc:
-                self._observe(started, exc)
-                raise
-            finally:
-                metrics.ACTIVE_STREAMS.dec()
-                close = getattr(upstream, "aclose", None)
-                if close is not None:
-                    await close()
-            self._observe(started)
+    def _timed_stream(self, call: Callable[..., ReplyStream]) -> Callable[..., ReplyStream]:
+        def stream(*args: Any, **kwargs: Any) -> ReplyStream:
+            return MeteredStream(call(*args, **kwargs), self._observe)
 
         return stream
+
+
+class MeteredStream(ReplyStream):
+    """A streamed reply counted in `chatbot_active_streams` while it runs, timed to its end."""
+
+    def __init__(self, inner: ReplyStream, observe: Callable[..., None]) -> None:
+        super().__init__(inner.model)
+        self._inner = inner
+        self._observe_call = observe
+
+    async def _pieces(self) -> AsyncGenerator[str, None]:
+        started = time.perf_counter()
+        metrics.ACTIVE_STREAMS.inc()
+        try:
+            async for piece in self._inner:
+                yield piece
+        except ProviderError as exc:
+            self._observe_call(started, exc)
+            raise
+        finally:
+            metrics.ACTIVE_STREAMS.dec()
+            await self._inner.aclose()
+            self.usage, self.model = self._inner.usage, self._inner.model
+        self._observe_call(started)
 
 
 def metered(provider: P, stage: Stage) -> P:
