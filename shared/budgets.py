@@ -52,7 +52,7 @@ class QuotaExceeded(Exception):
         self.resets_at = resets_at
         self.retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
         self.message = (
-            f"The daily budget for {WHOSE[budget.name]} ({budget.limit:,} tokens) is used up; "
+            f"The daily budget for {WHOSE[budget.name]} ({tokens(budget.limit)}) is used up; "
             f"it resets in {duration(self.retry_after)}, at {resets_at:%H:%M} UTC."
         )
         super().__init__(self.message)
@@ -64,6 +64,10 @@ class QuotaExceeded(Exception):
             "limit": self.limit,
             "resets_at": self.resets_at.isoformat(),
         }
+
+
+def tokens(count: int) -> str:
+    return f"{count:,} token" if count == 1 else f"{count:,} tokens"
 
 
 def duration(seconds: int) -> str:

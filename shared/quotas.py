@@ -141,7 +141,7 @@ def check(
         for budget in limited(budgets_for(config, caller, ip)):
             used, biggest = session.execute(spent_stmt(budget, now)).one()
             if used >= budget.limit:
-                rows = session.execute(window_rows_stmt(budget, now)).tuples().all()
+                rows = session.execute(window_rows_stmt(budget, now)).all()
                 raise refused(
                     budget, QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
                 )
@@ -187,7 +187,7 @@ async def acheck(
         for budget in limited(budgets_for(config, caller, ip)):
             used, biggest = (await session.execute(spent_stmt(budget, now))).one()
             if used >= budget.limit:
-                rows = (await session.execute(window_rows_stmt(budget, now))).tuples()
+                rows = await session.execute(window_rows_stmt(budget, now))
                 raise refused(
                     budget, QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
                 )

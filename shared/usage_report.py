@@ -25,7 +25,7 @@ def caller_budgets(
     now, report = utcnow(), []
     for budget in budgets_for(config, caller, ip):
         used = int(session.execute(spent_stmt(budget, now)).one()[0])
-        rows = session.execute(window_rows_stmt(budget, now)).tuples().all()
+        rows = session.execute(window_rows_stmt(budget, now)).all()
         limit = budget.limit or None
         back_at = resets_at(rows, used, limit, now) if limit and used >= limit else None
         if back_at is None and rows:
@@ -68,7 +68,7 @@ def user_tokens_stmt(user_ids: list[int], now: datetime) -> sa.Select[int | None
 
 def with_usage(session: Session, users: list[User]) -> list[dict[str, Any]]:
     """Accounts as administrators see them: the account plus its token totals."""
-    found = session.execute(user_tokens_stmt([user.id for user in users], utcnow())).tuples()
+    found = session.execute(user_tokens_stmt([user.id for user in users], utcnow()))
     usage = {user_id: (int(today or 0), int(total or 0)) for user_id, today, total in found}
     return [
         {
