@@ -13,6 +13,8 @@ import {
   showError,
 } from "./conversation.js";
 import { setupPushToTalk } from "./ptt.js";
+import { setupAdmin } from "./admin.js";
+import { setupUsageNotice } from "./usage.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, formatTime, showFormError, toast, wireDialogCloseButtons } from "./ui.js";
 
@@ -408,6 +410,8 @@ async function reloadEverything() {
 
 async function boot() {
   wire();
+  setupAdmin();
+  setupUsageNotice();
   setConversationHooks({ ensureChat, chatsChanged: refreshChats });
   client.onSessionChange((_session, reason) => {
     if (reason === "expired") {
