@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
@@ -86,6 +87,8 @@ class AdminUserById(MethodView):
         everywhere); enabling lets it log in again. The last active admin cannot be demoted
         or disabled.
         """
+        if not request.get_data(cache=True):
+            abort(400, "Send a JSON body with the fields to change.")
         user = account_or_404(user_id)
         try:
             update_user(db.session, user, changes)

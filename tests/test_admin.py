@@ -132,6 +132,8 @@ def test_admin_changes_unknown_or_anonymous_accounts_get_404(
         f"/api/admin/users/{anonymous_id}", json={"disabled": "yes"}, headers=admin_headers
     )
     assert bad.status_code == 422
+    empty = client.patch(f"/api/admin/users/{anonymous_id}", headers=admin_headers)
+    assert empty.status_code == 400 and "JSON body" in empty.json["message"]
 
 
 def test_admin_reads_usage_totals_by_day_model_and_user(
