@@ -51,8 +51,6 @@ def answer(caller: Caller, chat: Chat, user_message: Message) -> Message:
         raise
     ai_message = new_message(chat, caller, MessageBy.AI, result.text)
     db.session.add(ai_message)
-    db.session.commit()
-    quotas.charge(
-        db.session, ticket, quotas.spent(context, result.text, result.usage, result.model)
-    )
+    used = quotas.spent(context, result.text, result.usage, result.model)
+    quotas.charge(db.session, ticket, used)  # one commit stores the reply and its charge
     return ai_message

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from api import create_app
 from shared.config import ROOT, Config
 from tests.conftest import Headers
+from tests.fake_openai import Behaviour, Failure
 
 Labels = dict[str, str]
 
@@ -104,3 +105,16 @@ def test_metrics_add_up_every_worker_in_multiprocess_mode(tmp_path: Path) -> Non
     route = {"service": "api", "route": "/api/health", "status": "200"}
     assert sample(text, "chatbot_http_requests_total", **route) == 2
     assert sample(text, "chatbot_http_request_duration_seconds_count", route="/api/health") == 2
+
+
+def test_metrics_count_provider_errors_by_stage(
+    client: FlaskClient, guest_headers: Headers, new_chat: Callable[..., Any], upstream: Behaviour
+) -> None:
+    failed = {"stage": "llm", "provider": "openai", "status": "502"}
+    before = sample(scrape(client), "chatbot_provider_errors_total", **failed)
+    upstream.fail_next("chat", Failure(status=500))
+    chat = new_chat(guest_headers)
+    path = f"/api/chats/{chat['id']}/messages"
+    assert client.post(path, json={"content": "hi"}, headers=guest_headers).status_code == 502
+    after = sample(scrape(client), "chatbot_provider_errors_total", **failed)
+    assert after == before + 1
