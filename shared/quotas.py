@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,16 +113,19 @@ def settle_stmt(ticket: Ticket, used: Spent) -> sa.Update:
 
 def release_stmt(ticket: Ticket) -> sa.Delete:
     """A turn that failed spent nothing (upstreams do not bill failed calls)."""
-    return sa.delete(UsageEvent).where(UsageEvent.id == ticket.event_id, UsageEvent.pending)
+    return sa.delete(UsageEvent).where(
+        UsageEvent.id == ticket.event_id, UsageEvent.pending.is_(True)
+    )
 
 
 def limited(budgets: list[Budget]) -> list[Budget]:
     return [budget for budget in budgets if budget.limit]
 
 
-def refused(budget: Budget, exc: QuotaExceeded) -> QuotaExceeded:
+def refusal(budget: Budget, rows: Iterable[Any], used: int, now: datetime) -> QuotaExceeded:
+    """The 429 for a spent budget (`rows`: its window, oldest first), counted in the metrics."""
     metrics.QUOTA_REFUSALS.labels(budget=budget.name).inc()
-    return exc
+    return QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
 
 
 def check(
@@ -142,9 +146,7 @@ def check(
             used, biggest = session.execute(spent_stmt(budget, now)).one()
             if used >= budget.limit:
                 rows = session.execute(window_rows_stmt(budget, now)).all()
-                raise refused(
-                    budget, QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
-                )
+                raise refusal(budget, rows, used, now)
             largest.append(biggest)
         event = reservation(caller, ip, model_label(config, agent_model), estimate(largest))
         session.add(event)
@@ -188,9 +190,7 @@ async def acheck(
             used, biggest = (await session.execute(spent_stmt(budget, now))).one()
             if used >= budget.limit:
                 rows = await session.execute(window_rows_stmt(budget, now))
-                raise refused(
-                    budget, QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
-                )
+                raise refusal(budget, rows, used, now)
             largest.append(biggest)
         event = reservation(caller, ip, model_label(config, agent_model), estimate(largest))
         session.add(event)
