@@ -1,8 +1,9 @@
 """Token budgets over a rolling day: which budgets apply, what they have spent, when they reset.
 
 Budgets count the LLM tokens in the usage ledger (`usage_events`). A running turn counts with
-the reservation it made when it started, so turns running at once see each other; a reservation
-whose turn never finished (a worker died) stops counting after PENDING_TTL.
+the reservation it made when it started, so turns running at once see each other. A turn that
+never finished (the client went away mid-stream, a worker died) keeps its reservation as its
+cost: never counting it would make cutting a reply off a way to get tokens for free.
 
 Defaults (see shared/config.py): guests 20,000 tokens a day each and 100,000 a day per client
 IP (guest ids are free, so the IP budget is what stops a script minting new guests), users
@@ -24,7 +25,6 @@ from shared.config import Config
 from shared.models import UsageEvent, UsageKind
 
 WINDOW = timedelta(days=1)
-PENDING_TTL = timedelta(minutes=10)
 # What a turn reserves when its caller has no finished turn in the window to learn from.
 DEFAULT_TURN_ESTIMATE = 1000
 
@@ -96,12 +96,6 @@ def row_tokens() -> sa.ColumnElement[int]:
     return UsageEvent.prompt_tokens + UsageEvent.completion_tokens
 
 
-def counted_tokens(now: datetime) -> sa.ColumnElement[int]:
-    """What a ledger row counts: its tokens, or nothing for a reservation gone stale."""
-    stale = sa.and_(UsageEvent.pending.is_(True), UsageEvent.created_at < now - PENDING_TTL)
-    return sa.case((stale, 0), else_=row_tokens())
-
-
 def in_window(budget: Budget, now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
         budget.scope, UsageEvent.kind == UsageKind.LLM, UsageEvent.created_at > now - WINDOW
@@ -111,14 +105,14 @@ def in_window(budget: Budget, now: datetime) -> sa.ColumnElement[bool]:
 def spent_stmt(budget: Budget, now: datetime) -> sa.Select[int, int | None]:
     """Tokens counted in the window, and the largest finished turn (the next reservation)."""
     finished = sa.case((UsageEvent.pending.is_(False), row_tokens()))
-    return sa.select(
-        sa.func.coalesce(sa.func.sum(counted_tokens(now)), 0), sa.func.max(finished)
-    ).where(in_window(budget, now))
+    return sa.select(sa.func.coalesce(sa.func.sum(row_tokens()), 0), sa.func.max(finished)).where(
+        in_window(budget, now)
+    )
 
 
 def window_rows_stmt(budget: Budget, now: datetime) -> sa.Select[datetime, int]:
     return (
-        sa.select(UsageEvent.created_at, counted_tokens(now))
+        sa.select(UsageEvent.created_at, row_tokens())
         .where(in_window(budget, now))
         .order_by(UsageEvent.created_at)
     )

@@ -46,12 +46,14 @@ def tokens() -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(UsageEvent.prompt_tokens + UsageEvent.completion_tokens), 0)
 
 
-def finished_since(since: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(UsageEvent.pending.is_(False), UsageEvent.created_at >= since)
+def since(moment: datetime) -> sa.ColumnElement[bool]:
+    """Ledger rows from `moment` on; a turn still running counts with its reservation, as
+    budgets count it."""
+    return UsageEvent.created_at >= moment
 
 
 def user_tokens_stmt(user_ids: list[int], now: datetime) -> sa.Select[int | None, Any, int]:
-    """Per account: LLM tokens in the last 24 hours and in all (finished turns only)."""
+    """Per account: LLM tokens in the last 24 hours and in all (running turns: reserved)."""
     amount = UsageEvent.prompt_tokens + UsageEvent.completion_tokens
     recent = sa.case((UsageEvent.created_at >= now - WINDOW, amount), else_=0)
     return (
@@ -60,7 +62,6 @@ def user_tokens_stmt(user_ids: list[int], now: datetime) -> sa.Select[int | None
             UsageEvent.user_id.in_(user_ids),
             UsageEvent.guest_id.is_(None),
             UsageEvent.kind == UsageKind.LLM,
-            UsageEvent.pending.is_(False),
         )
         .group_by(UsageEvent.user_id)
     )
@@ -118,7 +119,7 @@ def totals_stmt(grouping: Grouping, days: int, dialect: str) -> sa.Select[Any]:
             sa.func.coalesce(sa.func.sum(UsageEvent.speech_characters), 0),
         )
         .outerjoin(User, User.id == UsageEvent.user_id)
-        .where(finished_since(utcnow() - timedelta(days=days)))
+        .where(since(utcnow() - timedelta(days=days)))
         .group_by(key)
         .order_by(key)
     )

@@ -7,9 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
+from api.extensions import db
+from shared import quotas
+from shared.access import Caller
+from shared.budgets import DEFAULT_TURN_ESTIMATE
 from shared.config import Config
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour, Failure
@@ -135,3 +140,14 @@ def test_unlimited_budgets_never_refuse(
 
 def test_usage_needs_a_token(client: FlaskClient) -> None:
     assert client.get("/api/usage").status_code == 401
+
+
+def test_a_turn_that_never_finished_keeps_its_reservation(
+    app: Flask, config: Config, client: FlaskClient, guest: Callable[[], Any]
+) -> None:
+    headers = guest()["headers"]
+    me = client.get("/api/auth/me", headers=headers).json
+    with app.app_context():  # a turn that started, then its client went away for good
+        caller = Caller(user_id=me["id"], guest_id=me["guest_id"])
+        quotas.check(db.session, config, caller, "127.0.0.1", None)
+    assert budget(client, headers, "guest")["used"] == DEFAULT_TURN_ESTIMATE
