@@ -33,6 +33,7 @@ from voice.settings import app_config
 from voice.storage import history_budget, message_json, writer
 from voice.streaming import event_stream
 from voice.turns import transcribed
+from voice.turnstart import reserved
 
 log = logging.getLogger("chatbot.requests")
 
@@ -58,9 +59,10 @@ async def streamed_voice_turn(
 ) -> Response:
     """Transcribe, store the question, start the reply, and stream text and speech."""
     clock = StageClock()
-    content = await transcribed(recording, kind)
-    clock.mark("stt_ms")
-    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    async with reserved(caller) as reservation:  # checked before the recording is transcribed
+        content = await transcribed(caller, recording, kind)
+        clock.mark("stt_ms")
+        turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     launch(writer(), turn)
     voice = chat.agent.voice or app_config().openai_tts_voice
     headers = {

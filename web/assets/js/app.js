@@ -19,6 +19,8 @@ import { replyEngineLabel } from "./engines.js";
 import { setActionHooks, wireMessageActions } from "./messageactions.js";
 import { setupPushToTalk } from "./ptt.js";
 import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
+import { setupAdmin } from "./admin.js";
+import { setupUsageNotice } from "./usage.js";
 import { currentAgent, currentChat, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, formatTime, showFormError, toast, wireDialogCloseButtons } from "./ui.js";
 
@@ -429,6 +431,8 @@ async function reloadEverything() {
 
 async function boot() {
   wire();
+  setupAdmin();
+  setupUsageNotice();
   setConversationHooks({ ensureChat, chatsChanged: refreshChats });
   setActionHooks({ reload: () => openHistory(state.chatId), showError });
   client.onSessionChange((_session, reason) => {

@@ -158,6 +158,7 @@ export function retryLastFailure() {
 }
 
 function readableError(error) {
+  if (error.errors?.reason === "quota") return error.message; // names the budget and its reset
   if (error.status === 429) {
     const wait = error.retryAfter ? ` Try again in ${Math.ceil(error.retryAfter)} s.` : " Try again shortly.";
     return `You are sending messages too quickly.${wait}`;
