@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from shared.access import Caller
 from shared.models import UsageKind
@@ -21,6 +22,17 @@ async def record_heard(caller: Caller, recording: bytes) -> None:
 
 
 async def record_spoken(caller: Caller, text: str) -> None:
+    await spoken_recorder(caller)(text)
+
+
+def spoken_recorder(caller: Caller) -> Callable[[str], Awaitable[None]]:
+    """Records the characters of each text spoken for `caller`; bound now, so it also works
+    in a streamed body that runs after the request."""
+    store, ip = sessions(), client_ip()
     model = speech_model(app_config(), UsageKind.TTS, providers().tts.name)
-    event = speech_event(caller, client_ip(), UsageKind.TTS, model, characters=len(text))
-    await arecord(sessions(), event)
+
+    async def record(text: str) -> None:
+        event = speech_event(caller, ip, UsageKind.TTS, model, characters=len(text))
+        await arecord(store, event)
+
+    return record

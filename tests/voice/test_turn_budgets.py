@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from flask import Flask
 from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
@@ -17,8 +18,8 @@ from tests.fake_openai import Behaviour
 from tests.test_quotas import budget
 from tests.voice.audio import recording
 from tests.voice.conftest import Headers, stored_messages, upload
-from tests.voice.test_streaming import stream_path
-from tests.voice.test_usage_quotas import stream
+from tests.voice.test_streaming import parse_events, stream_path
+from tests.voice.test_usage_quotas import admin_login, stream
 from tests.voice.workers import read_events, worker_here
 from tests.waiting import eventually
 from voice import create_app as create_voice
@@ -121,3 +122,25 @@ async def test_streamed_regenerate_edit_and_voice_turns_are_refused_over_budget(
     assert len(upstream.requests) == calls  # nothing generated, nothing transcribed
     stored = stored_messages(client, chat["id"], headers)
     assert [m["version_count"] for m in stored] == [1, 1]
+
+
+async def test_streamed_voice_turn_records_tokens_seconds_heard_and_characters_spoken(
+    app: Flask,
+    client: FlaskClient,
+    register: Callable[..., Any],
+    user_chat: tuple[Headers, dict[str, Any]],
+    post_audio: Callable[..., Any],
+    upstream: Behaviour,
+) -> None:
+    headers, chat = user_chat
+    upstream.reply = "First sentence here. And a second one."
+    response = await post_audio(chat["id"], headers, extra_headers={"Accept": "text/event-stream"})
+    assert response.status_code == 200
+    assert parse_events((await response.get_data()).decode())[-1][0] == "done"
+    totals = client.get(
+        "/api/admin/usage?group_by=model", headers=admin_login(app, client, register)
+    )
+    by_model = {row["key"]: row for row in totals.json}
+    assert by_model[Config.openai_chat_model]["llm_calls"] == 1
+    assert 0.4 <= by_model[Config.openai_stt_model]["speech_seconds"] <= 1.0  # a 0.6 s tone
+    assert by_model[Config.openai_tts_model]["speech_characters"] == len(upstream.reply) - 1
