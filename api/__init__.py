@@ -11,6 +11,8 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api import admin as admin_api
+from api import admin_cli as admin_commands
 from api import (
     agents,
     auth,
@@ -28,12 +30,15 @@ from api import (
     versions,
     web,
 )
+from api import metrics as metrics_endpoint
+from api import usage as usage_api
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
 from shared.lifecycle import catalog_for
 from shared.login_guard import LoginGuard
+from shared.providers.metered import metered
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
 from shared.tokens import ALGORITHM
@@ -86,7 +91,7 @@ def create_app(config: Config | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(flask_settings(config))
     app.extensions["chatbot_config"] = config
-    app.extensions["chat_provider"] = chat_provider(config)
+    app.extensions["chat_provider"] = metered(chat_provider(config), "llm")
     app.extensions["rate_limiter"] = RateLimiter(config)
     app.extensions["model_catalog"] = catalog_for(config)
     app.extensions["model_catalog"].start()
@@ -110,7 +115,10 @@ def create_app(config: Config | None = None) -> Flask:
         api.register_blueprint(blueprint)
     api.register_blueprint(models.blp)
     api.register_blueprint(exports.blp)
+    for blueprint in (usage_api.blp, admin_api.blp):
+        api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
+    app.register_blueprint(metrics_endpoint.bp)
     errors.register(app)
     exports.register(app)
     bodies.register(app)
@@ -118,4 +126,5 @@ def create_app(config: Config | None = None) -> Flask:
     token_rules.register(app)
     requestlog.register(app)
     cli.register(app)
+    admin_commands.register(app)
     return app

@@ -10,6 +10,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.extensions import db, jwt
+from shared.budgets import QuotaExceeded
 from shared.errors import (
     DATABASE_UNAVAILABLE,
     DEFAULT_MESSAGES,
@@ -84,6 +85,11 @@ def handle_throttled(exc: Throttled) -> Response:
     return error_response(429, exc.message, {"reason": "rate_limited"}, headers)
 
 
+def handle_quota(exc: QuotaExceeded) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(429, exc.message, exc.details(), headers=headers)
+
+
 def handle_database(exc: sa.exc.DBAPIError) -> Response:
     db.session.rollback()
     log.error("database error: %s", type(exc.orig).__name__ if exc.orig else exc)
@@ -102,6 +108,7 @@ def register(app: Flask) -> None:
     app.register_error_handler(TurnFailed, handle_turn_failed)
     app.register_error_handler(TurnRefused, handle_turn_refused)
     app.register_error_handler(Throttled, handle_throttled)
+    app.register_error_handler(QuotaExceeded, handle_quota)
     app.register_error_handler(sa.exc.OperationalError, handle_database)
     app.register_error_handler(sa.exc.InterfaceError, handle_database)
     app.register_error_handler(Exception, handle_unexpected)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import orm as so
 
 from api.extensions import db
 from api.limits import app_config
+from api.throttle import client_ip
 from shared.access import Caller
 from shared.conversation import HistoryBudget
 from shared.models import Message
 from shared.providers.base import ChatProvider
-from shared.turns import store
+from shared.turns import charges, store
 from shared.turns.blocking import write_reply
 
 Turn = dict[str, Message]
@@ -33,28 +34,30 @@ def history_budget() -> HistoryBudget:
     return HistoryBudget(config.history_max_messages, config.history_budget_chars)
 
 
-def answered(turn: store.Started) -> Turn:
+def answered(begin: charges.Begin, caller: Caller, *args: Any) -> Turn:
+    """Start the turn with `begin` (a `store.begin_*`) once the caller's budgets allow it,
+    then write its reply."""
+    turn = charges.begin(session(), app_config(), client_ip(), begin, caller, *args)
     reply = write_reply(session(), turn, chat_provider())
     return {"user_message": turn.user_message, "ai_message": reply}
 
 
 def send_message(caller: Caller, chat_id: int, content: str) -> Turn:
     """Store `content` as the caller's message, then answer it."""
-    return answered(store.begin_ask(session(), caller, chat_id, content, history_budget()))
+    return answered(store.begin_ask, caller, chat_id, content, history_budget())
 
 
 def retry(caller: Caller, chat_id: int) -> Turn:
-    return answered(store.begin_retry(session(), caller, chat_id, history_budget()))
+    return answered(store.begin_retry, caller, chat_id, history_budget())
 
 
 def regenerate(caller: Caller, chat_id: int, message_id: int) -> Turn:
-    turn = store.begin_regenerate(session(), caller, chat_id, message_id, history_budget())
-    return answered(turn)
+    return answered(store.begin_regenerate, caller, chat_id, message_id, history_budget())
 
 
 def edit(caller: Caller, chat_id: int, message_id: int, content: str) -> Turn:
     budget = history_budget()
-    return answered(store.begin_edit(session(), caller, chat_id, message_id, content, budget))
+    return answered(store.begin_edit, caller, chat_id, message_id, content, budget)
 
 
 def select(caller: Caller, chat_id: int, message_id: int, version: int | None) -> Message:

@@ -131,6 +131,9 @@ class Stack:
                 "OPENAI_API_KEY": "sk-bench-not-a-secret",
                 "OPENAI_BASE_URL": self.upstream,
                 "RATE_LIMIT_ENABLED": "false",
+                # Budgets stay checked (their queries are part of a turn's cost) but never bind.
+                "QUOTA_GUEST_TOKENS_PER_DAY": "1000000000",
+                "QUOTA_GUEST_IP_TOKENS_PER_DAY": "1000000000",
                 "JWT_ACCESS_MINUTES": "240",
                 "APP_ENV": "development",
                 "HOST": "127.0.0.1",

@@ -1495,6 +1495,170 @@ def hardening_folder() -> dict[str, Any]:
     )
 
 
+# --- Usage, budgets and administration (issue 18) ---------------------------------------------
+# The admin requests log in as the environment's admin_username/admin_password (create it with
+# `flask --app api create-superuser`; bin/postman-check does). They run last, after the user's
+# own folders, because disabling the second user ends its tokens.
+
+
+def usage_folder() -> dict[str, Any]:
+    return folder(
+        "Usage and budgets",
+        "The caller's token budgets over the rolling day (limit null = unlimited).",
+        request(
+            "Usage as a guest",
+            "GET",
+            f"{API}/api/usage",
+            status=200,
+            token="guest_token",
+            tests=(
+                json_test(
+                    "lists the guest's budgets",
+                    "    pm.expect(body.window_hours).to.eql(24);\n"
+                    "    const names = body.budgets.map((b) => b.name);\n"
+                    "    pm.expect(names).to.include('guest');",
+                ),
+            ),
+        ),
+        request("Usage without a token", "GET", f"{API}/api/usage", status=401, token=None),
+    )
+
+
+def admin_refusals() -> list[dict[str, Any]]:
+    user_path = f"{API}/api/admin/users/{{{{other_user_id}}}}"
+    refusals = []
+    for who, token, status in (("a user", "other_token", 403), ("a guest", "guest_token", 403)):
+        refusals += [
+            request(
+                f"Admin users as {who}", "GET", f"{API}/api/admin/users", status=status, token=token
+            ),
+            request(f"Admin user as {who}", "GET", user_path, status=status, token=token),
+            request(
+                f"Disable a user as {who}",
+                "PATCH",
+                user_path,
+                status=status,
+                token=token,
+                body={"disabled": True},
+            ),
+            request(
+                f"Admin usage as {who}", "GET", f"{API}/api/admin/usage", status=status, token=token
+            ),
+        ]
+    return refusals
+
+
+def admin_folder() -> dict[str, Any]:
+    user_path = f"{API}/api/admin/users/{{{{other_user_id}}}}"
+    return folder(
+        "Administration",
+        "Admins only: 403 for users and guests, 401 without a token. Lists accounts with "
+        "their usage, disables and enables the second user (its tokens are refused by both "
+        "services at once), reads usage totals.",
+        request(
+            "Admin log in",
+            "POST",
+            f"{API}/api/auth/login",
+            status=200,
+            token=None,
+            body={"username": "{{admin_username}}", "password": "{{admin_password}}"},
+            tests=(save("admin_token", "pm.response.json().access_token"),),
+        ),
+        request(
+            "Admin users: search the second user",
+            "GET",
+            f"{API}/api/admin/users?q={{{{other_username}}}}",
+            status=200,
+            token="admin_token",
+            tests=(
+                header_test("X-Pagination"),
+                json_test(
+                    "finds exactly that user, with usage",
+                    "    pm.expect(body).to.have.lengthOf(1);\n"
+                    '    const name = pm.collectionVariables.get("other_username");\n'
+                    "    pm.expect(body[0].username).to.eql(name);\n"
+                    "    pm.expect(body[0].tokens_today).to.be.a('number');\n"
+                    '    pm.collectionVariables.set("other_user_id", body[0].id);',
+                ),
+            ),
+        ),
+        *admin_refusals(),
+        request(
+            "Admin users without a token", "GET", f"{API}/api/admin/users", status=401, token=None
+        ),
+        request("Admin user", "GET", user_path, status=200, token="admin_token"),
+        request(
+            "Admin user that does not exist",
+            "GET",
+            f"{API}/api/admin/users/999999999",
+            status=404,
+            token="admin_token",
+        ),
+        request(
+            "Disable with a bad body",
+            "PATCH",
+            user_path,
+            status=422,
+            token="admin_token",
+            body={"disabled": "soon"},
+        ),
+        request(
+            "Disable the second user",
+            "PATCH",
+            user_path,
+            status=200,
+            token="admin_token",
+            body={"disabled": True},
+            tests=(json_test("is disabled", "    pm.expect(body.disabled).to.eql(true);"),),
+        ),
+        request(
+            "A disabled user's token is refused",
+            "GET",
+            f"{API}/api/auth/me",
+            status=401,
+            token="other_token",
+        ),
+        request(
+            "Voice refuses a disabled user's token",
+            "POST",
+            f"{VOICE}/voice/chats/{{{{guest_chat_id}}}}/messages/stream",
+            status=401,
+            token="other_token",
+            body={"content": "Hello"},
+        ),
+        request(
+            "Enable the second user",
+            "PATCH",
+            user_path,
+            status=200,
+            token="admin_token",
+            body={"disabled": False},
+            tests=(json_test("is enabled", "    pm.expect(body.disabled).to.eql(false);"),),
+        ),
+        request(
+            "Usage totals by model",
+            "GET",
+            f"{API}/api/admin/usage?group_by=model&days=7",
+            status=200,
+            token="admin_token",
+            tests=(
+                json_test(
+                    "counts the turns of this run",
+                    "    pm.expect(body).to.be.an('array').that.is.not.empty;\n"
+                    "    pm.expect(body[0].tokens).to.be.above(0);",
+                ),
+            ),
+        ),
+        request(
+            "Usage totals with a bad grouping",
+            "GET",
+            f"{API}/api/admin/usage?group_by=planet",
+            status=422,
+            token="admin_token",
+        ),
+    )
+
+
 def collection() -> dict[str, Any]:
     variables = [
         "run_username",
@@ -1514,6 +1678,8 @@ def collection() -> dict[str, Any]:
         "versions_chat_id",
         "v_user_id",
         "v_ai_id",
+        "admin_token",
+        "other_user_id",
     ]
     return {
         "info": {
@@ -1542,6 +1708,8 @@ def collection() -> dict[str, Any]:
             hardening_folder(),
             cleanup_folder(),
             voice_revocation_folder(),
+            usage_folder(),
+            admin_folder(),
         ],
     }
 

@@ -107,6 +107,14 @@ class Config:
     max_sentence_chars: int = 400
     # Chat import (POST /api/chats/import): the largest export file accepted.
     max_import_bytes: int = 5 * 1024 * 1024
+    # Token budgets over a rolling day (0 = unlimited); see shared/quotas.py for the defaults.
+    quota_user_tokens_per_day: int = 0
+    quota_guest_tokens_per_day: int = 20_000
+    quota_guest_ip_tokens_per_day: int = 100_000
+    # `flask --app api purge` deletes guest chats idle longer than this.
+    guest_retention_days: int = 30
+    # Client addresses or networks allowed to read /metrics ("0.0.0.0/0" for everyone).
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

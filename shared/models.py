@@ -183,3 +183,49 @@ class RevokedToken(Base):
     jti: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
     revoked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+
+class UsageKind(enum.StrEnum):
+    LLM = "llm"
+    STT = "stt"
+    TTS = "tts"
+
+
+class UsageEvent(Base):
+    """One reply-generating or speech call, for budgets and reports (the usage ledger).
+
+    Independent of messages: deleting a chat (or a user) never refunds a budget.
+    """
+
+    __tablename__ = "usage_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    guest_id: so.Mapped[str | None] = so.mapped_column(sa.String(36))
+    client_ip: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    kind: so.Mapped[UsageKind] = so.mapped_column(
+        sa.Enum(
+            UsageKind,
+            name="usage_kind",
+            native_enum=False,
+            length=8,
+            values_callable=lambda kinds: [kind.value for kind in kinds],
+        )
+    )
+    model: so.Mapped[str | None] = so.mapped_column(sa.String(100))
+    prompt_tokens: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    completion_tokens: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    speech_seconds: so.Mapped[float | None] = so.mapped_column(sa.Float)
+    speech_characters: so.Mapped[int | None] = so.mapped_column()
+    # A turn still running: its tokens are the reservation made when it started.
+    pending: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_usage_events_user", "user_id", "created_at"),
+        sa.Index("ix_usage_events_guest", "guest_id", "created_at"),
+        sa.Index("ix_usage_events_ip", "client_ip", "created_at"),
+        sa.Index("ix_usage_events_created_at", "created_at"),
+    )

@@ -15,6 +15,8 @@ import time
 import uuid
 from typing import Any
 
+from shared import metrics
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -94,3 +96,6 @@ def finish(service: str, state: Any, request: Any, response: Any) -> None:
         response.status_code,
         request.remote_addr,
     )
+    route = request.url_rule.rule if request.url_rule is not None else "unmatched"
+    seconds = time.perf_counter() - started
+    metrics.observe_request(service, request.method, route, response.status_code, seconds)

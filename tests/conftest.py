@@ -85,6 +85,7 @@ def clean_database(database_url: str) -> Iterator[None]:
         connection.execute(sa.text("DELETE FROM messages"))
         connection.execute(sa.text("DELETE FROM chats"))
         connection.execute(sa.text("DELETE FROM revoked_tokens"))
+        connection.execute(sa.text("DELETE FROM usage_events"))
         connection.execute(
             sa.text(
                 "DELETE FROM agents WHERE owner_id NOT IN "

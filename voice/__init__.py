@@ -20,6 +20,7 @@ from voice import (
     speech,
     web,
 )
+from voice import metrics as metrics_endpoint
 from voice.database import close_request_session
 from voice.openapi import VoiceOpenAPI
 from voice.settings import quart_settings
@@ -68,7 +69,7 @@ def create_app(config: Config | None = None) -> Quart:
         await services.stop(app)
 
     app.teardown_request(close_request_session)
-    for blueprint in (messages.bp, replies.bp, speech.bp, health.bp, web.bp):
+    for blueprint in (messages.bp, replies.bp, speech.bp, health.bp, web.bp, metrics_endpoint.bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     bodies.register(app)

@@ -11,6 +11,7 @@ from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from shared.audio import InvalidAudio
+from shared.budgets import QuotaExceeded
 from shared.errors import (
     DATABASE_UNAVAILABLE,
     DEFAULT_MESSAGES,
@@ -142,6 +143,11 @@ async def handle_throttled(exc: Throttled) -> Response:
     return error_response(429, exc.message, {"reason": "rate_limited"}, headers)
 
 
+async def handle_quota(exc: QuotaExceeded) -> Response:
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(429, exc.message, exc.details(), headers)
+
+
 async def handle_database(exc: Exception) -> Response:
     cause = getattr(exc, "orig", None) or exc
     log.error("database error: %s", type(cause).__name__)
@@ -165,6 +171,7 @@ def register(app: Quart) -> None:
         (TurnFailed, handle_turn_failed),
         (TurnRefused, handle_turn_refused),
         (Throttled, handle_throttled),
+        (QuotaExceeded, handle_quota),
         (sa.exc.OperationalError, handle_database),
         (sa.exc.InterfaceError, handle_database),
         # asyncpg raises these unwrapped when it cannot connect at all.

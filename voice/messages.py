@@ -28,9 +28,10 @@ from voice.schemas import (
 )
 from voice.services import client_ip, throttle
 from voice.settings import app_config
-from voice.storage import history_budget, message_json, writer
+from voice.storage import history_budget, message_json
 from voice.streaming import streamed_turn
 from voice.turns import VoiceTurn, chat_or_404, voice_turn
+from voice.turnstart import begin
 from voice.uploads import read_recording
 from voice.voicestream import streamed_voice_turn
 
@@ -135,5 +136,5 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     chat = await chat_or_404(caller, chat_id)
     content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle(reply_checks(caller, client_ip()))
-    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    turn = await begin(store.begin_ask, caller, chat.id, content, history_budget())
     return streamed_turn(turn)

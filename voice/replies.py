@@ -17,6 +17,7 @@ from voice.settings import app_config
 from voice.storage import history_budget, message_json, writer
 from voice.streaming import event_stream, streamed_turn
 from voice.turns import chat_or_404
+from voice.turnstart import begin
 
 bp = Blueprint("voice_replies", __name__, url_prefix="/voice/chats")
 MESSAGE = f"/<int(min=1, max={MAX_ID}):chat_id>/messages/<int(min=1, max={MAX_ID}):message_id>"
@@ -71,7 +72,7 @@ async def post_regenerate_stream(chat_id: int, message_id: int) -> Response:
     """
     caller = current_caller()
     await throttle_replies()
-    turn = await writer().run(store.begin_regenerate, caller, chat_id, message_id, history_budget())
+    turn = await begin(store.begin_regenerate, caller, chat_id, message_id, history_budget())
     return streamed_turn(turn)
 
 
@@ -90,9 +91,7 @@ async def post_edit_stream(chat_id: int, message_id: int, data: StreamIn) -> Res
     caller = current_caller()
     content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle_replies()
-    turn = await writer().run(
-        store.begin_edit, caller, chat_id, message_id, content, history_budget()
-    )
+    turn = await begin(store.begin_edit, caller, chat_id, message_id, content, history_budget())
     return streamed_turn(turn)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.config import Config
 from shared.lifecycle import catalog_for
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
+from shared.providers.metered import metered
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
 from shared.ratelimit import AsyncRateLimiter, RuleName
 from shared.speech_cache import speech_cache
@@ -55,9 +56,9 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["model_catalog"].start()
     app.extensions["voice_providers"] = Providers(
         # Finding the reply engine may probe a local server: off the event loop.
-        chat=await asyncio.to_thread(chat_provider, config),
-        stt=speech_to_text(config),
-        tts=text_to_speech(config),
+        chat=metered(await asyncio.to_thread(chat_provider, config), "llm"),
+        stt=metered(speech_to_text(config), "stt"),
+        tts=metered(text_to_speech(config), "tts"),
     )
     writer = Writer(
         sessions=app.extensions["voice_sessions"],

@@ -30,6 +30,8 @@ from voice.errors import Problem
 from voice.services import providers
 from voice.settings import app_config
 from voice.storage import history_budget, writer
+from voice.turnstart import reserved
+from voice.usage import record_heard, record_spoken
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,11 @@ async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
     return chat
 
 
-async def transcribed(recording: bytes, kind: Container) -> str:
-    """What the recording says, within the message limit (422 when it says nothing)."""
+async def transcribed(caller: Caller, recording: bytes, kind: Container) -> str:
+    """What the recording says, within the message limit (422 when it says nothing); the
+    seconds heard go to the caller's ledger either way."""
     transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
+    await record_heard(caller, recording)
     if not has_text(transcript):
         raise Problem(
             422, "No speech detected.", {"audio": ["No speech detected."], "reason": "no_speech"}
@@ -61,8 +65,9 @@ async def transcribed(recording: bytes, kind: Container) -> str:
 
 async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Container) -> VoiceTurn:
     """Answer a recording with a spoken reply, storing both sides of the conversation."""
-    content = await transcribed(recording, kind)
-    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    async with reserved(caller) as reservation:  # checked before the recording is transcribed
+        content = await transcribed(caller, recording, kind)
+        turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     # Shielded: a client that goes away does not cancel the reply, only the wait for it.
     written = await asyncio.shield(launch(writer(), turn))
     kept = Kept(chat.id, turn.user_message.id, written.reply.id)
@@ -72,6 +77,7 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
         speech = await speak(providers().tts, written.reply.content, chat.agent.voice)
     except ProviderError as exc:
         raise TurnFailed(exc, kept) from exc
+    await record_spoken(caller, written.reply.content)
     return VoiceTurn(turn.user_message, written.reply, speech)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,11 @@ from voice.settings import app_config
 from voice.storage import history_budget, message_json, writer
 from voice.streaming import event_stream
 from voice.turns import transcribed
+from voice.turnstart import reserved
+from voice.usage import spoken_recorder
 
 log = logging.getLogger("chatbot.requests")
+Recorder = Callable[[str], Awaitable[None]]
 
 
 class StageClock:
@@ -58,9 +61,10 @@ async def streamed_voice_turn(
 ) -> Response:
     """Transcribe, store the question, start the reply, and stream text and speech."""
     clock = StageClock()
-    content = await transcribed(recording, kind)
-    clock.mark("stt_ms")
-    turn = await writer().run(store.begin_ask, caller, chat.id, content, history_budget())
+    async with reserved(caller) as reservation:  # checked before the recording is transcribed
+        content = await transcribed(caller, recording, kind)
+        clock.mark("stt_ms")
+        turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     launch(writer(), turn)
     voice = chat.agent.voice or app_config().openai_tts_voice
     headers = {
@@ -68,7 +72,7 @@ async def streamed_voice_turn(
         "X-AI-Message-Id": str(turn.ai_message.id),
     }
     config = app_config()
-    speech = Spoken(providers().tts, voice, clock)
+    speech = Spoken(providers().tts, voice, clock, spoken_recorder(caller))
     pipeline = SpeechPlan(config.tts_max_in_flight, min(config.max_sentence_chars, speech.limit))
     events = follow(writer(), turn.ai_message.id)  # bound now: the body runs after the request
     return event_stream(voice_events(turn, events, speech, pipeline), headers)
@@ -120,8 +124,8 @@ async def voice_events(
 class Spoken:
     """Speech of one reply: each sentence's event, and which sentences could not be spoken."""
 
-    def __init__(self, tts: TextToSpeech, voice: str, clock: StageClock) -> None:
-        self.tts, self.voice, self.clock = tts, voice, clock
+    def __init__(self, tts: TextToSpeech, voice: str, clock: StageClock, record: Recorder) -> None:
+        self.tts, self.voice, self.clock, self.record = tts, voice, clock, record
         self.limit = tts.max_input_chars
         self.count = 0
         self.unspoken: list[int] = []
@@ -129,7 +133,9 @@ class Spoken:
 
     async def synthesize(self, text: str) -> SpeechAudio:
         self.clock.mark("first_sentence_ms")
-        return await self.tts.aspeak(text, self.voice)
+        audio = await self.tts.aspeak(text, self.voice)
+        await self.record(text)  # each sentence is one speech call in the ledger
+        return audio
 
     def event(self, item: TextDelta | SentenceAudio | SentenceFailed) -> Event:
         if isinstance(item, TextDelta):

@@ -8,7 +8,7 @@ from sqlalchemy import orm as so
 
 from shared.models import Message
 from shared.providers.base import ChatProvider, ProviderError
-from shared.turns import replies
+from shared.turns import charges, replies
 from shared.turns.failures import Kept, TurnFailed
 from shared.turns.store import Started
 
@@ -17,7 +17,7 @@ def write_reply(session: so.Session, turn: Started, provider: ChatProvider) -> M
     """Commit the turn so far, ask the provider, store how the reply ended.
 
     No connection is held while the provider works. A failure stores the reply as `failed`
-    and raises TurnFailed naming both kept messages.
+    (its reservation given back) and raises TurnFailed naming both kept messages.
     """
     session.commit()
     reply_id = turn.ai_message.id
@@ -25,14 +25,14 @@ def write_reply(session: so.Session, turn: Started, provider: ChatProvider) -> M
     try:
         result = provider.reply(turn.context, turn.model)
     except ProviderError as exc:
-        replies.finish(session, reply_id, replies.failed("", exc, elapsed_ms(start)))
+        charges.finish(session, turn, replies.failed("", exc, elapsed_ms(start)))
         session.commit()
         raise TurnFailed(exc, Kept(turn.chat_id, turn.user_message.id, reply_id)) from exc
     took = elapsed_ms(start)
     outcome = replies.Outcome(
         replies.MessageStatus.COMPLETE, result.text, result.usage, result.model, took, took
     )
-    reply = replies.finish(session, reply_id, outcome)
+    reply = charges.finish(session, turn, outcome)  # the reply and its charge in one commit
     session.commit()
     return reply or turn.ai_message
 

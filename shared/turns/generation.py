@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.errors import turn_failure
 from shared.models import Message, MessageStatus
 from shared.providers.base import ChatProvider, ProviderError, ReplyStream
-from shared.turns import replies
+from shared.turns import charges, replies
 from shared.turns.failures import Kept, TurnFailed, interrupted
 from shared.turns.live import LiveHub, Running
 from shared.turns.store import Started
@@ -82,7 +82,7 @@ async def generate(writer: Writer, turn: Started, running: Running) -> Written:
     """Write the reply of `turn` to its end and store it; followers learn how it ended."""
     try:
         outcome = await write(writer, turn.ai_message.id, turn, running)
-        stored = await writer.run(replies.finish, turn.ai_message.id, outcome)
+        stored = await writer.run(charges.finish, turn, outcome)
     except asyncio.CancelledError:
         await asyncio.shield(close_interrupted(writer, turn, running))
         raise
@@ -107,7 +107,7 @@ async def close_interrupted(writer: Writer, turn: Started, running: Running) -> 
     """The reply cannot be finished (the process stops): store it as failed, never leave it
     pending, and tell its followers."""
     try:
-        await writer.run(replies.close, [turn.ai_message.id], replies.INTERRUPTED)
+        await writer.run(charges.close, turn)
     finally:
         failure = TurnFailed(interrupted(), kept(turn))
         await writer.hub.end(running, "error", turn_failure(failure))

@@ -26,6 +26,7 @@ from shared.conversation import HistoryBudget, model_context, new_message
 from shared.db import utcnow
 from shared.models import Chat, Message, MessageBy, MessageStatus
 from shared.providers.base import ChatMessage
+from shared.quotas import Ticket
 from shared.turns import tree
 from shared.turns.failures import TurnRefused, chat_not_found, message_not_found
 
@@ -39,6 +40,8 @@ class Started:
     ai_message: Message
     context: list[ChatMessage]
     model: str | None
+    # The budget reservation the reply is charged to (shared/turns/charges.py).
+    ticket: Ticket | None = None
 
 
 def lock_chat(session: so.Session, caller: Caller, chat_id: int, touch: bool = True) -> Chat:

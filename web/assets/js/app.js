@@ -16,7 +16,9 @@ import {
 } from "./conversation.js";
 import { closeSidebar, showProviders, wireComposer, wireSidebar } from "./layout.js";
 import { setActionHooks, wireMessageActions } from "./messageactions.js";
+import { setupAdmin } from "./admin.js";
 import { setupPushToTalk } from "./ptt.js";
+import { setupUsageNotice } from "./usage.js";
 import { state } from "./state.js";
 import { $, toast, wireDialogCloseButtons } from "./ui.js";
 
@@ -46,6 +48,8 @@ async function reloadEverything() {
 
 async function boot() {
   wire();
+  setupAdmin();
+  setupUsageNotice();
   setConversationHooks({ ensureChat, chatsChanged: refreshChats });
   setActionHooks({ reload: () => openHistory(state.chatId), showError });
   client.onSessionChange((_session, reason) => {

@@ -1,0 +1,215 @@
+"""Budgets applied to turns: `check` before a turn starts, `charge` after it (sync and async).
+
+`check` refuses a spent budget (QuotaExceeded) or writes the turn's ledger row as a reservation;
+`charge` replaces the reservation by the tokens used. Each worker checks one turn at a time, so
+two turns of one worker never both pass on the same spent total; across workers, turns that
+check at the same instant may each pass, so a budget is overshot by at most one turn per worker
+(provided a turn costs no more than the caller's largest recent turn, which is what it reserves).
+The async calls use their own short sessions; the sync ones commit the request's session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import metrics
+from shared.access import Caller
+from shared.budgets import (
+    Budget,
+    QuotaExceeded,
+    budgets_for,
+    estimate,
+    resets_at,
+    spent_stmt,
+    window_rows_stmt,
+)
+from shared.config import Config
+from shared.db import utcnow
+from shared.models import UsageEvent, UsageKind
+from shared.providers.base import NO_USAGE, ChatMessage, Usage
+from shared.providers.registry import resolve
+
+CHARS_PER_TOKEN = 4
+_sync_lock = threading.Lock()
+_async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A started turn's ledger row."""
+
+    event_id: int
+
+
+@dataclass(frozen=True)
+class Spent:
+    """What a turn used; `model` None keeps the name reserved when the turn started."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    model: str | None = None
+
+
+def spent(
+    context: Sequence[ChatMessage], text: str, usage: Usage = NO_USAGE, model: str | None = None
+) -> Spent:
+    """A turn's tokens as the provider reported them, estimated from the text where it did not
+    (about four characters a token), so a silent provider never makes turns free."""
+    prompt_chars = sum(len(message["content"]) for message in context)
+    prompt = usage.prompt_tokens
+    completion = usage.completion_tokens
+    return Spent(
+        prompt if prompt is not None else -(-prompt_chars // CHARS_PER_TOKEN),
+        completion if completion is not None else -(-len(text) // CHARS_PER_TOKEN),
+        model,
+    )
+
+
+def model_label(config: Config, agent_model: str | None) -> str:
+    """The model a turn will use as the ledger names it (the provider's name when offline)."""
+    provider = resolve(config.llm_provider, config)
+    return (agent_model or config.openai_chat_model) if provider == "openai" else provider
+
+
+def reservation(caller: Caller, ip: str, model: str, tokens: int) -> UsageEvent:
+    return UsageEvent(
+        user_id=caller.user_id,
+        guest_id=caller.guest_id,
+        client_ip=ip,
+        kind=UsageKind.LLM,
+        model=model,
+        prompt_tokens=tokens,
+        pending=True,
+    )
+
+
+def settle_stmt(ticket: Ticket, used: Spent) -> sa.Update:
+    values: dict[str, object] = {
+        "prompt_tokens": used.prompt_tokens,
+        "completion_tokens": used.completion_tokens,
+        "pending": False,
+    }
+    if used.model:
+        values["model"] = used.model
+    return (
+        sa.update(UsageEvent)
+        .where(UsageEvent.id == ticket.event_id)
+        .values(values)
+        .returning(UsageEvent.model)
+    )
+
+
+def release_stmt(ticket: Ticket) -> sa.Delete:
+    """A turn that failed spent nothing (upstreams do not bill failed calls)."""
+    return sa.delete(UsageEvent).where(
+        UsageEvent.id == ticket.event_id, UsageEvent.pending.is_(True)
+    )
+
+
+def limited(budgets: list[Budget]) -> list[Budget]:
+    return [budget for budget in budgets if budget.limit]
+
+
+def refusal(budget: Budget, rows: Iterable[Any], used: int, now: datetime) -> QuotaExceeded:
+    """The 429 for a spent budget (`rows`: its window, oldest first), counted in the metrics."""
+    metrics.QUOTA_REFUSALS.labels(budget=budget.name).inc()
+    return QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
+
+
+def check(
+    session: so.Session | so.scoped_session[Any],
+    config: Config,
+    caller: Caller,
+    ip: str,
+    agent_model: str | None,
+) -> Ticket:
+    """Refuse the turn if a budget is spent, else reserve its ledger row (sync services).
+
+    Commits `session` (with whatever the turn has added to it so far): on SQLite a second
+    connection could not write while this one holds the write lock.
+    """
+    with _sync_lock:
+        now, largest = utcnow(), []
+        for budget in limited(budgets_for(config, caller, ip)):
+            used, biggest = session.execute(spent_stmt(budget, now)).one()
+            if used >= budget.limit:
+                rows = session.execute(window_rows_stmt(budget, now)).all()
+                raise refusal(budget, rows, used, now)
+            largest.append(biggest)
+        event = reservation(caller, ip, model_label(config, agent_model), estimate(largest))
+        session.add(event)
+        session.flush()
+        ticket = Ticket(event.id)
+        session.commit()
+        return ticket
+
+
+def charge(session: so.Session | so.scoped_session[Any], ticket: Ticket, used: Spent) -> None:
+    """Record what the turn really spent (commits `session`)."""
+    model = session.scalar(settle_stmt(ticket, used))
+    session.commit()
+    metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
+
+
+def release(session: so.Session | so.scoped_session[Any], ticket: Ticket) -> None:
+    """Give back a failed turn's reservation (commits `session`)."""
+    session.execute(release_stmt(ticket))
+    session.commit()
+
+
+def _async_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    if loop not in _async_locks:
+        _async_locks[loop] = asyncio.Lock()
+    return _async_locks[loop]
+
+
+async def acheck(
+    sessions: async_sessionmaker[AsyncSession],
+    config: Config,
+    caller: Caller,
+    ip: str,
+    agent_model: str | None,
+) -> Ticket:
+    """`check` for asyncio services."""
+    async with _async_lock(), sessions() as session:
+        now, largest = utcnow(), []
+        for budget in limited(budgets_for(config, caller, ip)):
+            used, biggest = (await session.execute(spent_stmt(budget, now))).one()
+            if used >= budget.limit:
+                rows = await session.execute(window_rows_stmt(budget, now))
+                raise refusal(budget, rows, used, now)
+            largest.append(biggest)
+        event = reservation(caller, ip, model_label(config, agent_model), estimate(largest))
+        session.add(event)
+        await session.flush()
+        ticket = Ticket(event.id)
+        await session.commit()
+        return ticket
+
+
+async def acharge(sessions: async_sessionmaker[AsyncSession], ticket: Ticket, used: Spent) -> None:
+    """`charge` for asyncio services."""
+    async with sessions() as session:
+        model = await session.scalar(settle_stmt(ticket, used))
+        await session.commit()
+    metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
+
+
+async def arelease(sessions: async_sessionmaker[AsyncSession], ticket: Ticket) -> None:
+    """`release` for asyncio services."""
+    async with sessions() as session:
+        await session.execute(release_stmt(ticket))
+        await session.commit()

@@ -1,0 +1,24 @@
+"""Where the voice service starts a turn: once the caller's budgets allow it (one rule,
+in shared/turns/charges.py; the reply's charge is settled where the engine finishes it)."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from shared.access import Caller
+from shared.turns import charges
+from shared.turns.store import Started
+from voice.services import client_ip
+from voice.settings import app_config
+from voice.storage import writer
+
+
+async def begin(work: charges.Begin, caller: Caller, *args: Any) -> Started:
+    """`work` (a `store.begin_*`) for `caller`, refused with 429 when a budget is spent."""
+    return await charges.abegin(writer(), app_config(), client_ip(), work, caller, *args)
+
+
+def reserved(caller: Caller) -> AbstractAsyncContextManager[charges.Reservation]:
+    """A turn the budgets allow, started inside the block (after e.g. transcription)."""
+    return charges.areserved(writer(), app_config(), caller, client_ip())
