@@ -29,9 +29,9 @@ from api import (
 )
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
+from shared.app_state import keep_config, start_catalog
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
-from shared.lifecycle import catalog_for
 from shared.login_guard import LoginGuard
 from shared.providers.registry import chat_provider
 from shared.ratelimit import RateLimiter
@@ -84,11 +84,10 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, instance_path=str(ROOT / "instance"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(flask_settings(config))
-    app.extensions["chatbot_config"] = config
+    keep_config(app.extensions, config)
     app.extensions["chat_provider"] = chat_provider(config)
     app.extensions["rate_limiter"] = RateLimiter(config)
-    app.extensions["model_catalog"] = catalog_for(config)
-    app.extensions["model_catalog"].start()
+    start_catalog(app.extensions, config)
     app.extensions["login_guard"] = LoginGuard(config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 
+from shared.app_state import config_in
 from shared.config import Config
 from shared.validation import bounded_text, trimmed
 
 
 def app_config() -> Config:
-    return cast(Config, current_app.extensions["chatbot_config"])
+    return config_in(current_app.extensions)
 
 
 def checked_agent_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from quart import Quart
 from quart_cors import cors
 from quart_schema import QuartSchema
 
+from shared.app_state import keep_config
 from shared.config import Config
 from voice import (
     bodies,
@@ -46,7 +47,7 @@ def create_app(config: Config | None = None) -> Quart:
     app = Quart(__name__, static_folder=None)
     app.request_class = CappedRequest
     app.config.update(quart_settings(config))
-    app.extensions["chatbot_config"] = config
+    keep_config(app.extensions, config)
     document(app)
 
     @app.before_serving
