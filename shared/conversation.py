@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from shared.access import Caller
 from shared.db import utcnow
 from shared.models import Chat, Message, MessageBy
@@ -27,11 +25,6 @@ class HistoryBudget:
 
     max_messages: int
     max_chars: int
-
-
-def chat_history(chat_id: int) -> sa.Select[Message]:
-    """All messages of a chat, every version, unordered (the branch shown: shared/turns/tree)."""
-    return sa.select(Message).where(Message.chat_id == chat_id)
 
 
 def model_context(
