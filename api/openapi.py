@@ -9,7 +9,7 @@ from flask_smorest import Api
 from marshmallow import ValidationError, fields
 from werkzeug.routing import IntegerConverter
 
-from shared.validation import MAX_ID
+from shared.validation import MAX_ID, has_text
 
 
 class IdConverter(IntegerConverter):
@@ -33,6 +33,13 @@ class Text(fields.String):
         except UnicodeEncodeError as exc:
             raise ValidationError("Not valid Unicode text.") from exc
         return text
+
+
+def not_blank(value: str) -> bool:
+    """The marshmallow validator for text that must say something (documented as NOT_BLANK)."""
+    if not has_text(value):
+        raise ValidationError("Must not be blank.")
+    return True
 
 
 class StrictBool(fields.Boolean):

@@ -12,10 +12,10 @@ from marshmallow import Schema, fields, validate
 
 from api import card_fields
 from api.limits import app_config
-from api.openapi import StrictBool, Text
+from api.openapi import StrictBool, Text, not_blank
 from shared.models import MessageBy, MessageStatus
 from shared.text_limits import default_limit, documented_limit, too_long
-from shared.validation import MAX_ID, NOT_BLANK, USERNAME_PATTERN, has_text, is_username
+from shared.validation import MAX_ID, NOT_BLANK, USERNAME_PATTERN, is_username
 
 
 class ConfiguredLength(validate.Validator):
@@ -36,19 +36,13 @@ def configured_text(max_setting: str, what: str, required: bool = True) -> Text:
     """Non-blank text within the configured limit (the default is documented)."""
     return Text(
         required=required,
-        validate=[validate.Length(min=1), _not_blank, ConfiguredLength(max_setting, what)],
+        validate=[validate.Length(min=1), not_blank, ConfiguredLength(max_setting, what)],
         metadata={
             "maxLength": default_limit(max_setting),
             "pattern": NOT_BLANK,
             "description": documented_limit(what, max_setting),
         },
     )
-
-
-def _not_blank(value: str) -> bool:
-    if not has_text(value):
-        raise validate.ValidationError("Must not be blank.")
-    return True
 
 
 class UserSchema(Schema):
@@ -124,7 +118,7 @@ class AgentPatchSchema(Schema):
 
 
 TITLE: dict[str, Any] = {
-    "validate": [validate.Length(min=1, max=200), _not_blank],
+    "validate": [validate.Length(min=1, max=200), not_blank],
     "metadata": {"pattern": NOT_BLANK},
 }
 

@@ -24,17 +24,16 @@ def session() -> so.Session:
     return db.session()
 
 
-def chat_provider() -> ChatProvider:
+def app_chat_provider() -> ChatProvider:
     return cast(ChatProvider, current_app.extensions["chat_provider"])
 
 
 def history_budget() -> HistoryBudget:
-    config = app_config()
-    return HistoryBudget(config.history_max_messages, config.history_budget_chars)
+    return HistoryBudget.of(app_config())
 
 
 def answered(turn: store.Started) -> Turn:
-    reply = write_reply(session(), turn, chat_provider())
+    reply = write_reply(session(), turn, app_chat_provider())
     return {"user_message": turn.user_message, "ai_message": reply}
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.access import Caller
+from shared.config import Config
 from shared.db import utcnow
 from shared.models import Chat, Message, MessageBy
 from shared.providers.base import ChatMessage
@@ -25,6 +26,11 @@ class HistoryBudget:
 
     max_messages: int
     max_chars: int
+
+    @classmethod
+    def of(cls, config: Config) -> HistoryBudget:
+        """The budget HISTORY_MAX_MESSAGES and HISTORY_BUDGET_CHARS configure."""
+        return cls(config.history_max_messages, config.history_budget_chars)
 
 
 def model_context(
