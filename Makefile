@@ -56,6 +56,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python bin/check-architecture
 
 format:
 	$(BIN)/ruff format .

@@ -34,9 +34,9 @@ from api import metrics as metrics_endpoint
 from api import usage as usage_api
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
+from shared.app_state import keep_config, start_catalog
 from shared.config import ROOT, Config
 from shared.db import configure_sqlite, engine_options, sync_url
-from shared.lifecycle import catalog_for
 from shared.login_guard import LoginGuard
 from shared.providers.metered import metered
 from shared.providers.registry import chat_provider
@@ -84,17 +84,35 @@ def flask_settings(config: Config) -> dict[str, Any]:
     }
 
 
+def register_parts(app: Flask) -> None:
+    """Every blueprint, hook, error handler and command of the API, in the order they apply."""
+    api = create_api(app)
+    for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, versions.blp, health.blp):
+        api.register_blueprint(blueprint)
+    for blueprint in (models.blp, exports.blp, usage_api.blp, admin_api.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(metrics_endpoint.bp)
+    errors.register(app)
+    exports.register(app)  # an import file's own size limit, before the body rule reads it
+    bodies.register(app)
+    security.register(app)
+    token_rules.register(app)
+    requestlog.register(app)
+    cli.register(app)
+    admin_commands.register(app)
+
+
 def create_app(config: Config | None = None) -> Flask:
     """Build the API app; `config` defaults to the environment."""
     config = config or Config.from_env()
     app = Flask(__name__, static_folder=None, instance_path=str(ROOT / "instance"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(flask_settings(config))
-    app.extensions["chatbot_config"] = config
+    keep_config(app.extensions, config)
     app.extensions["chat_provider"] = metered(chat_provider(config), "llm")
     app.extensions["rate_limiter"] = RateLimiter(config)
-    app.extensions["model_catalog"] = catalog_for(config)
-    app.extensions["model_catalog"].start()
+    start_catalog(app.extensions, config)
     app.extensions["login_guard"] = LoginGuard(config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -110,21 +128,5 @@ def create_app(config: Config | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", configure_sqlite)
 
-    api = create_api(app)
-    for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, versions.blp, health.blp):
-        api.register_blueprint(blueprint)
-    api.register_blueprint(models.blp)
-    api.register_blueprint(exports.blp)
-    for blueprint in (usage_api.blp, admin_api.blp):
-        api.register_blueprint(blueprint)
-    app.register_blueprint(web.bp)
-    app.register_blueprint(metrics_endpoint.bp)
-    errors.register(app)
-    exports.register(app)
-    bodies.register(app)
-    security.register(app)
-    token_rules.register(app)
-    requestlog.register(app)
-    cli.register(app)
-    admin_commands.register(app)
+    register_parts(app)
     return app

@@ -14,7 +14,7 @@ from api.agent_cards import AgentCardSchema
 from api.auth import current_caller, login_required
 from api.extensions import db
 from api.http import abort
-from api.limits import checked_agent_fields
+from api.limits import trimmed_agent_fields
 from api.models import check_choices
 from api.paging import page_of
 from api.schemas import AgentPatchSchema, AgentSchema
@@ -59,7 +59,7 @@ class Agents(MethodView):
         caller = current_caller()
         if caller.is_guest:
             abort(403, "Guests cannot create agents; register to make your own.")
-        fields = checked_agent_fields(data)
+        fields = trimmed_agent_fields(data)
         check_choices(fields, {})
         agent = Agent(owner_id=caller.user_id, **fields)
         db.session.add(agent)
@@ -101,7 +101,7 @@ class AgentById(MethodView):
 
 
 def update_agent(agent: Agent, data: dict[str, Any]) -> Agent:
-    fields = checked_agent_fields(data)
+    fields = trimmed_agent_fields(data)
     check_choices(fields, {"model": agent.model, "voice": agent.voice})
     for key, value in fields.items():
         setattr(agent, key, value)

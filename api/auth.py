@@ -35,7 +35,7 @@ from shared.tokens import (
     family_key,
     is_revoked_stmt,
     purge_expired_stmt,
-    revoked_token,
+    revocation,
 )
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
@@ -186,10 +186,10 @@ class Logout(MethodView):
         claims = get_jwt()
         now = datetime.now(UTC)
         db.session.execute(purge_expired_stmt(now))
-        db.session.add(revoked_token(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
+        db.session.add(revocation(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
         if claims.get(FAMILY_CLAIM):  # every token of this login, however it was refreshed
             family_ends = now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-            db.session.add(revoked_token(family_key(claims[FAMILY_CLAIM]), family_ends))
+            db.session.add(revocation(family_key(claims[FAMILY_CLAIM]), family_ends))
         try:
             db.session.commit()
         except sa.exc.IntegrityError:  # revoked twice at once: already done

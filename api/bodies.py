@@ -1,11 +1,13 @@
-"""JSON bodies are checked by the shared rule (shared/jsonbody.py) before any view parses them."""
+"""JSON bodies are checked by the shared rule (shared/jsonbody.py) before any view parses them.
+
+A refused body raises BadBody, answered by the shared error table (shared/error_replies.py).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, request
 
-from api.errors import error_response
-from shared.jsonbody import BadBody, check_json_body, is_json_media_type
+from shared.jsonbody import check_json_body, is_json_media_type
 
 
 def check_body() -> None:
@@ -13,10 +15,5 @@ def check_body() -> None:
         check_json_body(request.get_data(cache=True))
 
 
-def handle_bad_body(exc: BadBody) -> Response:
-    return error_response(exc.status, exc.message, exc.errors)
-
-
 def register(app: Flask) -> None:
     app.before_request(check_body)
-    app.register_error_handler(BadBody, handle_bad_body)

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
-from api.openapi import Text
-from shared.validation import NOT_BLANK, has_text
+from api.openapi import Text, not_blank
+from shared.validation import NOT_BLANK
 
 MAX_DESCRIPTION = 500
 MAX_STARTERS = 4
 MAX_STARTER_CHARS = 200
 MAX_EMOJI_CHARS = 8
 COLOR = r"^#[0-9a-fA-F]{6}$"
-
-
-def _not_blank(value: str) -> bool:
-    if not has_text(value):
-        raise ValidationError("Must not be blank.")
-    return True
 
 
 def description(**options: Any) -> Text:
@@ -32,7 +26,7 @@ def description(**options: Any) -> Text:
 
 def starters(**options: Any) -> fields.List:
     starter = Text(
-        validate=[validate.Length(min=1, max=MAX_STARTER_CHARS), _not_blank],
+        validate=[validate.Length(min=1, max=MAX_STARTER_CHARS), not_blank],
         metadata={"pattern": NOT_BLANK},
     )
     return fields.List(
@@ -46,7 +40,7 @@ def starters(**options: Any) -> fields.List:
 def avatar_emoji(**options: Any) -> Text:
     return Text(
         allow_none=True,
-        validate=[validate.Length(min=1, max=MAX_EMOJI_CHARS), _not_blank],
+        validate=[validate.Length(min=1, max=MAX_EMOJI_CHARS), not_blank],
         metadata={
             "description": "An emoji shown as the avatar (else the name's initials)",
             "pattern": NOT_BLANK,

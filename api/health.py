@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -12,7 +11,8 @@ from api.extensions import db
 from api.limits import app_config
 from api.models import model_health
 from api.schemas import HealthSchema
-from shared.providers.registry import active_providers
+from shared.health import DATABASE_PROBE, health_report
+from shared.providers.registry import speech_engines
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Service health")
 
@@ -24,10 +24,5 @@ class Health(MethodView):
     @blp.alt_response(503, description="The database is unreachable")
     def get(self) -> dict[str, Any]:
         """Check the service and its database"""
-        db.session.execute(sa.text("SELECT 1"))
-        return {
-            "status": "ok",
-            "database": "ok",
-            "providers": active_providers(app_config()),
-            "warnings": [warning.as_json() for warning in model_health()],
-        }
+        db.session.execute(DATABASE_PROBE)
+        return health_report(speech_engines(app_config()), model_health())

@@ -1,28 +1,30 @@
-"""The configured text limits applied to API input."""
+"""The live Config of the API app, and how agent fields are normalised before they are stored.
+
+Lengths and blank text are checked by the request schemas (api/schemas.py) against this
+Config at request time; views do not check them again.
+"""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 
+from shared.app_state import config_in
 from shared.config import Config
-from shared.validation import bounded_text, trimmed
+from shared.validation import trimmed
 
 
 def app_config() -> Config:
-    return cast(Config, current_app.extensions["chatbot_config"])
+    return config_in(current_app.extensions)
 
 
-def checked_agent_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """`data` with name and prompt checked against the limits (422 names the broken one)."""
-    config = app_config()
-    checked = dict(data)
-    if "name" in checked:
-        checked["name"] = bounded_text("name", trimmed(checked["name"]), config.max_name_chars)
-    if "prompt" in checked:
-        checked["prompt"] = bounded_text("prompt", checked["prompt"], config.max_prompt_chars)
+def trimmed_agent_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the name trimmed, and a blank model or voice meaning "the default" (None)."""
+    fields = dict(data)
+    if "name" in fields:
+        fields["name"] = trimmed(fields["name"])
     for optional in ("model", "voice"):
-        if optional in checked and checked[optional] is not None:
-            checked[optional] = trimmed(checked[optional]) or None
-    return checked
+        if optional in fields and fields[optional] is not None:
+            fields[optional] = trimmed(fields[optional]) or None
+    return fields

@@ -10,7 +10,6 @@ from flask_smorest.pagination import PaginationParameters
 
 from api.auth import current_caller, login_required
 from api.chats import chat_or_404
-from api.limits import app_config
 from api.paging import page_of
 from api.schemas import MessageCreateSchema, MessageQuerySchema, MessageSchema, TurnSchema
 from api.throttle import client_ip, throttle
@@ -18,7 +17,6 @@ from api.turns import Turn, retry, send_message
 from shared.models import Message
 from shared.ratelimit import reply_checks
 from shared.turns.tree import NEWEST_FIRST, OLDEST_FIRST, shown_branch
-from shared.validation import bounded_text
 
 blp = Blueprint("messages", __name__, url_prefix="/api/chats", description="Chat messages")
 
@@ -73,9 +71,8 @@ class ChatMessages(MethodView):
         """
         caller = current_caller()
         chat = chat_or_404(caller, chat_id)
-        content = bounded_text("message", data["content"], app_config().max_message_chars)
         throttle(reply_checks(caller, client_ip()))
-        return send_message(caller, chat.id, content)
+        return send_message(caller, chat.id, data["content"])
 
 
 @blp.route("/<id:chat_id>/messages/retry")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
@@ -14,6 +14,7 @@ from api.extensions import db
 from api.limits import app_config
 from api.schemas import ModelsSchema
 from shared.agent_choices import check_agent_choices, speech_voices
+from shared.app_state import catalog_in
 from shared.lifecycle import ListedModel, ModelCatalog, ModelWarning
 from shared.model_report import AGENT_MODELS, agents_with_models, caller_warnings, health_warnings
 from shared.providers.registry import resolve, speech_api
@@ -22,7 +23,7 @@ blp = Blueprint("models", __name__, url_prefix="/api", description="Models and v
 
 
 def catalog() -> ModelCatalog:
-    return cast(ModelCatalog, current_app.extensions["model_catalog"])
+    return catalog_in(current_app.extensions)
 
 
 def listing() -> list[ListedModel] | None:

@@ -9,7 +9,7 @@ from flask_smorest import Api
 from marshmallow import ValidationError, fields
 from werkzeug.routing import IntegerConverter
 
-from shared.validation import MAX_ID, NO_NUL
+from shared.validation import MAX_ID, NO_NUL, has_text
 
 
 class IdConverter(IntegerConverter):
@@ -39,6 +39,13 @@ class Text(fields.String):
         if "\x00" in text:  # query strings too: no database column can hold it
             raise ValidationError("Must not contain a NUL character.")
         return text
+
+
+def not_blank(value: str) -> bool:
+    """The marshmallow validator for text that must say something (documented as NOT_BLANK)."""
+    if not has_text(value):
+        raise ValidationError("Must not be blank.")
+    return True
 
 
 class StrictBool(fields.Boolean):

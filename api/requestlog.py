@@ -1,22 +1,18 @@
-"""Request ids and one structured log line per API request (see shared/requestlog.py)."""
+"""Request ids and one structured log line per API request (see shared/requestlog.py).
+
+Flask runs plain functions as hooks, so the shared ones are registered as they are.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, request
+from functools import partial
+
+from flask import Flask, g, request
 
 from shared import requestlog
 
 
-def start_request() -> None:
-    requestlog.start(g, request)
-
-
-def finish_request(response: Response) -> Response:
-    requestlog.finish("api", g, request, response)
-    return response
-
-
 def register(app: Flask) -> None:
     requestlog.configure_logging()
-    app.before_request(start_request)
-    app.after_request(finish_request)
+    app.before_request(partial(requestlog.start, g, request))
+    app.after_request(partial(requestlog.finish, "api", g, request))

@@ -11,42 +11,38 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api import card_fields
-from api.openapi import StrictBool, Text
-from shared.config import Config
+from api.limits import app_config
+from api.openapi import StrictBool, Text, not_blank
 from shared.models import MessageBy, MessageStatus
-from shared.validation import (
-    MAX_ID,
-    NOT_BLANK_NO_NUL,
-    USERNAME_PATTERN,
-    has_text,
-    is_username,
-)
-
-DEFAULTS = Config()
+from shared.text_limits import default_limit, documented_limit, too_long
+from shared.validation import MAX_ID, NOT_BLANK_NO_NUL, USERNAME_PATTERN, is_username
 
 
-def limit(name: str) -> int:
-    return int(getattr(DEFAULTS, name))
+class ConfiguredLength(validate.Validator):
+    """At most the live Config's `setting` characters (read at request time)."""
+
+    def __init__(self, setting: str, what: str) -> None:
+        self.setting = setting
+        self.what = what
+
+    def __call__(self, value: str) -> str:
+        problem = too_long(self.what, value, getattr(app_config(), self.setting))
+        if problem:
+            raise validate.ValidationError(problem)
+        return value
 
 
-def bounded_text(max_setting: str, what: str, required: bool = True) -> Text:
-    """Non-blank text; its maximum is the configured limit (the default is documented)."""
+def configured_text(max_setting: str, what: str, required: bool = True) -> Text:
+    """Non-blank text within the configured limit (the default is documented)."""
     return Text(
         required=required,
-        validate=[validate.Length(min=1), _not_blank],
+        validate=[validate.Length(min=1), not_blank, ConfiguredLength(max_setting, what)],
         metadata={
-            "maxLength": limit(max_setting),
+            "maxLength": default_limit(max_setting),
             "pattern": NOT_BLANK_NO_NUL,
-            "description": f"{what} (at most {limit(max_setting):,} characters by default; "
-            f"configurable with {max_setting.upper()})",
+            "description": documented_limit(what, max_setting),
         },
     )
-
-
-def _not_blank(value: str) -> bool:
-    if not has_text(value):
-        raise validate.ValidationError("Must not be blank.")
-    return True
 
 
 class UserSchema(Schema):
@@ -95,8 +91,8 @@ class TokenSchema(Schema):
 
 class AgentSchema(Schema):
     id = fields.Int(dump_only=True)
-    name = bounded_text("max_name_chars", "The agent's name")
-    prompt = bounded_text("max_prompt_chars", "The system prompt")
+    name = configured_text("max_name_chars", "The agent's name")
+    prompt = configured_text("max_prompt_chars", "The system prompt")
     is_public = StrictBool(load_default=False)
     model = Text(allow_none=True, load_default=None, validate=validate.Length(max=100))
     voice = Text(allow_none=True, load_default=None, validate=validate.Length(max=50))
@@ -110,8 +106,8 @@ class AgentSchema(Schema):
 
 
 class AgentPatchSchema(Schema):
-    name = bounded_text("max_name_chars", "The agent's name", required=False)
-    prompt = bounded_text("max_prompt_chars", "The system prompt", required=False)
+    name = configured_text("max_name_chars", "The agent's name", required=False)
+    prompt = configured_text("max_prompt_chars", "The system prompt", required=False)
     is_public = StrictBool()
     model = Text(allow_none=True, validate=validate.Length(max=100))
     voice = Text(allow_none=True, validate=validate.Length(max=50))
@@ -122,7 +118,7 @@ class AgentPatchSchema(Schema):
 
 
 TITLE: dict[str, Any] = {
-    "validate": [validate.Length(min=1, max=200), _not_blank],
+    "validate": [validate.Length(min=1, max=200), not_blank],
     "metadata": {"pattern": NOT_BLANK_NO_NUL},
 }
 
@@ -201,7 +197,7 @@ class SelectSchema(Schema):
 
 
 class MessageCreateSchema(Schema):
-    content = bounded_text("max_message_chars", "The message")
+    content = configured_text("max_message_chars", "The message")
 
 
 class MessageQuerySchema(Schema):
@@ -241,7 +237,9 @@ class HealthSchema(Schema):
         values=fields.Str(),
         metadata={
             "description": "llm (openai|local|offline), llm_engine (openai|local-server|"
-            "smollm2|offline|none: which engine writes replies), llm_model, stt, tts"
+            "smollm2|offline|none: which engine writes replies), llm_model, stt, tts, "
+            "stt_engine/tts_engine (the engine behind each speech stage, none: not installed) "
+            "and tts_api when speech is OpenAI's: the same report as /config.json"
         },
     )
     warnings = fields.List(

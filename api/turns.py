@@ -25,20 +25,19 @@ def session() -> so.Session:
     return db.session()
 
 
-def chat_provider() -> ChatProvider:
+def app_chat_provider() -> ChatProvider:
     return cast(ChatProvider, current_app.extensions["chat_provider"])
 
 
 def history_budget() -> HistoryBudget:
-    config = app_config()
-    return HistoryBudget(config.history_max_messages, config.history_budget_chars)
+    return HistoryBudget.of(app_config())
 
 
 def answered(begin: charges.Begin, caller: Caller, *args: Any) -> Turn:
     """Start the turn with `begin` (a `store.begin_*`) once the caller's budgets allow it,
     then write its reply."""
     turn = charges.begin(session(), app_config(), client_ip(), begin, caller, *args)
-    reply = write_reply(session(), turn, chat_provider())
+    reply = write_reply(session(), turn, app_chat_provider())
     return {"user_message": turn.user_message, "ai_message": reply}
 
 

@@ -8,14 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_caller, login_required
-from api.limits import app_config
 from api.messages import provider_error_docs
 from api.schemas import MessageCreateSchema, MessageSchema, SelectSchema, TurnSchema
 from api.throttle import client_ip, throttle
 from api.turns import Turn, edit, regenerate, select
 from shared.models import Message
 from shared.ratelimit import reply_checks
-from shared.validation import bounded_text
 
 blp = Blueprint(
     "versions", __name__, url_prefix="/api/chats", description="Message versions and branches"
@@ -56,9 +54,8 @@ class Edit(MethodView):
         followed it stay stored.
         """
         caller = current_caller()
-        content = bounded_text("message", data["content"], app_config().max_message_chars)
         throttle(reply_checks(caller, client_ip()))
-        return edit(caller, chat_id, message_id, content)
+        return edit(caller, chat_id, message_id, data["content"])
 
 
 @blp.route(f"{MESSAGE}/select")

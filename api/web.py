@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, send_from_directory
 
 from api.limits import app_config
-from shared.providers.registry import active_providers
 from shared.webui import SWAGGER_ASSETS, WEB_DIR, ui_config, ui_headers
 
 bp = Blueprint("web", __name__)
@@ -29,8 +28,7 @@ def assets(filename: str) -> Response:
 
 @bp.get("/config.json")
 def config_json() -> Response:
-    config = app_config()
-    response = jsonify(ui_config(config, active_providers(config)))
+    response = jsonify(ui_config(app_config()))
     response.headers["Cache-Control"] = "no-store"
     return with_ui_headers(response)
 

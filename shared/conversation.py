@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
-
 from shared.access import Caller
+from shared.config import Config
 from shared.db import utcnow
 from shared.models import Chat, Message, MessageBy
 from shared.providers.base import ChatMessage
@@ -28,10 +27,10 @@ class HistoryBudget:
     max_messages: int
     max_chars: int
 
-
-def chat_history(chat_id: int) -> sa.Select[Message]:
-    """All messages of a chat, every version, unordered (the branch shown: shared/turns/tree)."""
-    return sa.select(Message).where(Message.chat_id == chat_id)
+    @classmethod
+    def of(cls, config: Config) -> HistoryBudget:
+        """The budget HISTORY_MAX_MESSAGES and HISTORY_BUDGET_CHARS configure."""
+        return cls(config.history_max_messages, config.history_budget_chars)
 
 
 def model_context(

@@ -82,8 +82,10 @@ def start(state: Any, request: Any) -> None:
     state.request_started = time.perf_counter()
 
 
-def finish(service: str, state: Any, request: Any, response: Any) -> None:
-    """At the end: echo the request id and write the log line (Flask and Quart alike)."""
+def finish(service: str, state: Any, request: Any, response: Any) -> Any:
+    """At the end: echo the request id and write the log line (Flask and Quart alike).
+
+    Returns `response`, as an after-request hook must."""
     request_id = state.get("request_id") or request_id_from(None)
     response.headers[REQUEST_ID_HEADER] = request_id
     started = state.get("request_started", time.perf_counter())
@@ -99,3 +101,4 @@ def finish(service: str, state: Any, request: Any, response: Any) -> None:
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
     seconds = time.perf_counter() - started
     metrics.observe_request(service, request.method, route, response.status_code, seconds)
+    return response

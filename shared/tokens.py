@@ -110,7 +110,7 @@ def is_revoked_stmt(jti: str, family: str | None = None) -> sa.Select[int]:
     return sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys)).limit(1)
 
 
-def revoked_token(jti: str, expires_at: datetime) -> RevokedToken:
+def revocation(jti: str, expires_at: datetime) -> RevokedToken:
     return RevokedToken(jti=jti, expires_at=expires_at)
 
 

@@ -41,18 +41,6 @@ class InvalidInput(Exception):
         self.message = message
 
 
-def bounded_text(field: str, value: str, limit: int) -> str:
-    """`value` unless it is blank or longer than `limit` characters (then InvalidInput)."""
-    if not has_text(value):
-        raise InvalidInput(field, f"The {field} must not be empty.")
-    if len(value) > limit:
-        raise InvalidInput(
-            field,
-            f"The {field} is {len(value):,} characters long; the limit is {limit:,} characters.",
-        )
-    return value
-
-
 # Documented in OpenAPI as is; checked with fullmatch, because in Python `$` also matches
 # before a final newline ("alice\n" would pass `re.match`).
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"

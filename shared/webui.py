@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from shared.config import ROOT, Config
+from shared.providers.registry import speech_engines
 
 WEB_DIR = ROOT / "web"
 SWAGGER_ASSETS = WEB_DIR / "vendor" / "swagger-ui"
 
 
-def ui_config(config: Config, providers: dict[str, str]) -> dict[str, Any]:
-    """What the page needs to find both services: their base URLs ("" = same origin)."""
+def ui_config(config: Config) -> dict[str, Any]:
+    """What the page needs: both services' base URLs ("" = same origin), the engine behind
+    each stage and the input limits. The same document whichever service serves it."""
     return {
         "api_url": config.public_api_url.rstrip("/"),
         "voice_url": config.public_voice_url.rstrip("/"),
-        "providers": providers,
+        "providers": speech_engines(config),
         "limits": {
             "message_chars": config.max_message_chars,
             "prompt_chars": config.max_prompt_chars,
@@ -43,7 +44,3 @@ def ui_headers(config: Config) -> dict[str, str]:
         "Referrer-Policy": "no-referrer",
         "X-Frame-Options": "DENY",
     }
-
-
-def is_inside(base: Path, candidate: Path) -> bool:
-    return candidate.resolve().is_relative_to(base.resolve())

@@ -96,15 +96,32 @@ def clean_database(database_url: str) -> Iterator[None]:
     engine.dispose()
 
 
-@pytest.fixture
-def app(config: Config, upstream: Behaviour) -> Iterator[Flask]:
-    app = create_app(config)
-    app.config["TESTING"] = True
-    yield app
-    with app.app_context():
-        from api.extensions import db
+MakeApp = Callable[..., Flask]
 
-        db.engine.dispose()
+
+@pytest.fixture
+def make_app(config: Config, upstream: Behaviour) -> Iterator[MakeApp]:
+    """Build API apps from the test config with overrides (`make_app(max_name_chars=5)`);
+    each one's database engine is disposed after the test."""
+    made: list[Flask] = []
+
+    def _make_app(**overrides: Any) -> Flask:
+        app = create_app(config.replace(**overrides) if overrides else config)
+        app.config["TESTING"] = True
+        made.append(app)
+        return app
+
+    yield _make_app
+    from api.extensions import db
+
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: MakeApp) -> Flask:
+    return make_app()
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ def test_create_agent_over_limits(client: FlaskClient, auth_headers: Headers) ->
     for field, body in cases.items():
         response = client.post("/api/agents", json=body, headers=auth_headers)
         assert response.status_code == 422
-        assert field in response.json["errors"]
+        assert field in response.json["errors"]["json"]  # the schema names the field
         assert "limit" in response.json["message"]
     assert client.get("/api/agents", headers=auth_headers).json[0]["name"] == "Helpful Assistant"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import TEST_SECRET, bearer
+from tests.waiting import wait_until
 
 
 def test_register_user(client: FlaskClient) -> None:
@@ -185,5 +185,5 @@ def test_token_expires_with_time(client: FlaskClient, register: Callable[..., An
     user_id = register()["user"]["id"]
     token = forged({"sub": str(user_id), "exp": datetime.now(UTC) + timedelta(seconds=1)})
     assert client.get("/api/auth/me", headers=bearer(token)).status_code == 200
-    time.sleep(1.5)
-    assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401
+    # Refused once the expiry passes (wait_until fails the test if it never is).
+    wait_until(lambda: client.get("/api/auth/me", headers=bearer(token)).status_code == 401)

@@ -8,9 +8,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from api import create_app
-from shared.config import Config
 from shared.login_guard import backoff_seconds
+from tests.conftest import MakeApp
 
 WRONG = {"username": "alice", "password": "not-her-password"}
 RIGHT = {"username": "alice", "password": "correct horse"}
@@ -20,15 +19,15 @@ def login(client: FlaskClient, body: dict[str, str], ip: str) -> Any:
     return client.post("/api/auth/login", json=body, environ_base={"REMOTE_ADDR": ip})
 
 
-def guarded_client(config: Config, **settings: int) -> FlaskClient:
-    return create_app(config.replace(**settings)).test_client()
+def guarded_client(make_app: MakeApp, **settings: int) -> FlaskClient:
+    return make_app(**settings).test_client()
 
 
 def test_wrong_passwords_from_elsewhere_never_lock_out_the_right_login(
-    config: Config, register: Callable[..., Any]
+    make_app: MakeApp, register: Callable[..., Any]
 ) -> None:
     register("alice", "correct horse")
-    client = guarded_client(config, login_backoff_after=3)
+    client = guarded_client(make_app, login_backoff_after=3)
     for attacker in range(5):
         for _ in range(4):
             login(client, WRONG, f"203.0.113.{attacker}")
@@ -36,10 +35,10 @@ def test_wrong_passwords_from_elsewhere_never_lock_out_the_right_login(
 
 
 def test_failures_for_one_username_from_one_ip_back_off(
-    config: Config, register: Callable[..., Any]
+    make_app: MakeApp, register: Callable[..., Any]
 ) -> None:
     register("alice", "correct horse")
-    client = guarded_client(config, login_backoff_after=3)
+    client = guarded_client(make_app, login_backoff_after=3)
     statuses = [login(client, WRONG, "203.0.113.1").status_code for _ in range(3)]
     assert statuses == [401, 401, 401]
     locked = login(client, RIGHT, "203.0.113.1")  # even the right password waits now
@@ -51,10 +50,10 @@ def test_failures_for_one_username_from_one_ip_back_off(
 
 
 def test_failures_from_one_ip_across_usernames_back_off_that_ip(
-    config: Config, register: Callable[..., Any]
+    make_app: MakeApp, register: Callable[..., Any]
 ) -> None:
     register("alice", "correct horse")
-    client = guarded_client(config, login_backoff_after=50, login_backoff_after_per_ip=4)
+    client = guarded_client(make_app, login_backoff_after=50, login_backoff_after_per_ip=4)
     for n in range(4):
         guess = {"username": f"user{n}", "password": "password-1"}
         assert login(client, guess, "203.0.113.9").status_code == 401
@@ -64,10 +63,10 @@ def test_failures_from_one_ip_across_usernames_back_off_that_ip(
 
 
 def test_backoff_doubles_after_each_further_failure(
-    config: Config, register: Callable[..., Any]
+    make_app: MakeApp, register: Callable[..., Any]
 ) -> None:
     register("alice", "correct horse")
-    client = guarded_client(config, login_backoff_after=1)
+    client = guarded_client(make_app, login_backoff_after=1)
     assert login(client, WRONG, "203.0.113.2").status_code == 401  # locks for 1 s
     retry_afters = []
     for _ in range(2):
@@ -81,10 +80,10 @@ def test_backoff_doubles_after_each_further_failure(
 
 
 def test_correct_password_clears_the_failure_count(
-    config: Config, register: Callable[..., Any]
+    make_app: MakeApp, register: Callable[..., Any]
 ) -> None:
     register("alice", "correct horse")
-    client = guarded_client(config, login_backoff_after=3)
+    client = guarded_client(make_app, login_backoff_after=3)
     for _ in range(2):
         assert [login(client, WRONG, "203.0.113.3").status_code for _ in range(2)] == [401, 401]
         assert login(client, RIGHT, "203.0.113.3").status_code == 200

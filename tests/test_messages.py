@@ -8,9 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from api import create_app
-from shared.config import Config
-from tests.conftest import Headers
+from tests.conftest import Headers, MakeApp
 from tests.fake_openai import Behaviour, Failure
 
 Chat = dict[str, Any]
@@ -77,11 +75,10 @@ def test_send_message_sends_prompt_and_history_to_model(
     assert headers["authorization"] == "Bearer test-key"
 
 
-def test_send_message_history_is_bounded_by_budget(
-    config: Config, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
+def test_send_message_history_is_bounded_by_message_count(
+    make_app: MakeApp, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
 ) -> None:
-    app = create_app(config.replace(history_max_messages=3, history_budget_chars=10_000))
-    client = app.test_client()
+    client = make_app(history_max_messages=3, history_budget_chars=10_000).test_client()
     chat = new_chat(auth_headers)
     for index in range(4):
         send(client, chat, auth_headers, f"message {index}")
@@ -93,6 +90,17 @@ def test_send_message_history_is_bounded_by_budget(
         "message 3",
     ]
     assert sent[0]["role"] == "developer"  # the default model reasons: see chat_body.py
+
+
+def test_send_message_history_leaves_out_what_does_not_fit_the_budget(
+    make_app: MakeApp, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
+) -> None:
+    client = make_app(history_max_messages=10, history_budget_chars=30).test_client()
+    chat = new_chat(auth_headers)
+    send(client, chat, auth_headers, "x" * 40)  # it and its 46-character echo exceed 30
+    send(client, chat, auth_headers, "short")
+    sent = upstream.requests[-1]["json"]["messages"]
+    assert [m["content"] for m in sent[1:]] == ["short"]
 
 
 def test_send_message_validation(
@@ -227,9 +235,9 @@ def test_list_messages_pages_and_tail(
 
 
 def test_offline_reply_is_labelled(
-    config: Config, guest_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
+    make_app: MakeApp, guest_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
 ) -> None:
-    client = create_app(config.replace(openai_api_key="", llm_provider="offline")).test_client()
+    client = make_app(openai_api_key="", llm_provider="offline").test_client()
     response = send(client, new_chat(guest_headers), guest_headers, "Hi there")
     assert response.status_code == 201
     reply = response.json["ai_message"]["content"]

@@ -11,9 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import create_app
-from shared.config import Config
-from tests.conftest import Headers, bearer
+from tests.conftest import Headers, MakeApp, bearer
 from tests.fake_openai import LISTED_MODELS, Behaviour
 
 AGENT = {"name": "Historian", "prompt": "Answer briefly."}
@@ -33,9 +31,9 @@ def admin_headers(app: Flask, client: FlaskClient) -> Headers:
     return bearer(login.json["access_token"])
 
 
-def fresh_client(config: Config, **changes: Any) -> FlaskClient:
+def fresh_client(make_app: MakeApp, **changes: Any) -> FlaskClient:
     """A new app (its catalog reads the upstream's current listing at start)."""
-    return create_app(config.replace(**changes)).test_client()
+    return make_app(**changes).test_client()
 
 
 def test_list_models_offers_upstream_models_and_speech_voices(
@@ -74,9 +72,9 @@ def test_list_models_as_guest_and_without_token(
 
 
 def test_health_warns_about_a_retiring_default_model_and_logs_it_once(
-    config: Config, upstream: Behaviour, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp, upstream: Behaviour, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = fresh_client(config, openai_chat_model="gpt-4o-mini")
+    client = fresh_client(make_app, openai_chat_model="gpt-4o-mini")
     first = client.get("/api/health").json
     client.get("/api/health")
 
@@ -95,9 +93,9 @@ def test_health_warns_about_a_retiring_default_model_and_logs_it_once(
 
 
 def test_health_warns_about_a_configured_model_the_upstream_does_not_list(
-    config: Config, upstream: Behaviour
+    make_app: MakeApp, upstream: Behaviour
 ) -> None:
-    client = fresh_client(config, openai_stt_model="whisper-2")
+    client = fresh_client(make_app, openai_stt_model="whisper-2")
     warnings = client.get("/api/health").json["warnings"]
     assert [(w["model"], w["kind"], w["shutdown_date"]) for w in warnings] == [
         ("whisper-2", "missing", None)
@@ -105,20 +103,20 @@ def test_health_warns_about_a_configured_model_the_upstream_does_not_list(
 
 
 def test_health_and_models_without_a_models_endpoint(
-    config: Config, upstream: Behaviour, auth_headers: Headers
+    make_app: MakeApp, upstream: Behaviour, auth_headers: Headers
 ) -> None:
     upstream.models = None  # e.g. a local server without GET /v1/models
-    client = fresh_client(config, openai_chat_model="gpt-4o-mini")
+    client = fresh_client(make_app, openai_chat_model="gpt-4o-mini")
     assert client.get("/api/health").json["warnings"] == []
     models = client.get("/api/models", headers=auth_headers).json
     assert models["models"] == [] and models["warnings"] == []
 
 
-def test_health_offline_reads_no_listing(config: Config, upstream: Behaviour) -> None:
-    client = fresh_client(config, openai_api_key="", openai_chat_model="gpt-4o-mini")
+def test_health_offline_reads_no_listing(make_app: MakeApp, upstream: Behaviour) -> None:
+    client = fresh_client(make_app, openai_api_key="", openai_chat_model="gpt-4o-mini")
     assert client.get("/api/health").json["warnings"] == []
     assert upstream.models_reads == 0
-    fresh_client(config).get("/api/health")
+    fresh_client(make_app).get("/api/health")
     assert upstream.models_reads == 1
 
 
@@ -141,9 +139,9 @@ def test_agent_with_retiring_model_warns_its_owner_not_others(
 
 
 def test_admin_sees_warnings_for_defaults_and_everyone_s_agents(
-    config: Config, admin_headers: Headers, register: Callable[..., Any], upstream: Behaviour
+    make_app: MakeApp, admin_headers: Headers, register: Callable[..., Any], upstream: Behaviour
 ) -> None:
-    client = fresh_client(config, openai_chat_model="gpt-4o-mini")
+    client = fresh_client(make_app, openai_chat_model="gpt-4o-mini")
     alice = register("alice")["headers"]
     agent = client.post("/api/agents", json={**AGENT, "model": "whisper-1"}, headers=alice).json
     admin_view = client.get("/api/models", headers=admin_headers).json["warnings"]
@@ -181,9 +179,9 @@ def test_admin_may_give_an_agent_any_model_and_voice(
 
 
 def test_allowed_models_and_voices_settings_replace_the_defaults(
-    config: Config, auth_headers: Headers, upstream: Behaviour
+    make_app: MakeApp, auth_headers: Headers, upstream: Behaviour
 ) -> None:
-    client = fresh_client(config, allowed_models=("house-model",), allowed_voices=("robot",))
+    client = fresh_client(make_app, allowed_models=("house-model",), allowed_voices=("robot",))
     allowed = client.post(
         "/api/agents",
         json={**AGENT, "model": "house-model", "voice": "robot"},
@@ -195,13 +193,13 @@ def test_allowed_models_and_voices_settings_replace_the_defaults(
 
 
 def test_update_agent_keeps_a_model_chosen_before_it_left_the_list(
-    config: Config, client: FlaskClient, auth_headers: Headers, upstream: Behaviour
+    make_app: MakeApp, client: FlaskClient, auth_headers: Headers, upstream: Behaviour
 ) -> None:
     agent = client.post(
         "/api/agents", json={**AGENT, "model": "gpt-4o-mini"}, headers=auth_headers
     ).json
     upstream.models = [m for m in LISTED_MODELS if m["id"] != "gpt-4o-mini"]
-    later = fresh_client(config)
+    later = fresh_client(make_app)
     url = f"/api/agents/{agent['id']}"
     assert later.patch(url, json={"name": "Renamed"}, headers=auth_headers).status_code == 200
     assert (
@@ -230,11 +228,11 @@ def test_text_turn_to_the_reasoning_default_sends_what_it_accepts(
 
 
 def test_text_turn_reply_cap_follows_max_reply_tokens(
-    config: Config, auth_headers: Headers, new_chat: Callable[..., Any], upstream: Behaviour
+    make_app: MakeApp, auth_headers: Headers, new_chat: Callable[..., Any], upstream: Behaviour
 ) -> None:
     chat = new_chat(auth_headers)
     for tokens, expected in ((300, 300), (0, None)):
-        client = fresh_client(config, max_reply_tokens=tokens)
+        client = fresh_client(make_app, max_reply_tokens=tokens)
         client.post(
             f"/api/chats/{chat['id']}/messages", json={"content": "Hi"}, headers=auth_headers
         )

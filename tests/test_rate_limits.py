@@ -9,9 +9,8 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from api import create_app
 from shared.config import Config
-from tests.conftest import Headers
+from tests.conftest import Headers, MakeApp
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -23,14 +22,14 @@ def assert_throttled(response: Any) -> None:
     assert "Try again in" in response.json["message"]
 
 
-def tight_client(config: Config, **limits: str) -> FlaskClient:
-    return create_app(config.replace(**limits)).test_client()
+def tight_client(make_app: MakeApp, **limits: str) -> FlaskClient:
+    return make_app(**limits).test_client()
 
 
 def test_reply_burst_per_user_gets_429(
-    config: Config, auth_headers: Headers, new_chat: Callable[..., Any]
+    make_app: MakeApp, auth_headers: Headers, new_chat: Callable[..., Any]
 ) -> None:
-    client = tight_client(config, rate_limit_replies="3/minute")
+    client = tight_client(make_app, rate_limit_replies="3/minute")
     chat = new_chat(auth_headers)
     path = f"/api/chats/{chat['id']}/messages"
     statuses = [
@@ -46,9 +45,9 @@ def test_reply_burst_per_user_gets_429(
 
 
 def test_reply_limit_is_per_guest(
-    config: Config, guest: Callable[[], Any], new_chat: Callable[..., Any]
+    make_app: MakeApp, guest: Callable[[], Any], new_chat: Callable[..., Any]
 ) -> None:
-    client = tight_client(config, rate_limit_replies="1/minute")
+    client = tight_client(make_app, rate_limit_replies="1/minute")
     first, second = guest()["headers"], guest()["headers"]
     for headers in (first, second):
         chat = new_chat(headers)
@@ -58,9 +57,9 @@ def test_reply_limit_is_per_guest(
 
 
 def test_reply_limit_per_ip_covers_everyone(
-    config: Config, guest: Callable[[], Any], new_chat: Callable[..., Any]
+    make_app: MakeApp, guest: Callable[[], Any], new_chat: Callable[..., Any]
 ) -> None:
-    client = tight_client(config, rate_limit_replies_per_ip="2/minute")
+    client = tight_client(make_app, rate_limit_replies_per_ip="2/minute")
     chats = [(g := guest()["headers"], new_chat(g)) for _ in range(3)]
     statuses = [
         client.post(
@@ -71,14 +70,14 @@ def test_reply_limit_per_ip_covers_everyone(
     assert statuses == [201, 201, 429]
 
 
-def test_guest_token_burst_gets_429(config: Config) -> None:
-    client = tight_client(config, rate_limit_guest_tokens="2/minute")
+def test_guest_token_burst_gets_429(make_app: MakeApp) -> None:
+    client = tight_client(make_app, rate_limit_guest_tokens="2/minute")
     assert [client.post("/api/auth/guest").status_code for _ in range(2)] == [201, 201]
     assert_throttled(client.post("/api/auth/guest"))
 
 
-def test_register_burst_gets_429(config: Config) -> None:
-    client = tight_client(config, rate_limit_register="2/hour")
+def test_register_burst_gets_429(make_app: MakeApp) -> None:
+    client = tight_client(make_app, rate_limit_register="2/hour")
     for name in ("reg1", "reg2"):
         response = client.post("/api/auth/register", json={"username": name, "password": "p" * 8})
         assert response.status_code == 201
@@ -87,9 +86,9 @@ def test_register_burst_gets_429(config: Config) -> None:
     )
 
 
-def test_login_is_throttled_per_username(config: Config, register: Callable[..., Any]) -> None:
+def test_login_is_throttled_per_username(make_app: MakeApp, register: Callable[..., Any]) -> None:
     register("victim", "right-password")
-    client = tight_client(config, rate_limit_login_per_user="3/minute")
+    client = tight_client(make_app, rate_limit_login_per_user="3/minute")
     for _ in range(3):
         wrong = {"username": "victim", "password": "guess-guess"}
         assert client.post("/api/auth/login", json=wrong).status_code == 401
@@ -100,15 +99,15 @@ def test_login_is_throttled_per_username(config: Config, register: Callable[...,
 
 
 def test_limits_are_shared_across_processes_through_redis(
-    config: Config, auth_headers: Headers, new_chat: Callable[..., Any]
+    make_app: MakeApp, auth_headers: Headers, new_chat: Callable[..., Any]
 ) -> None:
     try:
         redis.Redis.from_url(REDIS_URL).flushdb()  # database 15 is this suite's own
     except redis.ConnectionError:
         pytest.fail("Redis must run on 127.0.0.1:6379 for this test")
-    shared = config.replace(rate_limit_storage_url=REDIS_URL, rate_limit_guest_tokens="2/minute")
+    shared = {"rate_limit_storage_url": REDIS_URL, "rate_limit_guest_tokens": "2/minute"}
     # Two app instances stand in for two worker processes or replicas.
-    first, second = create_app(shared).test_client(), create_app(shared).test_client()
+    first, second = make_app(**shared).test_client(), make_app(**shared).test_client()
     environ = {"REMOTE_ADDR": "10.0.0.1"}
     assert first.post("/api/auth/guest", environ_base=environ).status_code == 201
     assert second.post("/api/auth/guest", environ_base=environ).status_code == 201
@@ -116,11 +115,11 @@ def test_limits_are_shared_across_processes_through_redis(
     assert_throttled(second.post("/api/auth/guest", environ_base=environ))
 
 
-def test_limits_can_be_disabled(config: Config) -> None:
-    client = tight_client(config, rate_limit_guest_tokens="1/minute")
+def test_limits_can_be_disabled(make_app: MakeApp) -> None:
+    client = tight_client(make_app, rate_limit_guest_tokens="1/minute")
     client.post("/api/auth/guest")
     assert client.post("/api/auth/guest").status_code == 429
-    off = create_app(config.replace(rate_limit_guest_tokens="1/minute", rate_limit_enabled=False))
+    off = make_app(rate_limit_guest_tokens="1/minute", rate_limit_enabled=False)
     assert [off.test_client().post("/api/auth/guest").status_code for _ in range(3)] == [201] * 3
 
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import create_app
 from shared.config import DEV_SECRET, Config, ConfigError
+from tests.conftest import MakeApp
 
 
 def test_health_checks_database(client: FlaskClient) -> None:
@@ -20,8 +20,8 @@ def test_health_checks_database(client: FlaskClient) -> None:
     assert response.json["providers"]["llm"] == "openai"
 
 
-def test_health_database_down_is_503(config: Config, tmp_path: object) -> None:
-    down = create_app(config.replace(database_url="postgresql://nobody@127.0.0.1:1/none"))
+def test_health_database_down_is_503(make_app: MakeApp) -> None:
+    down = make_app(database_url="postgresql://nobody@127.0.0.1:1/none")
     response = down.test_client().get("/api/health")
     assert response.status_code == 503
     assert response.json == {
@@ -146,14 +146,14 @@ def test_request_id_is_echoed_and_logged(
     assert bogus.headers["X-Request-ID"] != "<script>"
 
 
-def test_database_outage_answers_503_and_recovers(config: Config, tmp_path: Path) -> None:
+def test_database_outage_answers_503_and_recovers(make_app: MakeApp, tmp_path: Path) -> None:
     """With the database gone every endpoint answers 503 JSON; once it is back, all is well."""
     from flask_migrate import upgrade
 
     from shared.config import ROOT
 
     home = tmp_path / "db"
-    app = create_app(config.replace(database_url=f"sqlite:///{home / 'app.db'}"))
+    app = make_app(database_url=f"sqlite:///{home / 'app.db'}")
     client = app.test_client()
     assert client.get("/api/health").status_code == 503  # the directory does not exist yet
     guest = client.post("/api/auth/guest")
@@ -165,13 +165,13 @@ def test_database_outage_answers_503_and_recovers(config: Config, tmp_path: Path
     assert client.post("/api/auth/guest").status_code == 201
 
 
-def test_cors_only_for_configured_origins(config: Config) -> None:
+def test_cors_only_for_configured_origins(make_app: MakeApp) -> None:
     allowed = "http://app.example"
-    client = create_app(config.replace(cors_origins=(allowed,))).test_client()
+    client = make_app(cors_origins=(allowed,)).test_client()
     ok = client.get("/api/health", headers={"Origin": allowed})
     assert ok.headers["Access-Control-Allow-Origin"] == allowed
     assert "X-Pagination" in ok.headers["Access-Control-Expose-Headers"]
     other = client.get("/api/health", headers={"Origin": "http://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
-    closed = create_app(config).test_client().get("/api/health", headers={"Origin": allowed})
+    closed = make_app().test_client().get("/api/health", headers={"Origin": allowed})
     assert "Access-Control-Allow-Origin" not in closed.headers

@@ -7,48 +7,49 @@ import logging
 import pytest
 import redis
 import yaml
+from flask import Flask
 
-from api import create_app
 from shared.config import ROOT, Config
 from shared.ratelimit import storage_url
+from tests.conftest import MakeApp
 
 MY_REDIS = "redis://127.0.0.1:6379/13"  # this issue's own database index
 
 
-def guest_statuses(config: Config, count: int, ip: str = "10.0.0.2") -> list[int]:
-    client = create_app(config).test_client()
+def guest_statuses(app: Flask, count: int, ip: str = "10.0.0.2") -> list[int]:
+    client = app.test_client()
     environ = {"REMOTE_ADDR": ip}
     return [client.post("/api/auth/guest", environ_base=environ).status_code for _ in range(count)]
 
 
-def test_in_memory_limits_are_divided_among_workers(config: Config) -> None:
-    two_workers = config.replace(workers=2, rate_limit_guest_tokens="4/minute")
+def test_in_memory_limits_are_divided_among_workers(make_app: MakeApp) -> None:
+    two_workers = make_app(workers=2, rate_limit_guest_tokens="4/minute")
     assert guest_statuses(two_workers, 3) == [201, 201, 429]  # each process allows 4 / 2
-    assert guest_statuses(config.replace(rate_limit_guest_tokens="4/minute"), 5)[-1] == 429
+    assert guest_statuses(make_app(rate_limit_guest_tokens="4/minute"), 5)[-1] == 429
 
 
 def test_per_process_limits_are_announced_once_at_start(
-    config: Config, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="shared.ratelimit"):
-        create_app(config.replace(workers=3, rate_limit_replies="30/minute"))
+        make_app(workers=3, rate_limit_replies="30/minute")
     notes = [r.getMessage() for r in caplog.records if "per process" in r.getMessage()]
     assert len(notes) == 1
     assert "3 workers" in notes[0] and "10 per 1 minute" in notes[0]
 
 
 def test_redis_url_shares_limits_across_workers_without_dividing(
-    config: Config, caplog: pytest.LogCaptureFixture
+    config: Config, make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     try:
         redis.Redis.from_url(MY_REDIS).flushdb()
     except redis.ConnectionError:
         pytest.fail("Redis must run on 127.0.0.1:6379 for this test")
-    shared = config.replace(redis_url=MY_REDIS, workers=2, rate_limit_guest_tokens="4/minute")
-    assert storage_url(shared) == MY_REDIS
+    shared = {"redis_url": MY_REDIS, "workers": 2, "rate_limit_guest_tokens": "4/minute"}
+    assert storage_url(config.replace(**shared)) == MY_REDIS
     with caplog.at_level(logging.WARNING, logger="shared.ratelimit"):
-        first = guest_statuses(shared, 2, ip="10.0.0.3")
-        second = guest_statuses(shared, 3, ip="10.0.0.3")  # another process, same counters
+        first = guest_statuses(make_app(**shared), 2, ip="10.0.0.3")
+        second = guest_statuses(make_app(**shared), 3, ip="10.0.0.3")  # another process
     assert first + second == [201, 201, 201, 201, 429]
     assert not [r for r in caplog.records if "per process" in r.getMessage()]
 

@@ -20,3 +20,15 @@ async def eventually(probe: Callable[[], T | None], within: float = 10.0) -> T:
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s (last: {value!r})")
         await asyncio.sleep(0.05)
+
+
+def wait_until(probe: Callable[[], T | None], within: float = 10.0) -> T:
+    """`eventually` for synchronous tests: the first truthy value of `probe()`."""
+    deadline = time.monotonic() + within
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s (last: {value!r})")
+        time.sleep(0.05)

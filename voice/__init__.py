@@ -7,6 +7,7 @@ from quart import Quart
 from quart_cors import cors
 from quart_schema import QuartSchema
 
+from shared.app_state import keep_config
 from shared.config import Config
 from voice import (
     bodies,
@@ -45,20 +46,8 @@ def create_app(config: Config | None = None) -> Quart:
     config = config or Config.from_env()
     app = Quart(__name__, static_folder=None)
     app.config.update(quart_settings(config))
-    app.extensions["chatbot_config"] = config
-    QuartSchema(
-        app,
-        openapi_path="/voice/openapi.json",
-        swagger_ui_path="/voice/docs",
-        redoc_ui_path=None,
-        scalar_ui_path=None,
-        info={"title": "Agent Chatbot Voice API", "version": "1.0", "description": DESCRIPTION},
-        security_schemes={
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}
-        },
-        security=[{"bearerAuth": []}],
-        openapi_provider_class=VoiceOpenAPI,
-    )
+    keep_config(app.extensions, config)
+    document(app)
 
     @app.before_serving
     async def start_services() -> None:
@@ -79,13 +68,35 @@ def create_app(config: Config | None = None) -> Quart:
         app.asgi_app = ProxyFixMiddleware(  # type: ignore[method-assign]
             app.asgi_app, mode="legacy", trusted_hops=config.proxy_hops
         )
-    if config.cors_origins:
-        app = cors(
-            app,
-            allow_origin=list(config.cors_origins),
-            allow_headers=["Authorization", "Content-Type"],
-            allow_methods=["GET", "POST", "OPTIONS"],
-            expose_headers=EXPOSED_HEADERS,
-            max_age=600,
-        )
-    return app
+    return with_cors(app, config)
+
+
+def document(app: Quart) -> None:
+    """The OpenAPI document and Swagger UI at /voice/docs."""
+    QuartSchema(
+        app,
+        openapi_path="/voice/openapi.json",
+        swagger_ui_path="/voice/docs",
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+        info={"title": "Agent Chatbot Voice API", "version": "1.0", "description": DESCRIPTION},
+        security_schemes={
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearer_format": "JWT"}
+        },
+        security=[{"bearerAuth": []}],
+        openapi_provider_class=VoiceOpenAPI,
+    )
+
+
+def with_cors(app: Quart, config: Config) -> Quart:
+    """The app behind CORS for the configured origins (none: the app as it is)."""
+    if not config.cors_origins:
+        return app
+    return cors(
+        app,
+        allow_origin=list(config.cors_origins),
+        allow_headers=["Authorization", "Content-Type"],
+        allow_methods=["GET", "POST", "OPTIONS"],
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from quart import Quart, Request, Response, request
+from quart import Quart, Request, request
 from werkzeug.datastructures import Headers
 
-from shared.jsonbody import BadBody, check_json_body, is_json_media_type
-from voice.errors import error_response
+from shared.jsonbody import check_json_body, is_json_media_type
 
 JSON_BODY_LIMIT = 64 * 1024
 AUDIO_UPLOAD_PATH = re.compile(r"/voice/chats/[^/]+/messages")
@@ -60,11 +59,6 @@ async def check_body() -> None:
         check_json_body(await request.get_data(True, False, False))
 
 
-async def handle_bad_body(exc: BadBody) -> Response:
-    return error_response(exc.status, exc.message, exc.errors)
-
-
 def register(app: Quart) -> None:
     app.request_class = CappedRequest
     app.before_request(check_body)
-    app.register_error_handler(BadBody, handle_bad_body)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from quart import Blueprint
 from quart_schema import document_response, security_scheme, tag
 
+from shared.health import DATABASE_PROBE, health_report
 from shared.providers.offline_speech import offline_engines
 from shared.providers.registry import speech_engines
 from voice.database import db
@@ -25,11 +25,6 @@ bp = Blueprint("health", __name__, url_prefix="/voice")
 @document_response(ErrorOut, 503)
 async def health() -> dict[str, Any]:
     """Check the service and its database"""
-    await db().execute(sa.text("SELECT 1"))
-    return {
-        "status": "ok",
-        "database": "ok",
-        "providers": speech_engines(app_config()),
-        "offline_engines": offline_engines(),
-        "warnings": [warning.as_json() for warning in await model_health()],
-    }
+    await db().execute(DATABASE_PROBE)
+    providers = speech_engines(app_config())
+    return health_report(providers, await model_health(), offline_engines=offline_engines())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import cast
 
 from quart import current_app
 
+from shared.app_state import catalog_in
 from shared.lifecycle import ModelCatalog, ModelWarning
 from shared.model_report import AGENT_MODELS, health_warnings
 from voice.database import db
@@ -14,7 +14,7 @@ from voice.settings import app_config
 
 
 def catalog() -> ModelCatalog:
-    return cast(ModelCatalog, current_app.extensions["model_catalog"])
+    return catalog_in(current_app.extensions)
 
 
 async def model_health() -> list[ModelWarning]:

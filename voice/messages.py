@@ -16,7 +16,7 @@ from quart_schema import (
 
 from shared.ratelimit import reply_checks
 from shared.turns import store
-from shared.validation import MAX_ID, bounded_text
+from shared.validation import MAX_ID
 from voice.auth import current_caller, login_required
 from voice.schemas import (
     ErrorOut,
@@ -134,7 +134,6 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """
     caller = current_caller()
     chat = await chat_or_404(caller, chat_id)
-    content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle(reply_checks(caller, client_ip()))
-    turn = await begin(store.begin_ask, caller, chat.id, content, history_budget())
+    turn = await begin(store.begin_ask, caller, chat.id, data.content, history_budget())
     return streamed_turn(turn)

@@ -8,12 +8,11 @@ from quart_schema import document_response, tag, validate_request
 from shared.ratelimit import reply_checks
 from shared.turns import replies, store
 from shared.turns.follow import follow
-from shared.validation import MAX_ID, bounded_text
+from shared.validation import MAX_ID
 from voice.auth import current_caller, login_required
 from voice.messages import document_errors
 from voice.schemas import MessageOut, StreamEvents, StreamIn
 from voice.services import client_ip, throttle
-from voice.settings import app_config
 from voice.storage import history_budget, message_json, writer
 from voice.streaming import event_stream, streamed_turn
 from voice.turns import chat_or_404
@@ -89,9 +88,10 @@ async def post_edit_stream(chat_id: int, message_id: int, data: StreamIn) -> Res
     and its reply (as server-sent events); the original and what followed it stay stored.
     """
     caller = current_caller()
-    content = bounded_text("message", data.content, app_config().max_message_chars)
     await throttle_replies()
-    turn = await begin(store.begin_edit, caller, chat_id, message_id, content, history_budget())
+    turn = await begin(
+        store.begin_edit, caller, chat_id, message_id, data.content, history_budget()
+    )
     return streamed_turn(turn)
 
 

@@ -1,4 +1,7 @@
-"""Request ids and one structured log line per voice request (see shared/requestlog.py)."""
+"""Request ids and one structured log line per voice request (see shared/requestlog.py).
+
+Quart would run plain hooks in a worker thread, so the shared ones are wrapped in coroutines.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,7 @@ async def start_request() -> None:
 
 
 async def finish_request(response: Response) -> Response:
-    requestlog.finish("voice", g, request, response)
-    return response
+    return requestlog.finish("voice", g, request, response)
 
 
 def register(app: Quart) -> None:

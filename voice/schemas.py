@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 from quart_schema.pydantic import File
+
+from shared.text_limits import default_limit, documented_limit, too_long
+from shared.validation import NOT_BLANK_NO_NUL, has_text
+from voice.settings import app_config
 
 
 class ErrorOut(BaseModel):
@@ -92,7 +96,25 @@ class StrictIn(BaseModel):
 
 
 class StreamIn(StrictIn):
-    content: str = Field(description="The message text (at most 4,000 characters).")
+    content: str = Field(
+        min_length=1,
+        description=documented_limit("The message", "max_message_chars"),
+        json_schema_extra={
+            "maxLength": default_limit("max_message_chars"),
+            "pattern": NOT_BLANK_NO_NUL,
+        },
+    )
+
+    @field_validator("content")
+    @classmethod
+    def within_configured_limit(cls, value: str) -> str:
+        """Non-blank, and at most the live Config's MAX_MESSAGE_CHARS (as the API's schema)."""
+        if not has_text(value):
+            raise ValueError("Must not be blank.")
+        problem = too_long("The message", value, app_config().max_message_chars)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class StreamEvents(BaseModel):

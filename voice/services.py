@@ -10,8 +10,8 @@ from typing import cast
 from quart import Quart, current_app, request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.app_state import start_catalog
 from shared.config import Config
-from shared.lifecycle import catalog_for
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.metered import metered
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
@@ -52,8 +52,7 @@ async def start(app: Quart, config: Config) -> None:
     app.extensions["voice_sessions"] = create_sessionmaker(engine)
     app.extensions["voice_rate_limiter"] = AsyncRateLimiter(config)
     app.extensions["speech_cache"] = speech_cache(config.redis_url, config.speech_cache_bytes)
-    app.extensions["model_catalog"] = catalog_for(config)
-    app.extensions["model_catalog"].start()
+    start_catalog(app.extensions, config)
     app.extensions["voice_providers"] = Providers(
         # Finding the reply engine may probe a local server: off the event loop.
         chat=metered(await asyncio.to_thread(chat_provider, config), "llm"),

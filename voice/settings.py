@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from quart import current_app
 
+from shared.app_state import config_in
 from shared.config import Config
 
 # Room for the multipart framing around the recording itself.
@@ -13,7 +14,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 
 
 def app_config() -> Config:
-    return cast(Config, current_app.extensions["chatbot_config"])
+    return config_in(current_app.extensions)
 
 
 def quart_settings(config: Config) -> dict[str, Any]:

@@ -24,5 +24,4 @@ def writer() -> Writer:
 
 
 def history_budget() -> HistoryBudget:
-    config = app_config()
-    return HistoryBudget(config.history_max_messages, config.history_budget_chars)
+    return HistoryBudget.of(app_config())

@@ -21,10 +21,11 @@ from shared.audio import Container
 from shared.models import Chat, Message
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech import speak_in_full
+from shared.text_limits import within_limit
 from shared.turns import store
 from shared.turns.failures import Kept, TurnFailed
 from shared.turns.generation import launch
-from shared.validation import bounded_text, has_text, trimmed
+from shared.validation import has_text, trimmed
 from voice.database import db
 from voice.errors import Problem
 from voice.services import providers
@@ -60,7 +61,7 @@ async def transcribed(caller: Caller, recording: bytes, kind: Container) -> str:
         raise Problem(
             422, "No speech detected.", {"audio": ["No speech detected."], "reason": "no_speech"}
         )
-    return bounded_text("message", trimmed(transcript), app_config().max_message_chars)
+    return within_limit("message", trimmed(transcript), app_config().max_message_chars)
 
 
 async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Container) -> VoiceTurn:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from quart import Blueprint, Response, jsonify, send_from_directory
 from quart_schema import hide
 
-from shared.providers.registry import speech_engines
 from shared.webui import SWAGGER_ASSETS, WEB_DIR, ui_config, ui_headers
 from voice.settings import app_config
 
@@ -34,8 +33,7 @@ async def assets(filename: str) -> Response:
 @bp.get("/config.json")
 @hide
 async def config_json() -> Response:
-    config = app_config()
-    response = jsonify(ui_config(config, speech_engines(config)))
+    response = jsonify(ui_config(app_config()))
     response.headers["Cache-Control"] = "no-store"
     return with_ui_headers(response)
 

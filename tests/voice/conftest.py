@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import socket
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import httpx
 import pytest
 from flask.testing import FlaskClient
-from hypercorn.asyncio import serve
-from hypercorn.config import Config as HypercornConfig
 from quart import Quart
 from quart.datastructures import FileStorage
 from quart.typing import TestClientProtocol as VoiceClient
@@ -93,23 +89,8 @@ def free_port() -> int:
 
 @pytest.fixture
 async def voice_server(config: Config, upstream: Behaviour) -> AsyncIterator[str]:
-    """The voice app served by hypercorn on loopback; yields its base URL."""
-    port = free_port()
-    settings = HypercornConfig()
-    settings.bind = [f"127.0.0.1:{port}"]
-    settings.accesslog = None
-    stopped = asyncio.Event()
-    server = asyncio.create_task(
-        serve(create_app(config), settings, shutdown_trigger=stopped.wait)  # type: ignore[arg-type]
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient() as probe:
-        for _ in range(100):
-            try:
-                await probe.get(f"{base_url}/voice/health")
-                break
-            except httpx.TransportError:
-                await asyncio.sleep(0.05)
-    yield base_url
-    stopped.set()
-    await server
+    """The voice app served by hypercorn on loopback, once it answers; yields its base URL."""
+    from tests.voice.workers import worker_here  # workers.py imports this module
+
+    async with worker_here(config) as base_url:
+        yield base_url
