@@ -1564,6 +1564,15 @@ def admin_folder() -> dict[str, Any]:
             body={"username": "{{admin_username}}", "password": "{{admin_password}}"},
             tests=(save("admin_token", "pm.response.json().access_token"),),
         ),
+        request(  # the cleanup folder ended the second user's sessions: a fresh login
+            "Log the second user in again",
+            "POST",
+            f"{API}/api/auth/login",
+            status=200,
+            token=None,
+            body={"username": "{{other_username}}", "password": "{{password}}"},
+            tests=(save("other_token", "pm.response.json().access_token"),),
+        ),
         request(
             "Admin users: search the second user",
             "GET",
