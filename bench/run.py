@@ -16,7 +16,6 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -28,9 +27,8 @@ from bench import voice_stream
 from bench.client import Session, big_wav, http_client, median, percentile, small_webm
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, fresh_pg_database, rss_kib
-from bench.turns import branchy_chat, chain, reattach
+from bench.turns import branchy_chat, insert_seeded, reattach
 from shared.db import sync_url
-from shared.models import Chat, Message, MessageBy
 
 
 @dataclass(frozen=True)
@@ -209,22 +207,8 @@ class Bench:
     def seed(self, chat_id: int, count: int) -> None:
         """`count` prior messages in `chat_id`, inserted in bulk (not through the API)."""
         engine = sa.create_engine(sync_url(self.stack.database_url))
-        start = datetime.now(UTC) - timedelta(days=30)
         with engine.begin() as connection:
-            user_id = connection.scalar(sa.select(Chat.user_id).where(Chat.id == chat_id))
-            rows = [
-                {
-                    "chat_id": chat_id,
-                    "user_id": user_id,
-                    "message_by": MessageBy.USER if i % 2 == 0 else MessageBy.AI,
-                    "content": f"seeded message {i} " + "lorem ipsum " * 8,
-                    "created_at": start + timedelta(seconds=i),
-                }
-                for i in range(count)
-            ]
-            for i in range(0, count, 2000):
-                connection.execute(sa.insert(Message), rows[i : i + 2000])
-            chain(connection, chat_id)  # one branch, as the turn engine keeps a chat
+            insert_seeded(connection, chat_id, count)
         engine.dispose()
 
     async def chat_length(self) -> tuple[float, float]:

@@ -75,24 +75,29 @@ def add_branches(connection: sa.Connection, chat_id: int, every: int = BRANCH_EV
     return len(points)
 
 
+def insert_seeded(connection: sa.Connection, chat_id: int, count: int) -> None:
+    """`count` prior messages in `chat_id`, inserted in bulk and chained into one branch."""
+    start = datetime.now(UTC) - timedelta(days=30)
+    user_id = connection.scalar(sa.select(Chat.user_id).where(Chat.id == chat_id))
+    rows = [
+        {
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "message_by": MessageBy.USER if i % 2 == 0 else MessageBy.AI,
+            "content": f"seeded message {i} " + "lorem ipsum " * 8,
+            "created_at": start + timedelta(seconds=i),
+        }
+        for i in range(count)
+    ]
+    for i in range(0, count, 2000):
+        connection.execute(sa.insert(Message), rows[i : i + 2000])
+    chain(connection, chat_id)  # one branch, as the turn engine keeps a chat
+
+
 def seed_branchy(database_url: str, chat_id: int, count: int) -> int:
     engine = sa.create_engine(sync_url(database_url))
-    start = datetime.now(UTC) - timedelta(days=30)
     with engine.begin() as connection:
-        user_id = connection.scalar(sa.select(Chat.user_id).where(Chat.id == chat_id))
-        rows = [
-            {
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "message_by": MessageBy.USER if i % 2 == 0 else MessageBy.AI,
-                "content": f"seeded message {i} " + "lorem ipsum " * 8,
-                "created_at": start + timedelta(seconds=i),
-            }
-            for i in range(count)
-        ]
-        for i in range(0, count, 2000):
-            connection.execute(sa.insert(Message), rows[i : i + 2000])
-        chain(connection, chat_id)
+        insert_seeded(connection, chat_id, count)
         branches = add_branches(connection, chat_id)
     engine.dispose()
     return branches
