@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_jwt_extended import (
     create_access_token,
@@ -32,8 +32,8 @@ from shared.passwords import hash_password, verify_password
 from shared.tokens import (
     FAMILY_CLAIM,
     GUEST_CLAIM,
+    caller_row_stmt,
     family_key,
-    is_revoked_stmt,
     purge_expired_stmt,
     revocation,
 )
@@ -52,18 +52,25 @@ def current_caller() -> Caller:
     return Caller(user_id=user.id, is_admin=user.is_admin, guest_id=get_jwt().get(GUEST_CLAIM))
 
 
-@jwt.user_lookup_loader
-def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
-    user = db.session.get(User, int(claims["sub"]))
-    if user is None or not accepts_token(user, claims.get(GENERATION_CLAIM), claims.get("iat")):
-        return None
-    return user if caller_for(user, claims.get(GUEST_CLAIM) or None) else None
+# The blocklist check runs first and reads the account with it (one query, exact on every
+# request); the user loader takes the account from there.
+ACCOUNT_KEY = "_token_account"
 
 
 @jwt.token_in_blocklist_loader
 def token_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
-    family = claims.get(FAMILY_CLAIM)
-    return db.session.scalar(is_revoked_stmt(claims["jti"], family)) is not None
+    stmt = caller_row_stmt(int(claims["sub"]), claims["jti"], claims.get(FAMILY_CLAIM))
+    row = db.session.execute(stmt).first()
+    setattr(g, ACCOUNT_KEY, row[0] if row is not None else None)
+    return row is not None and bool(row.revoked)
+
+
+@jwt.user_lookup_loader
+def load_user(_header: dict[str, Any], claims: dict[str, Any]) -> User | None:
+    user = cast(User | None, g.pop(ACCOUNT_KEY, None))
+    if user is None or not accepts_token(user, claims.get(GENERATION_CLAIM), claims.get("iat")):
+        return None
+    return user if caller_for(user, claims.get(GUEST_CLAIM) or None) else None
 
 
 def token_claims(user: User, guest_id: str | None, family: str) -> dict[str, Any]:

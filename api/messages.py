@@ -70,9 +70,8 @@ class ChatMessages(MethodView):
         answers it again without retyping.
         """
         caller = current_caller()
-        chat = chat_or_404(caller, chat_id)
         throttle(reply_checks(caller, client_ip()))
-        return send_message(caller, chat.id, data["content"])
+        return send_message(caller, chat_id, data["content"])
 
 
 @blp.route("/<id:chat_id>/messages/retry")
@@ -89,6 +88,5 @@ class RetryReply(MethodView):
         another one meanwhile gets 409 (`errors.reason: reply_pending`).
         """
         caller = current_caller()
-        chat = chat_or_404(caller, chat_id)
         throttle(reply_checks(caller, client_ip()))
-        return retry(caller, chat.id)
+        return retry(caller, chat_id)

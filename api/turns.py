@@ -35,7 +35,11 @@ def history_budget() -> HistoryBudget:
 
 def answered(begin: charges.Begin, caller: Caller, *args: Any) -> Turn:
     """Start the turn with `begin` (a `store.begin_*`) once the caller's budgets allow it,
-    then write its reply."""
+    then write its reply.
+
+    The request's objects are not expired at the commits (nothing else writes them meanwhile),
+    so answering them needs no reload."""
+    session().expire_on_commit = False
     turn = charges.begin(session(), app_config(), client_ip(), begin, caller, *args)
     reply = write_reply(session(), turn, app_chat_provider())
     return {"user_message": turn.user_message, "ai_message": reply}

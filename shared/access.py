@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -38,7 +39,17 @@ def visible_agents(caller: Caller) -> sa.ColumnElement[bool]:
     return sa.or_(Agent.is_public.is_(True), Agent.owner_id == caller.user_id)
 
 
-def may_see_agent(caller: Caller, agent: Agent) -> bool:
+class Visibility(Protocol):
+    """What decides who may see an agent (an Agent, or those columns of it)."""
+
+    @property
+    def is_public(self) -> bool: ...
+
+    @property
+    def owner_id(self) -> int: ...
+
+
+def may_see_agent(caller: Caller, agent: Visibility) -> bool:
     """`visible_agents` for one loaded agent (keep the two in step)."""
     return agent.is_public or (not caller.is_guest and agent.owner_id == caller.user_id)
 

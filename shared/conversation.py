@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Protocol
 
-from shared.access import Caller
+import sqlalchemy as sa
+
 from shared.config import Config
-from shared.db import utcnow
-from shared.models import Chat, Message, MessageBy
+from shared.models import Chat, MessageBy
 from shared.providers.base import ChatMessage
 
 DEFAULT_CHAT_TITLE = "New chat"
@@ -33,14 +33,24 @@ class HistoryBudget:
         return cls(config.history_max_messages, config.history_budget_chars)
 
 
+class Said(Protocol):
+    """What the model sees of a message (a Message, or a row of its columns)."""
+
+    @property
+    def message_by(self) -> MessageBy: ...
+
+    @property
+    def content(self) -> str: ...
+
+
 def model_context(
-    prompt: str, newest_first: Sequence[Message], budget: HistoryBudget
+    prompt: str, newest_first: Sequence[Said], budget: HistoryBudget
 ) -> list[ChatMessage]:
     """The agent prompt plus the most recent history that fits the budget, oldest first.
 
     The newest message is always included, so the model always sees what it must answer.
     """
-    kept: list[Message] = []
+    kept: list[Said] = []
     used = 0
     for message in newest_first[: budget.max_messages]:
         if kept and used + len(message.content) > budget.max_chars:
@@ -56,17 +66,9 @@ def model_context(
     return context
 
 
-def new_message(
-    chat: Chat, caller: Caller, by: MessageBy, content: str, at: datetime | None = None
-) -> Message:
-    """A message for `chat`, marking the chat's last activity (and naming an untitled chat)."""
-    now = at or utcnow()
-    chat.updated_at = now
-    if by is MessageBy.USER and chat.title == DEFAULT_CHAT_TITLE:
-        chat.title = title_from(content)
-    return Message(
-        chat_id=chat.id, user_id=caller.user_id, message_by=by, content=content, created_at=now
-    )
+def titled_by(content: str) -> sa.ColumnElement[str]:
+    """A chat's title once `content` is said in it: an untitled chat is named after it."""
+    return sa.case((Chat.title == DEFAULT_CHAT_TITLE, title_from(content)), else_=Chat.title)
 
 
 def title_from(content: str) -> str:

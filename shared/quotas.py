@@ -1,11 +1,12 @@
-"""Budgets applied to turns: `check` before a turn starts, `charge` after it (sync and async).
+"""Budgets applied to turns: checked before a turn starts, charged after it (sync and async).
 
-`check` refuses a spent budget (QuotaExceeded) or writes the turn's ledger row as a reservation;
-`charge` replaces the reservation by the tokens used. Each worker checks one turn at a time, so
-two turns of one worker never both pass on the same spent total; across workers, turns that
-check at the same instant may each pass, so a budget is overshot by at most one turn per worker
+`allowance` (sync) and `acheck` refuse a spent budget (QuotaExceeded); `reserve` and `acheck`
+write the turn's ledger row as a reservation; `settle_stmt` replaces it by the tokens used.
+Each worker checks one turn at a time (`worker_lock` until the reservation is committed), so
+two turns of one worker never both pass on the same spent total; across workers, turns that check
+at the same instant may each pass, so a budget is overshot by at most one turn per worker
 (provided a turn costs no more than the caller's largest recent turn, which is what it reserves).
-The async calls use their own short sessions; the sync ones commit the request's session.
+The async calls use their own short sessions; the sync ones join the request's transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -128,45 +130,41 @@ def refusal(budget: Budget, rows: Iterable[Any], used: int, now: datetime) -> Qu
     return QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
 
 
-def check(
+def allowance(
+    session: so.Session | so.scoped_session[Any], config: Config, caller: Caller, ip: str
+) -> int:
+    """Refuse the turn if a budget is spent (QuotaExceeded), else the tokens to reserve for it
+    (no statement at all when no budget is limited)."""
+    now, largest = utcnow(), []
+    for budget in limited(budgets_for(config, caller, ip)):
+        used, biggest = session.execute(spent_stmt(budget, now)).one()
+        if used >= budget.limit:
+            rows = session.execute(window_rows_stmt(budget, now)).all()
+            raise refusal(budget, rows, used, now)
+        largest.append(biggest)
+    return estimate(largest)
+
+
+def reserve(
     session: so.Session | so.scoped_session[Any],
     config: Config,
     caller: Caller,
     ip: str,
     agent_model: str | None,
+    tokens: int,
 ) -> Ticket:
-    """Refuse the turn if a budget is spent, else reserve its ledger row (sync services).
-
-    Commits `session` (with whatever the turn has added to it so far): on SQLite a second
-    connection could not write while this one holds the write lock.
-    """
-    with _sync_lock:
-        now, largest = utcnow(), []
-        for budget in limited(budgets_for(config, caller, ip)):
-            used, biggest = session.execute(spent_stmt(budget, now)).one()
-            if used >= budget.limit:
-                rows = session.execute(window_rows_stmt(budget, now)).all()
-                raise refusal(budget, rows, used, now)
-            largest.append(biggest)
-        event = reservation(caller, ip, model_label(config, agent_model), estimate(largest))
-        session.add(event)
-        session.flush()
-        ticket = Ticket(event.id)
-        session.commit()
-        return ticket
+    """Add the turn's ledger row, reserving `tokens`, to the session's transaction (sync
+    services; the caller commits, holding `worker_lock` since `allowance`)."""
+    event = reservation(caller, ip, model_label(config, agent_model), tokens)
+    session.add(event)
+    session.flush()
+    return Ticket(event.id)
 
 
-def charge(session: so.Session | so.scoped_session[Any], ticket: Ticket, used: Spent) -> None:
-    """Record what the turn really spent (commits `session`)."""
-    model = session.scalar(settle_stmt(ticket, used))
-    session.commit()
-    metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
-
-
-def release(session: so.Session | so.scoped_session[Any], ticket: Ticket) -> None:
-    """Give back a failed turn's reservation (commits `session`)."""
-    session.execute(release_stmt(ticket))
-    session.commit()
+def worker_lock(config: Config, caller: Caller, ip: str) -> AbstractContextManager[Any]:
+    """Held from a turn's budget check to its commit, so two turns of one worker never both
+    pass on the same spent total; needed only when a budget is limited."""
+    return _sync_lock if limited(budgets_for(config, caller, ip)) else nullcontext()
 
 
 def _async_lock() -> asyncio.Lock:
@@ -198,14 +196,6 @@ async def acheck(
         ticket = Ticket(event.id)
         await session.commit()
         return ticket
-
-
-async def acharge(sessions: async_sessionmaker[AsyncSession], ticket: Ticket, used: Spent) -> None:
-    """`charge` for asyncio services."""
-    async with sessions() as session:
-        model = await session.scalar(settle_stmt(ticket, used))
-        await session.commit()
-    metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
 
 
 async def arelease(sessions: async_sessionmaker[AsyncSession], ticket: Ticket) -> None:

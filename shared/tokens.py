@@ -15,7 +15,7 @@ import jwt
 import sqlalchemy as sa
 
 from shared.accounts import GENERATION_CLAIM
-from shared.models import RevokedToken
+from shared.models import RevokedToken, User
 from shared.validation import MAX_ID
 
 ALGORITHM = "HS256"
@@ -108,6 +108,13 @@ def is_revoked_stmt(jti: str, family: str | None = None) -> sa.Select[int]:
     """A query that returns a row when `jti`, or the family it belongs to, has been revoked."""
     keys = [jti, family_key(family)] if family else [jti]
     return sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys)).limit(1)
+
+
+def caller_row_stmt(user_id: int, jti: str, family: str | None = None) -> sa.Select[User, bool]:
+    """The token's account and whether the token (or its family) is revoked, in one query:
+    `(User, revoked)`, or no row when the account is gone. Exact on every request."""
+    revoked = sa.exists(is_revoked_stmt(jti, family)).label("revoked")
+    return sa.select(User, revoked).where(User.id == user_id)
 
 
 def revocation(jti: str, expires_at: datetime) -> RevokedToken:

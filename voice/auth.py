@@ -11,7 +11,7 @@ from quart import g, request
 from shared.access import Caller, caller_for
 from shared.accounts import accepts_token
 from shared.models import User
-from shared.tokens import TokenError, bearer_credentials, decode_access_token, is_revoked_stmt
+from shared.tokens import TokenError, bearer_credentials, caller_row_stmt, decode_access_token
 from voice.database import db
 from voice.errors import unauthorized
 from voice.settings import app_config
@@ -33,9 +33,11 @@ async def authenticate(token: str) -> Caller:
     except TokenError as exc:
         raise unauthorized(str(exc)) from exc
     session = db()
-    if await session.scalar(is_revoked_stmt(claims.jti, claims.family)) is not None:
+    account = caller_row_stmt(claims.user_id, claims.jti, claims.family)
+    row = (await session.execute(account)).first()
+    if row is not None and row.revoked:
         raise unauthorized("The token has been revoked.")
-    user = await session.get(User, claims.user_id)
+    user: User | None = row[0] if row is not None else None
     caller = caller_for(user, claims.guest_id)
     if (
         user is None

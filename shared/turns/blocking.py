@@ -14,12 +14,12 @@ from shared.turns.store import Started
 
 
 def write_reply(session: so.Session, turn: Started, provider: ChatProvider) -> Message:
-    """Commit the turn so far, ask the provider, store how the reply ended.
+    """Ask the provider for the reply of `turn` (begun and committed), store how it ended.
 
-    No connection is held while the provider works. A failure stores the reply as `failed`
-    (its reservation given back) and raises TurnFailed naming both kept messages.
+    No connection is held while the provider works (the session has no transaction open).
+    A failure stores the reply as `failed` (its reservation given back) and raises TurnFailed
+    naming both kept messages.
     """
-    session.commit()
     reply_id = turn.ai_message.id
     start = time.monotonic()
     try:

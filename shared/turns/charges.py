@@ -1,12 +1,14 @@
 """Budgets at the turn engine's entry and exit (the rules are in shared/budgets.py).
 
-A turn starts only once the caller's budgets allow it: `begin`/`abegin` check them (writing the
-turn's reservation to the ledger) before the engine's `store.begin_*`, give the reservation back
-when the turn cannot start, and carry its ticket on `Started`. Where the reply is finished
-(`finish`, in the same transaction as the reply), the ticket is charged what the reply used —
-the provider's reported usage, estimated from the text where it reported none — or given back
-when the reply failed. A stopped reply is charged what it used; a reply finished after its
-client left is charged its real usage. Only a reply whose process died keeps its reservation.
+A turn starts only once the caller's budgets allow it: `begin` checks them, then writes the turn's
+reservation to the ledger in the transaction of the engine's `store.begin_*` (refused, neither
+is stored); `abegin` checks them before (the voice service reserves before it transcribes) and
+gives the reservation back when the turn cannot start. Both carry the ticket on `Started`.
+Where the reply is finished (`finish`, in the same transaction as the reply), the ticket is
+charged what the reply used — the provider's reported usage, estimated from the text where it
+reported none — or given back when the reply failed. A stopped reply is charged what it used;
+a reply finished after its client left is charged its real usage. Only a reply whose process
+died keeps its reservation.
 """
 
 from __future__ import annotations
@@ -34,14 +36,17 @@ Begin = Callable[..., Started]
 def begin(
     session: so.Session, config: Config, ip: str, work: Begin, caller: Caller, *args: Any
 ) -> Started:
-    """`work(session, caller, *args)` (a `store.begin_*`) once the budgets allow the turn."""
-    ticket = quotas.check(session, config, caller, ip, None)
-    try:
-        turn = work(session, caller, *args)
-    except BaseException:
-        session.rollback()
-        quotas.release(session, ticket)
-        raise
+    """`work(session, caller, *args)` (a `store.begin_*`) and the turn's reservation, in one
+    committed transaction, or nothing when a budget is spent or the work is refused."""
+    with quotas.worker_lock(config, caller, ip):
+        try:
+            tokens = quotas.allowance(session, config, caller, ip)
+            turn = work(session, caller, *args)
+            ticket = quotas.reserve(session, config, caller, ip, turn.model, tokens)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
     return replace(turn, ticket=ticket)
 
 

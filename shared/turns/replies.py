@@ -63,12 +63,13 @@ def is_pending(session: so.Session, reply_id: int) -> bool:
 
 def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | None:
     """Store how the reply ended. A reply stopped meanwhile stays `stopped` with this text;
-    one closed by someone else (e.g. a restart) is left alone."""
+    one closed by someone else (e.g. a restart) is left alone. The stored reply comes back
+    from the UPDATE itself (RETURNING), not from a second read."""
     still_stopped = sa.case(
         (Message.status == MessageStatus.STOPPED, MessageStatus.STOPPED.value),
         else_=outcome.status.value,
     )
-    session.execute(
+    finished = session.scalars(
         sa.update(Message)
         .where(
             Message.id == reply_id,
@@ -86,9 +87,10 @@ def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | No
             error_stage=outcome.error_stage,
             error_reason=outcome.error_reason,
         )
-        .execution_options(synchronize_session=False)
-    )
-    return session.get(Message, reply_id, populate_existing=True)
+        .returning(Message)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    return finished or session.get(Message, reply_id, populate_existing=True)
 
 
 def reply_in(session: so.Session, chat_id: int, message_id: int) -> Message:

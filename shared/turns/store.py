@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -18,13 +19,12 @@ from shared.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
     Caller,
-    chat_for,
-    may_use_chat,
+    may_see_agent,
     own_chats,
 )
-from shared.conversation import HistoryBudget, model_context, new_message
+from shared.conversation import HistoryBudget, model_context, titled_by
 from shared.db import utcnow
-from shared.models import Chat, Message, MessageBy, MessageStatus
+from shared.models import Agent, Chat, Message, MessageBy, MessageStatus
 from shared.providers.base import ChatMessage
 from shared.quotas import Ticket
 from shared.turns import tree
@@ -44,68 +44,113 @@ class Started:
     ticket: Ticket | None = None
 
 
-def lock_chat(session: so.Session, caller: Caller, chat_id: int, touch: bool = True) -> Chat:
-    """The caller's chat, locked for this transaction (its activity time moves when `touch`)."""
-    now = utcnow() if touch else Chat.updated_at
-    locked = session.execute(
+@dataclass(frozen=True)
+class LockedChat:
+    """A chat locked for this transaction, with what a turn needs of its agent."""
+
+    id: int
+    prompt: str
+    model: str | None
+    is_public: bool
+    owner_id: int
+
+
+def _agent_column(column: so.InstrumentedAttribute[Any]) -> sa.ScalarSelect[Any]:
+    return sa.select(column).where(Agent.id == Chat.agent_id).correlate(Chat).scalar_subquery()
+
+
+# The locking UPDATE returns the agent's columns too (subqueries work in RETURNING on both
+# PostgreSQL and SQLite), so a turn reads its chat and agent in the statement that locks it.
+_LOCKED = (Chat.id, *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)))
+_LOCKED_OWNER = _agent_column(Agent.owner_id)
+
+
+def lock_chat(
+    session: so.Session,
+    caller: Caller,
+    chat_id: int,
+    touch: bool = True,
+    said: str | None = None,
+) -> LockedChat:
+    """The caller's chat, locked for this transaction: its activity time moves when `touch`,
+    and an untitled chat is named after `said` (the question of the turn)."""
+    values: dict[str, Any] = {"updated_at": utcnow() if touch else Chat.updated_at}
+    if said is not None:
+        values["title"] = titled_by(said)
+    row = session.execute(
         sa.update(Chat)
         .where(Chat.id == chat_id, own_chats(caller))
-        .values(updated_at=now)
+        .values(values)
+        .returning(*_LOCKED, _LOCKED_OWNER)
         .execution_options(synchronize_session=False)
-    )
-    chat = session.scalar(chat_for(caller, chat_id)) if locked.rowcount == 1 else None  # type: ignore[attr-defined]
-    if chat is None:
+    ).first()
+    if row is None:
         raise chat_not_found()
-    if not may_use_chat(caller, chat):  # its agent was made private: no more replies
+    chat = LockedChat(*row)
+    if not may_see_agent(caller, chat):  # its agent was made private: no more replies
         raise TurnRefused(403, AGENT_UNAVAILABLE_MESSAGE, AGENT_UNAVAILABLE)
     return chat
 
 
 def add_message(
     session: so.Session,
-    chat: Chat,
+    chat_id: int,
     caller: Caller,
     by: MessageBy,
     content: str,
-    parent: Message | None,
-    parent_is_new: bool = False,
+    parent_id: int | None,
+    first_child: bool = False,
 ) -> Message:
-    """A new message at the end of the shown branch, after `parent`, as its newest version
-    (the first, without asking, when `parent` was just added)."""
-    parent_id = parent.id if parent is not None else None
-    version = 1 if parent_is_new else tree.next_version(session, chat.id, parent_id)
-    message = new_message(chat, caller, by, content)
-    message.parent_id = parent_id
-    message.version = message.version_count = version
-    message.selected = True
-    if by is MessageBy.AI:
-        message.status = MessageStatus.PENDING
+    """A new message at the end of the shown branch, after `parent_id`, as its newest version
+    (the first, without asking, when the parent is known to have no children yet)."""
+    version = 1 if first_child else tree.next_version(session, chat_id, parent_id)
+    status = MessageStatus.PENDING if by is MessageBy.AI else MessageStatus.COMPLETE
+    message = Message(
+        chat_id=chat_id,
+        user_id=caller.user_id,
+        message_by=by,
+        content=content,
+        created_at=utcnow(),
+        parent_id=parent_id,
+        status=status,
+        version=version,
+        version_count=version,
+        selected=True,
+    )
     session.add(message)
     session.flush()
     return message
 
 
 def started(
-    session: so.Session, chat: Chat, user: Message, ai: Message, budget: HistoryBudget
+    session: so.Session, chat: LockedChat, user: Message, ai: Message, budget: HistoryBudget
 ) -> Started:
-    history = session.scalars(tree.context_history(chat.id, budget.max_messages)).all()
-    context = model_context(chat.agent.prompt, history, budget)
+    """The turn once its messages are in the tree: the model's context read after them."""
+    history = tree.in_context(tree.branch_end(session, chat.id, budget.max_messages))
+    context = model_context(chat.prompt, history, budget)
     for message in (user, ai):
         if sa.inspect(message).expired_attributes:  # loaded before the tree changed
             session.refresh(message)
-    return Started(chat.id, user, ai, context, chat.agent.model)
+    return Started(chat.id, user, ai, context, chat.model)
 
 
 def begin_ask(
     session: so.Session, caller: Caller, chat_id: int, content: str, budget: HistoryBudget
 ) -> Started:
-    """Store the question after the shown branch, and its reply as pending."""
-    chat = lock_chat(session, caller, chat_id)
-    user = add_message(
-        session, chat, caller, MessageBy.USER, content, tree.branch_tip(session, chat.id)
-    )
-    ai = add_message(session, chat, caller, MessageBy.AI, "", user, parent_is_new=True)
-    return started(session, chat, user, ai, budget)
+    """Store the question after the shown branch, and its reply as pending.
+
+    The branch's end is read once, before the question joins it (the chat is locked, so it
+    cannot change meanwhile): it gives both the parent and the model's history.
+    """
+    chat = lock_chat(session, caller, chat_id, said=content)
+    newest = tree.branch_end(session, chat.id, budget.max_messages)
+    tip = newest[0] if newest else None
+    parent_id = tip.id if tip is not None else None
+    leaf = tip is None or not tip.has_children
+    user = add_message(session, chat.id, caller, MessageBy.USER, content, parent_id, leaf)
+    ai = add_message(session, chat.id, caller, MessageBy.AI, "", user.id, first_child=True)
+    context = model_context(chat.prompt, [user, *tree.in_context(newest)], budget)
+    return Started(chat.id, user, ai, context, chat.model)
 
 
 def begin_retry(
@@ -118,7 +163,7 @@ def begin_retry(
     chat = lock_chat(session, caller, chat_id)
     tip = tree.branch_tip(session, chat.id)
     if tip is not None and tip.message_by is MessageBy.USER:
-        ai = add_message(session, chat, caller, MessageBy.AI, "", tip)
+        ai = add_message(session, chat.id, caller, MessageBy.AI, "", tip.id)
         return started(session, chat, tip, ai, budget)
     if tip is not None and tip.status is MessageStatus.PENDING:
         raise TurnRefused(409, "The reply is already being written.", "reply_pending")
@@ -139,7 +184,7 @@ def reset_reply(reply: Message) -> None:
     reply.first_token_ms = reply.total_ms = None
 
 
-def message_in(session: so.Session, chat: Chat, message_id: int, by: MessageBy) -> Message:
+def message_in(session: so.Session, chat: LockedChat, message_id: int, by: MessageBy) -> Message:
     message = session.scalar(
         sa.select(Message).where(Message.id == message_id, Message.chat_id == chat.id)
     )
@@ -164,7 +209,7 @@ def begin_regenerate(
         raise TurnRefused(409, "That reply answers no message.", "not_a_reply")
     tree.cut_after(session, chat.id, question)
     session.expire_all()
-    ai = add_message(session, chat, caller, MessageBy.AI, "", question)
+    ai = add_message(session, chat.id, caller, MessageBy.AI, "", question.id)
     return started(session, chat, question, ai, budget)
 
 
@@ -177,13 +222,14 @@ def begin_edit(
     budget: HistoryBudget,
 ) -> Started:
     """A new version of the caller's message `message_id` with `content`, and its reply."""
-    chat = lock_chat(session, caller, chat_id)
+    chat = lock_chat(session, caller, chat_id, said=content)
     original = message_in(session, chat, message_id, MessageBy.USER)
     parent = session.get(Message, original.parent_id) if original.parent_id else None
     tree.cut_after(session, chat.id, parent)
     session.expire_all()
-    user = add_message(session, chat, caller, MessageBy.USER, content, parent)
-    ai = add_message(session, chat, caller, MessageBy.AI, "", user, parent_is_new=True)
+    parent_id = parent.id if parent is not None else None
+    user = add_message(session, chat.id, caller, MessageBy.USER, content, parent_id)
+    ai = add_message(session, chat.id, caller, MessageBy.AI, "", user.id, first_child=True)
     return started(session, chat, user, ai, budget)
 
 

@@ -8,10 +8,13 @@ grow with the length of the chat or the number of its branches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol, cast
+
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.models import Message, MessageStatus
+from shared.models import Message, MessageBy, MessageStatus
 
 NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
 OLDEST_FIRST = (Message.created_at, Message.id)
@@ -27,6 +30,36 @@ def shown_branch(chat_id: int) -> sa.Select[Message]:
 def branch_tip(session: so.Session, chat_id: int) -> Message | None:
     """The newest message of the shown branch: where the next question goes."""
     return session.scalar(shown_branch(chat_id).order_by(*NEWEST_FIRST).limit(1))
+
+
+class BranchEnd(Protocol):
+    """A message of the shown branch as `branch_end` reads it."""
+
+    id: int
+    message_by: MessageBy
+    content: str
+    status: MessageStatus
+    has_children: bool
+
+
+def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[BranchEnd]:
+    """The newest `limit` messages of the shown branch, newest first (its tip first), with
+    whether each has children: the columns a turn needs, in one statement, no ORM objects."""
+    child = so.aliased(Message)
+    has_children = sa.exists().where(child.parent_id == Message.id).label("has_children")
+    columns = (Message.id, Message.message_by, Message.content, Message.status, has_children)
+    rows = session.execute(
+        sa.select(*columns)
+        .where(Message.chat_id == chat_id, Message.selected.is_(True))
+        .order_by(*NEWEST_FIRST)
+        .limit(limit)
+    )
+    return cast(Sequence[BranchEnd], rows.all())
+
+
+def in_context(newest_first: Sequence[BranchEnd]) -> list[BranchEnd]:
+    """What the model may see of them: questions, and replies with finished text."""
+    return [row for row in newest_first if row.status in IN_CONTEXT]
 
 
 def context_history(chat_id: int, limit: int) -> sa.Select[Message]:

@@ -1,0 +1,78 @@
+"""Count what a request costs the database: statements, transactions and round trips.
+
+Counted with SQLAlchemy's engine and pool events, so a test can assert the numbers and a change
+that adds a query fails CI. On PostgreSQL every statement is one round trip, and so are each
+transaction's BEGIN (psycopg sends it before the first statement) and its COMMIT or ROLLBACK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+
+@dataclass
+class Tally:
+    statements: list[str] = field(default_factory=list)
+    begins: int = 0
+    commits: int = 0
+    rollbacks: int = 0
+
+    @property
+    def round_trips(self) -> int:
+        return len(self.statements) + self.begins + self.commits + self.rollbacks
+
+    def report(self) -> str:
+        """What was sent, for an assertion message."""
+        lines = [f"{self.round_trips} round trips, {self.commits} commits:"]
+        return "\n".join(lines + [f"  {sql.split()[0]} {sql[:150]!r}" for sql in self.statements])
+
+
+def _in_transaction(dbapi_connection: Any) -> bool:
+    """Whether the driver holds an open transaction (a reset then sends a ROLLBACK)."""
+    info = getattr(dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    if status is not None:  # psycopg 3: 0 is IDLE
+        return int(status) != 0
+    return bool(getattr(dbapi_connection, "in_transaction", False))
+
+
+@contextmanager
+def counted(engine: sa.Engine) -> Iterator[Tally]:
+    """Everything `engine` sends while the block runs."""
+    tally = Tally()
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        tally.statements.append(" ".join(statement.split()))
+
+    def on_begin(_conn: Any) -> None:
+        tally.begins += 1
+
+    def on_commit(_conn: Any) -> None:
+        tally.commits += 1
+
+    def on_rollback(_conn: Any) -> None:
+        tally.rollbacks += 1
+
+    def on_reset(dbapi_connection: Any, *_args: Any) -> None:
+        if _in_transaction(dbapi_connection):  # a reset on return rolls an open one back
+            tally.rollbacks += 1
+
+    listeners = [
+        (engine, "before_cursor_execute", on_execute),
+        (engine, "begin", on_begin),
+        (engine, "commit", on_commit),
+        (engine, "rollback", on_rollback),
+        (engine.pool, "reset", on_reset),
+    ]
+    for target, name, listener in listeners:
+        sa.event.listen(target, name, listener)
+    try:
+        yield tally
+    finally:
+        for target, name, listener in listeners:
+            sa.event.remove(target, name, listener)
