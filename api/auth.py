@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_jwt_extended import (
     create_access_token,
@@ -27,12 +28,16 @@ from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema
 from api.throttle import client_ip, login_guard, throttle
 from shared.access import Caller, caller_for
 from shared.accounts import GENERATION_CLAIM, accepts_token, end_all_sessions
+from shared.admission import MISSING_TOKEN
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password, verify_password
 from shared.tokens import (
     FAMILY_CLAIM,
     GUEST_CLAIM,
+    TokenError,
+    bearer_credentials,
     caller_row_stmt,
+    decode_access_token,
     family_key,
     purge_expired_stmt,
     revocation,
@@ -45,6 +50,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 def login_required(view: F) -> F:
     """A valid, unrevoked access token (user or guest) is required."""
     return cast(F, jwt_required()(view))
+
+
+TOKEN_CALLER_KEY = "_token_caller"
+
+
+def token_required(view: F) -> F:
+    """A valid access token (signature, expiry, type, claims) whose account the view's work
+    checks in its first statement (a turn's lock, see shared/admission.py): exactly the rules
+    of `login_required`, without a query of their own. The caller: `token_caller()`."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        token = bearer_credentials(request.headers.get("Authorization", ""))
+        if token is None:
+            raise TokenError(MISSING_TOKEN)
+        claims = decode_access_token(token, current_app.config["JWT_SECRET_KEY"])
+        caller = Caller(user_id=claims.user_id, guest_id=claims.guest_id, token=claims)
+        setattr(g, TOKEN_CALLER_KEY, caller)
+        return view(*args, **kwargs)
+
+    return cast(F, checked)
+
+
+def token_caller() -> Caller:
+    return cast(Caller, getattr(g, TOKEN_CALLER_KEY))
 
 
 def current_caller() -> Caller:

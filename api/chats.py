@@ -15,6 +15,7 @@ from api.chat_ux_schemas import ChatHitSchema
 from api.extensions import db
 from api.http import abort
 from api.paging import page_of
+from api.reads import without_transaction
 from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
 from api.search import search_chats
 from shared.access import (
@@ -102,6 +103,7 @@ class Chats(MethodView):
     @blp.arguments(ChatQuerySchema, location="query")
     @blp.response(200, ChatHitSchema(many=True))
     @blp.paginate()
+    @without_transaction
     @login_required
     def get(self, query: dict[str, Any], pagination_parameters: PaginationParameters) -> list[Any]:
         """List my chats, most recent activity first (`q` searches them)"""

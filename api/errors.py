@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.extensions import db, jwt
+from shared.admission import ACCOUNT_GONE, MISSING_TOKEN, REVOKED
 from shared.error_replies import HANDLED, ErrorReply, error_reply, http_reply, reply_for
 from shared.errors import retry_reply
 
@@ -48,7 +49,7 @@ def _unauthorized(message: str) -> Response:
 
 @jwt.unauthorized_loader
 def missing_token(reason: str) -> Response:
-    return _unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+    return _unauthorized(MISSING_TOKEN)
 
 
 @jwt.invalid_token_loader
@@ -63,9 +64,9 @@ def expired_token(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
 
 @jwt.revoked_token_loader
 def revoked_token(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _unauthorized("The token has been revoked.")
+    return _unauthorized(REVOKED)
 
 
 @jwt.user_lookup_error_loader
 def unknown_user(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _unauthorized("The token's account no longer exists.")
+    return _unauthorized(ACCOUNT_GONE)

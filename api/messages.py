@@ -8,9 +8,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.pagination import PaginationParameters
 
-from api.auth import current_caller, login_required
+from api.auth import current_caller, login_required, token_caller, token_required
 from api.chats import chat_or_404
 from api.paging import page_of
+from api.reads import without_transaction
 from api.schemas import MessageCreateSchema, MessageQuerySchema, MessageSchema, TurnSchema
 from api.throttle import client_ip, throttle
 from api.turns import Turn, retry, send_message
@@ -42,6 +43,7 @@ class ChatMessages(MethodView):
     @blp.arguments(MessageQuerySchema, location="query")
     @blp.response(200, MessageSchema(many=True))
     @blp.paginate()
+    @without_transaction
     @login_required
     def get(
         self, query: dict[str, Any], chat_id: int, pagination_parameters: PaginationParameters
@@ -60,7 +62,7 @@ class ChatMessages(MethodView):
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, TurnSchema)
     @provider_error_docs
-    @login_required
+    @token_required
     def post(self, data: dict[str, str], chat_id: int) -> Turn:
         """Send a message and get the agent's reply
 
@@ -69,7 +71,7 @@ class ChatMessages(MethodView):
         `errors.ai_message_id`, `errors.reason`); `POST /api/chats/{chat_id}/messages/retry`
         answers it again without retyping.
         """
-        caller = current_caller()
+        caller = token_caller()
         throttle(reply_checks(caller, client_ip()))
         return send_message(caller, chat_id, data["content"])
 
@@ -79,7 +81,7 @@ class RetryReply(MethodView):
     @blp.response(201, TurnSchema)
     @blp.alt_response(409, description="Nothing to answer, or the reply is being written")
     @provider_error_docs
-    @login_required
+    @token_required
     def post(self, chat_id: int) -> Turn:
         """Ask again for the reply to the newest, unanswered message
 
@@ -87,6 +89,6 @@ class RetryReply(MethodView):
         writes its failed reply again (same message id). One retry runs at a time per reply:
         another one meanwhile gets 409 (`errors.reason: reply_pending`).
         """
-        caller = current_caller()
+        caller = token_caller()
         throttle(reply_checks(caller, client_ip()))
         return retry(caller, chat_id)

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from api.auth import current_caller, login_required
+from api.auth import token_caller, token_required
 from api.messages import provider_error_docs
 from api.schemas import MessageCreateSchema, MessageSchema, SelectSchema, TurnSchema
 from api.throttle import client_ip, throttle
@@ -27,14 +27,14 @@ class Regenerate(MethodView):
     @blp.alt_response(404, description="No such chat or message of the caller's")
     @blp.alt_response(409, description="The message is not an AI reply (`not_a_reply`)")
     @provider_error_docs
-    @login_required
+    @token_required
     def post(self, chat_id: int, message_id: int) -> Turn:
         """Write a new version of an AI reply
 
         The new reply answers the same question and becomes the one shown; the earlier
         version and the conversation after it stay stored (select them again with `select`).
         """
-        caller = current_caller()
+        caller = token_caller()
         throttle(reply_checks(caller, client_ip()))
         return regenerate(caller, chat_id, message_id)
 
@@ -46,14 +46,14 @@ class Edit(MethodView):
     @blp.alt_response(404, description="No such chat or message of the caller's")
     @blp.alt_response(409, description="The message is not one the caller sent (`not_a_question`)")
     @provider_error_docs
-    @login_required
+    @token_required
     def post(self, data: dict[str, str], chat_id: int, message_id: int) -> Turn:
         """Edit a message you sent: a new version of it, answered
 
         The edited message and its reply become the branch shown; the original and what
         followed it stay stored.
         """
-        caller = current_caller()
+        caller = token_caller()
         throttle(reply_checks(caller, client_ip()))
         return edit(caller, chat_id, message_id, data["content"])
 
@@ -63,11 +63,11 @@ class Select(MethodView):
     @blp.arguments(SelectSchema, required=False)
     @blp.response(200, MessageSchema)
     @blp.alt_response(404, description="No such chat, message or version")
-    @login_required
+    @token_required
     def post(self, data: dict[str, Any], chat_id: int, message_id: int) -> Message:
         """Show the branch through a message (or through its version `version`)
 
         The chat's history then follows that message and, after it, the newest version at
         each step. Returns the message now shown.
         """
-        return select(current_caller(), chat_id, message_id, data.get("version"))
+        return select(token_caller(), chat_id, message_id, data.get("version"))

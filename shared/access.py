@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared.models import Agent, Chat, Message, User
+from shared.tokens import AccessClaims
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class Caller:
     user_id: int
     is_admin: bool = False
     guest_id: str | None = None
+    # Set when the token's account has not been checked yet: the turn's first statement
+    # checks it (shared/admission.py). Such a caller is never an admin.
+    token: AccessClaims | None = None
 
     @property
     def is_guest(self) -> bool:

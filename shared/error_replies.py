@@ -27,6 +27,7 @@ from shared.errors import (
 from shared.jsonbody import BadBody
 from shared.providers.base import ProviderError
 from shared.ratelimit import Throttled
+from shared.tokens import TokenError
 from shared.turns.failures import TurnFailed, TurnRefused
 from shared.validation import InvalidInput
 
@@ -97,6 +98,10 @@ def _turn_refused(exc: TurnRefused) -> ErrorReply:
     return ErrorReply(exc.status, refusal(exc))
 
 
+def _unauthenticated(exc: TokenError) -> ErrorReply:
+    return error_reply(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+
 def _invalid_input(exc: InvalidInput) -> ErrorReply:
     return error_reply(422, exc.message, {exc.field: [exc.message]})
 
@@ -126,6 +131,7 @@ def _database(exc: Exception) -> ErrorReply:
 REPLIES: tuple[tuple[type[Exception], Callable[[Any], ErrorReply]], ...] = (
     (TurnFailed, _turn_failed),
     (TurnRefused, _turn_refused),
+    (TokenError, _unauthenticated),
     (InvalidInput, _invalid_input),
     (BadBody, _bad_body),
     (Throttled, _throttled),

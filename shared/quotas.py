@@ -1,7 +1,7 @@
 """Budgets applied to turns: checked before a turn starts, charged after it (sync and async).
 
-`allowance` (sync) and `acheck` refuse a spent budget (QuotaExceeded); `reserve` and `acheck`
-write the turn's ledger row as a reservation; `settle_stmt` replaces it by the tokens used.
+`allowance` (sync) and `acheck` refuse a spent budget (QuotaExceeded); `reservation_row` and
+`acheck` write the turn's ledger row as a reservation; `settle_stmt` replaces it by the tokens used.
 Each worker checks one turn at a time (`worker_lock` until the reservation is committed), so
 two turns of one worker never both pass on the same spent total; across workers, turns that check
 at the same instant may each pass, so a budget is overshot by at most one turn per worker
@@ -85,16 +85,21 @@ def model_label(config: Config, agent_model: str | None) -> str:
     return (agent_model or config.openai_chat_model) if provider == "openai" else provider
 
 
+def reservation_row(caller: Caller, ip: str, model: str, tokens: int) -> dict[str, Any]:
+    """The ledger row of a turn that starts, reserving `tokens` until its reply settles it."""
+    return {
+        "user_id": caller.user_id,
+        "guest_id": caller.guest_id,
+        "client_ip": ip,
+        "kind": UsageKind.LLM,
+        "model": model,
+        "prompt_tokens": tokens,
+        "pending": True,
+    }
+
+
 def reservation(caller: Caller, ip: str, model: str, tokens: int) -> UsageEvent:
-    return UsageEvent(
-        user_id=caller.user_id,
-        guest_id=caller.guest_id,
-        client_ip=ip,
-        kind=UsageKind.LLM,
-        model=model,
-        prompt_tokens=tokens,
-        pending=True,
-    )
+    return UsageEvent(**reservation_row(caller, ip, model, tokens))
 
 
 def settle_stmt(ticket: Ticket, used: Spent) -> sa.Update:
@@ -143,22 +148,6 @@ def allowance(
             raise refusal(budget, rows, used, now)
         largest.append(biggest)
     return estimate(largest)
-
-
-def reserve(
-    session: so.Session | so.scoped_session[Any],
-    config: Config,
-    caller: Caller,
-    ip: str,
-    agent_model: str | None,
-    tokens: int,
-) -> Ticket:
-    """Add the turn's ledger row, reserving `tokens`, to the session's transaction (sync
-    services; the caller commits, holding `worker_lock` since `allowance`)."""
-    event = reservation(caller, ip, model_label(config, agent_model), tokens)
-    session.add(event)
-    session.flush()
-    return Ticket(event.id)
 
 
 def worker_lock(config: Config, caller: Caller, ip: str) -> AbstractContextManager[Any]:

@@ -18,18 +18,27 @@ import sqlalchemy as sa
 @dataclass
 class Tally:
     statements: list[str] = field(default_factory=list)
-    begins: int = 0
+    # Transactions committed, explicitly or as a single statement in autocommit mode.
     commits: int = 0
-    rollbacks: int = 0
+    # BEGIN, COMMIT and ROLLBACK sent (none in autocommit mode).
+    transaction_commands: int = 0
 
     @property
     def round_trips(self) -> int:
-        return len(self.statements) + self.begins + self.commits + self.rollbacks
+        return len(self.statements) + self.transaction_commands
 
     def report(self) -> str:
         """What was sent, for an assertion message."""
         lines = [f"{self.round_trips} round trips, {self.commits} commits:"]
         return "\n".join(lines + [f"  {sql.split()[0]} {sql[:150]!r}" for sql in self.statements])
+
+
+def _autocommit(connection: Any) -> bool:
+    """Whether the driver runs each statement as its own transaction (no BEGIN/COMMIT sent)."""
+    driver = connection.connection.driver_connection
+    if hasattr(driver, "autocommit"):  # psycopg 3
+        return bool(driver.autocommit)
+    return getattr(driver, "isolation_level", "") is None  # sqlite3
 
 
 def _in_transaction(dbapi_connection: Any) -> bool:
@@ -49,18 +58,19 @@ def counted(engine: sa.Engine) -> Iterator[Tally]:
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         tally.statements.append(" ".join(statement.split()))
 
-    def on_begin(_conn: Any) -> None:
-        tally.begins += 1
+    def on_begin(conn: Any) -> None:
+        tally.transaction_commands += 0 if _autocommit(conn) else 1
 
-    def on_commit(_conn: Any) -> None:
+    def on_commit(conn: Any) -> None:
         tally.commits += 1
+        tally.transaction_commands += 0 if _autocommit(conn) else 1
 
-    def on_rollback(_conn: Any) -> None:
-        tally.rollbacks += 1
+    def on_rollback(conn: Any) -> None:
+        tally.transaction_commands += 0 if _autocommit(conn) else 1
 
     def on_reset(dbapi_connection: Any, *_args: Any) -> None:
         if _in_transaction(dbapi_connection):  # a reset on return rolls an open one back
-            tally.rollbacks += 1
+            tally.transaction_commands += 1
 
     listeners = [
         (engine, "before_cursor_execute", on_execute),

@@ -8,8 +8,8 @@ from typing import Any, TypeVar, cast
 
 from quart import g, request
 
-from shared.access import Caller, caller_for
-from shared.accounts import accepts_token
+from shared.access import Caller
+from shared.admission import ACCOUNT_GONE, MISSING_TOKEN, token_refusal
 from shared.models import User
 from shared.tokens import TokenError, bearer_credentials, caller_row_stmt, decode_access_token
 from voice.database import db
@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 def bearer_token() -> str:
     token = bearer_credentials(request.headers.get("Authorization", ""))
     if token is None:
-        raise unauthorized("Authentication required: send 'Authorization: Bearer <token>'.")
+        raise unauthorized(MISSING_TOKEN)
     return token
 
 
@@ -35,16 +35,11 @@ async def authenticate(token: str) -> Caller:
     session = db()
     account = caller_row_stmt(claims.user_id, claims.jti, claims.family)
     row = (await session.execute(account)).first()
-    if row is not None and row.revoked:
-        raise unauthorized("The token has been revoked.")
-    user: User | None = row[0] if row is not None else None
-    caller = caller_for(user, claims.guest_id)
-    if (
-        user is None
-        or caller is None
-        or not accepts_token(user, claims.generation, claims.issued_at)
-    ):
-        raise unauthorized("The token's account no longer exists.")
+    refusal = token_refusal(row, claims)
+    if refusal is not None or row is None:
+        raise unauthorized(str(refusal or ACCOUNT_GONE))
+    user: User = row[0]
+    caller = Caller(user_id=user.id, is_admin=user.is_admin, guest_id=claims.guest_id)
     await session.commit()  # end the read transaction; the view may wait on a provider next
     return caller
 

@@ -16,15 +16,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared import metrics, quotas
 from shared.access import Caller
 from shared.config import Config
 from shared.models import Message, MessageStatus
-from shared.turns import replies
+from shared.turns import batched, replies
 from shared.turns.store import Started
 
 if TYPE_CHECKING:
@@ -41,13 +42,14 @@ def begin(
     with quotas.worker_lock(config, caller, ip):
         try:
             tokens = quotas.allowance(session, config, caller, ip)
-            turn = work(session, caller, *args)
-            ticket = quotas.reserve(session, config, caller, ip, turn.model, tokens)
+            label = quotas.model_label(config, None)  # the settlement names the model used
+            reserving = quotas.reservation_row(caller, ip, label, tokens)
+            turn = work(session, caller, *args, reserving=reserving)
             session.commit()
         except BaseException:
             session.rollback()
             raise
-    return replace(turn, ticket=ticket)
+    return turn
 
 
 @dataclass(frozen=True)
@@ -85,24 +87,55 @@ async def abegin(
         return await reservation.begin(work, caller, *args)
 
 
-def settle(session: so.Session, turn: Started, outcome: replies.Outcome) -> None:
-    """Charge the turn's ticket what its reply used, or give it back when the reply failed
-    (in `session`'s transaction; the caller commits)."""
+def charge_stmt(turn: Started, outcome: replies.Outcome) -> sa.UpdateBase | None:
+    """What settles the turn's ticket: the tokens its reply used (returning the model's name),
+    or the reservation given back when the reply failed."""
     if turn.ticket is None:
-        return
+        return None
     if outcome.status is MessageStatus.FAILED:
-        session.execute(quotas.release_stmt(turn.ticket))
-        return
-    used = quotas.spent(turn.context, outcome.content, outcome.usage, outcome.model)
-    model = session.scalar(quotas.settle_stmt(turn.ticket, used))
-    metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
+        return quotas.release_stmt(turn.ticket)
+    return quotas.settle_stmt(turn.ticket, spent(turn, outcome))
+
+
+def spent(turn: Started, outcome: replies.Outcome) -> quotas.Spent:
+    return quotas.spent(turn.context, outcome.content, outcome.usage, outcome.model)
+
+
+def counted(turn: Started, outcome: replies.Outcome, model: str | None) -> None:
+    if turn.ticket is not None and outcome.status is not MessageStatus.FAILED:
+        used = spent(turn, outcome)
+        metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
 
 
 def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Message | None:
-    """Store how the turn's reply ended and settle its charge, in one transaction."""
-    reply = replies.finish(session, turn.ai_message.id, outcome)
-    settle(session, turn, outcome)
-    return reply
+    """Store how the turn's reply ended and settle its charge, atomically: one statement on
+    PostgreSQL (its own transaction), else two in the session's transaction (the caller
+    commits)."""
+    charge = charge_stmt(turn, outcome)
+    if not batched.writes_at_once(session):
+        reply = replies.finish(session, turn.ai_message.id, outcome)
+        model = None
+        if charge is not None and charge.is_delete:  # a reservation given back
+            session.execute(charge)
+        elif charge is not None:
+            model = session.scalar(charge)
+        counted(turn, outcome, model)
+        return reply
+    batched.on_its_own(session)
+    finished = replies.finish_stmt(turn.ai_message.id, outcome).cte("finished")
+    charged_model: sa.ColumnElement[Any] = sa.null()
+    ctes = []
+    if charge is not None:
+        charged = charge.cte("charged")
+        ctes.append(charged)
+        if "model" in charged.c:  # a settlement names the model it charged
+            charged_model = sa.select(charged.c.model).scalar_subquery()
+    both = sa.select(so.aliased(Message, finished), charged_model).add_cte(*ctes)
+    row = session.execute(both.execution_options(populate_existing=True)).first()
+    if row is None:  # closed by someone else meanwhile: left as it is
+        return replies.stored(session, turn.ai_message.id)
+    counted(turn, outcome, row[1])
+    return cast(Message, row[0])
 
 
 def close(session: so.Session, turn: Started) -> None:

@@ -61,15 +61,14 @@ def is_pending(session: so.Session, reply_id: int) -> bool:
     return status is MessageStatus.PENDING
 
 
-def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | None:
-    """Store how the reply ended. A reply stopped meanwhile stays `stopped` with this text;
-    one closed by someone else (e.g. a restart) is left alone. The stored reply comes back
-    from the UPDATE itself (RETURNING), not from a second read."""
+def finish_stmt(reply_id: int, outcome: Outcome) -> sa.UpdateBase:
+    """Store how the reply ended, returning it. A reply stopped meanwhile stays `stopped` with
+    this text; one closed by someone else (e.g. a restart) is left alone (no row)."""
     still_stopped = sa.case(
         (Message.status == MessageStatus.STOPPED, MessageStatus.STOPPED.value),
         else_=outcome.status.value,
     )
-    finished = session.scalars(
+    return (
         sa.update(Message)
         .where(
             Message.id == reply_id,
@@ -89,8 +88,17 @@ def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | No
         )
         .returning(Message)
         .execution_options(synchronize_session=False, populate_existing=True)
-    ).first()
-    return finished or session.get(Message, reply_id, populate_existing=True)
+    )
+
+
+def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | None:
+    """`finish_stmt`: the stored reply comes back from the UPDATE itself, not a second read."""
+    finished = session.scalars(finish_stmt(reply_id, outcome)).first()
+    return finished or stored(session, reply_id)
+
+
+def stored(session: so.Session, reply_id: int) -> Message | None:
+    return session.get(Message, reply_id, populate_existing=True)
 
 
 def reply_in(session: so.Session, chat_id: int, message_id: int) -> Message:

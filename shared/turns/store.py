@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -22,6 +22,7 @@ from shared.access import (
     may_see_agent,
     own_chats,
 )
+from shared.admission import account_accepts, check_token
 from shared.conversation import HistoryBudget, model_context, titled_by
 from shared.db import utcnow
 from shared.models import Agent, Chat, Message, MessageBy, MessageStatus
@@ -29,6 +30,7 @@ from shared.providers.base import ChatMessage
 from shared.quotas import Ticket
 from shared.turns import tree
 from shared.turns.failures import TurnRefused, chat_not_found, message_not_found
+from shared.turns.rows import add_turn, message_values
 
 
 @dataclass(frozen=True)
@@ -77,14 +79,17 @@ def lock_chat(
     values: dict[str, Any] = {"updated_at": utcnow() if touch else Chat.updated_at}
     if said is not None:
         values["title"] = titled_by(said)
+    lock = sa.update(Chat).where(Chat.id == chat_id, own_chats(caller))
+    if caller.token is not None:  # the token's account is checked here, not by a query of its own
+        lock = lock.where(account_accepts(caller.token))
     row = session.execute(
-        sa.update(Chat)
-        .where(Chat.id == chat_id, own_chats(caller))
-        .values(values)
+        lock.values(values)
         .returning(*_LOCKED, _LOCKED_OWNER)
         .execution_options(synchronize_session=False)
     ).first()
     if row is None:
+        if caller.token is not None:
+            check_token(session, caller.token)  # 401 when that is why
         raise chat_not_found()
     chat = LockedChat(*row)
     if not may_see_agent(caller, chat):  # its agent was made private: no more replies
@@ -92,38 +97,13 @@ def lock_chat(
     return chat
 
 
-def add_message(
-    session: so.Session,
-    chat_id: int,
-    caller: Caller,
-    by: MessageBy,
-    content: str,
-    parent_id: int | None,
-    first_child: bool = False,
-) -> Message:
-    """A new message at the end of the shown branch, after `parent_id`, as its newest version
-    (the first, without asking, when the parent is known to have no children yet)."""
-    version = 1 if first_child else tree.next_version(session, chat_id, parent_id)
-    status = MessageStatus.PENDING if by is MessageBy.AI else MessageStatus.COMPLETE
-    message = Message(
-        chat_id=chat_id,
-        user_id=caller.user_id,
-        message_by=by,
-        content=content,
-        created_at=utcnow(),
-        parent_id=parent_id,
-        status=status,
-        version=version,
-        version_count=version,
-        selected=True,
-    )
-    session.add(message)
-    session.flush()
-    return message
-
-
 def started(
-    session: so.Session, chat: LockedChat, user: Message, ai: Message, budget: HistoryBudget
+    session: so.Session,
+    chat: LockedChat,
+    user: Message,
+    ai: Message,
+    budget: HistoryBudget,
+    ticket: Ticket | None,
 ) -> Started:
     """The turn once its messages are in the tree: the model's context read after them."""
     history = tree.in_context(tree.branch_end(session, chat.id, budget.max_messages))
@@ -131,13 +111,19 @@ def started(
     for message in (user, ai):
         if sa.inspect(message).expired_attributes:  # loaded before the tree changed
             session.refresh(message)
-    return Started(chat.id, user, ai, context, chat.model)
+    return Started(chat.id, user, ai, context, chat.model, ticket)
 
 
 def begin_ask(
-    session: so.Session, caller: Caller, chat_id: int, content: str, budget: HistoryBudget
+    session: so.Session,
+    caller: Caller,
+    chat_id: int,
+    content: str,
+    budget: HistoryBudget,
+    reserving: dict[str, Any] | None = None,
 ) -> Started:
-    """Store the question after the shown branch, and its reply as pending.
+    """Store the question after the shown branch, its reply as pending and (`reserving`) the
+    ledger row the reply is charged to.
 
     The branch's end is read once, before the question joins it (the chat is locked, so it
     cannot change meanwhile): it gives both the parent and the model's history.
@@ -146,15 +132,36 @@ def begin_ask(
     newest = tree.branch_end(session, chat.id, budget.max_messages)
     tip = newest[0] if newest else None
     parent_id = tip.id if tip is not None else None
-    leaf = tip is None or not tip.has_children
-    user = add_message(session, chat.id, caller, MessageBy.USER, content, parent_id, leaf)
-    ai = add_message(session, chat.id, caller, MessageBy.AI, "", user.id, first_child=True)
+    version = tree.next_version(session, chat.id, parent_id) if tip and tip.has_children else 1
+    question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
+    reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
+    new = add_turn(session, chat.id, caller, question, reply, reserving)
+    user, ai = cast(Message, new.question), cast(Message, new.reply)
     context = model_context(chat.prompt, [user, *tree.in_context(newest)], budget)
-    return Started(chat.id, user, ai, context, chat.model)
+    return Started(chat.id, user, ai, context, chat.model, new.ticket)
+
+
+def answer_to(
+    session: so.Session,
+    chat: LockedChat,
+    caller: Caller,
+    question: Message,
+    budget: HistoryBudget,
+    reserving: dict[str, Any] | None,
+) -> Started:
+    """A new pending reply to `question`, as the newest version among its replies."""
+    version = tree.next_version(session, chat.id, question.id)
+    reply = message_values(chat.id, caller, MessageBy.AI, "", question.id, version)
+    new = add_turn(session, chat.id, caller, None, reply, reserving)
+    return started(session, chat, question, cast(Message, new.reply), budget, new.ticket)
 
 
 def begin_retry(
-    session: so.Session, caller: Caller, chat_id: int, budget: HistoryBudget
+    session: so.Session,
+    caller: Caller,
+    chat_id: int,
+    budget: HistoryBudget,
+    reserving: dict[str, Any] | None = None,
 ) -> Started:
     """Answer the shown branch's unanswered question, or its failed reply again (in place).
 
@@ -163,8 +170,7 @@ def begin_retry(
     chat = lock_chat(session, caller, chat_id)
     tip = tree.branch_tip(session, chat.id)
     if tip is not None and tip.message_by is MessageBy.USER:
-        ai = add_message(session, chat.id, caller, MessageBy.AI, "", tip.id)
-        return started(session, chat, tip, ai, budget)
+        return answer_to(session, chat, caller, tip, budget, reserving)
     if tip is not None and tip.status is MessageStatus.PENDING:
         raise TurnRefused(409, "The reply is already being written.", "reply_pending")
     question = session.get(Message, tip.parent_id) if tip and tip.parent_id else None
@@ -172,7 +178,8 @@ def begin_retry(
         raise TurnRefused(409, "There is no unanswered message to reply to.", "nothing_to_retry")
     reset_reply(tip)
     session.flush()
-    return started(session, chat, question, tip, budget)
+    ticket = add_turn(session, chat.id, caller, None, None, reserving).ticket
+    return started(session, chat, question, tip, budget, ticket)
 
 
 def reset_reply(reply: Message) -> None:
@@ -198,7 +205,12 @@ def message_in(session: so.Session, chat: LockedChat, message_id: int, by: Messa
 
 
 def begin_regenerate(
-    session: so.Session, caller: Caller, chat_id: int, message_id: int, budget: HistoryBudget
+    session: so.Session,
+    caller: Caller,
+    chat_id: int,
+    message_id: int,
+    budget: HistoryBudget,
+    reserving: dict[str, Any] | None = None,
 ) -> Started:
     """A new version of AI reply `message_id`, answering the same question; the earlier
     version and what followed it stay stored, off the shown branch."""
@@ -209,8 +221,7 @@ def begin_regenerate(
         raise TurnRefused(409, "That reply answers no message.", "not_a_reply")
     tree.cut_after(session, chat.id, question)
     session.expire_all()
-    ai = add_message(session, chat.id, caller, MessageBy.AI, "", question.id)
-    return started(session, chat, question, ai, budget)
+    return answer_to(session, chat, caller, question, budget, reserving)
 
 
 def begin_edit(
@@ -220,6 +231,7 @@ def begin_edit(
     message_id: int,
     content: str,
     budget: HistoryBudget,
+    reserving: dict[str, Any] | None = None,
 ) -> Started:
     """A new version of the caller's message `message_id` with `content`, and its reply."""
     chat = lock_chat(session, caller, chat_id, said=content)
@@ -228,9 +240,12 @@ def begin_edit(
     tree.cut_after(session, chat.id, parent)
     session.expire_all()
     parent_id = parent.id if parent is not None else None
-    user = add_message(session, chat.id, caller, MessageBy.USER, content, parent_id)
-    ai = add_message(session, chat.id, caller, MessageBy.AI, "", user.id, first_child=True)
-    return started(session, chat, user, ai, budget)
+    version = tree.next_version(session, chat.id, parent_id)
+    question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
+    reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
+    new = add_turn(session, chat.id, caller, question, reply, reserving)
+    user, ai = cast(Message, new.question), cast(Message, new.reply)
+    return started(session, chat, user, ai, budget, new.ticket)
 
 
 def select_version(

@@ -1,0 +1,90 @@
+"""A turn's writes batched into single statements where the database allows it.
+
+On PostgreSQL, data-modifying statements can be combined in one `WITH` (each runs exactly once,
+to completion, in the same snapshot), and a single statement is atomic on its own, so it needs
+no BEGIN and COMMIT of its own: finishing a reply and settling its charge is one round trip.
+A turn's new rows (question, pending reply, ledger reservation) are likewise one INSERT
+statement. SQLite has no data-modifying `WITH`; there the same writes run one by one in a
+transaction (in-process, where a statement costs no round trip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.models import Message, UsageEvent
+
+
+def writes_at_once(session: so.Session) -> bool:
+    """Whether several writes can go in one statement (PostgreSQL)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def on_its_own(session: so.Session) -> None:
+    """Run the session's next statement as its own transaction (autocommit): for a single
+    statement that is atomic anyway, it saves the BEGIN and COMMIT round trips. Only when no
+    transaction is open yet; the connection's isolation level is reset when it is returned."""
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+@dataclass(frozen=True)
+class Inserted:
+    question_id: int | None
+    reply_id: int | None
+    reservation_id: int | None
+
+
+def insert_turn(
+    session: so.Session,
+    question: dict[str, Any] | None,
+    reply: dict[str, Any] | None,
+    reserving: dict[str, Any] | None,
+) -> Inserted:
+    """INSERT a turn's new rows: its question, its pending reply (after the question when both
+    are new) and its ledger reservation. One statement on PostgreSQL, else one per row."""
+    if writes_at_once(session):
+        return _insert_at_once(session, question, reply, reserving)
+    question_id = _insert(session, Message, question)
+    if reply is not None and question_id is not None:
+        reply = {**reply, "parent_id": question_id}
+    return Inserted(
+        question_id, _insert(session, Message, reply), _insert(session, UsageEvent, reserving)
+    )
+
+
+def _insert(session: so.Session, model: type[Any], values: dict[str, Any] | None) -> int | None:
+    if values is None:
+        return None
+    return session.scalar(sa.insert(model).values(values).returning(model.id))
+
+
+def _insert_at_once(
+    session: so.Session,
+    question: dict[str, Any] | None,
+    reply: dict[str, Any] | None,
+    reserving: dict[str, Any] | None,
+) -> Inserted:
+    ids: list[sa.ScalarSelect[Any] | sa.Null] = []
+    ctes: list[sa.CTE] = []
+
+    def add(name: str, model: type[Any], values: dict[str, Any] | None) -> sa.CTE | None:
+        if values is None:
+            ids.append(sa.null())
+            return None
+        cte = sa.insert(model).values(values).returning(model.id).cte(name)
+        ctes.append(cte)
+        ids.append(sa.select(cte.c.id).scalar_subquery())
+        return cte
+
+    asked = add("asked", Message, question)
+    if reply is not None and asked is not None:  # the reply follows the question just added
+        reply = {**reply, "parent_id": sa.select(asked.c.id).scalar_subquery()}
+    add("answered", Message, reply)
+    add("reserved", UsageEvent, reserving)
+    row = session.execute(sa.select(*ids).add_cte(*ctes)).one()
+    return Inserted(row[0], row[1], row[2])
