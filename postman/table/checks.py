@@ -145,12 +145,12 @@ def column(name: str, path: str = "") -> str:
 
 def column_includes(name: str, value: Any, path: str = "") -> Check:
     code = f"pm.expect({column(name, path)}).to.include({literal(value)});"
-    return Check(f"the {name}s of {at(path)} include {label(value)}", code)
+    return Check(f"the {name} values of {at(path)} include {label(value)}", code)
 
 
 def column_equals(name: str, values: list[Any], path: str = "") -> Check:
     code = f"pm.expect({column(name, path)}).to.eql({literal(values)});"
-    return Check(f"the {name}s of {at(path)} are {label(values)}", code)
+    return Check(f"the {name} values of {at(path)} are {label(values)}", code)
 
 
 def each_equals(name: str, value: Any, path: str = "") -> Check:
