@@ -2,65 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from quart.typing import TestClientProtocol as VoiceClient
 
 from shared.accounts import end_all_sessions, set_disabled
 from tests.conftest import bearer
 from tests.test_accounts import change_account
 from tests.test_auth import forged
-from tests.voice.conftest import Headers
+from tests.voice.conftest import VoiceChat
 
 
-async def chat_status(voice_client: VoiceClient, chat_id: int, headers: Headers) -> int:
-    """A cheap authenticated voice request: stream a reply in the caller's chat."""
-    response = await voice_client.post(
-        f"/voice/chats/{chat_id}/messages/stream", headers=headers, json={"content": "hi"}
-    )
-    await response.get_data()
-    return int(response.status_code)
-
-
-async def test_voice_refuses_disabled_account(
-    app: Flask,
-    voice_client: VoiceClient,
-    register: Callable[..., Any],
-    new_chat: Callable[..., dict[str, Any]],
-) -> None:
-    tokens = register()
-    chat = new_chat(tokens["headers"])
-    assert await chat_status(voice_client, chat["id"], tokens["headers"]) == 200
-    change_account(app, tokens["user"]["id"], set_disabled, True)
-    assert await chat_status(voice_client, chat["id"], tokens["headers"]) == 401
+async def test_voice_refuses_disabled_account(app: Flask, voice_chat: VoiceChat) -> None:
+    assert await voice_chat.stream_status() == 200
+    change_account(app, voice_chat.login["user"]["id"], set_disabled, True)
+    assert await voice_chat.stream_status() == 401
 
 
 async def test_voice_refuses_tokens_after_end_all_sessions(
-    app: Flask,
-    voice_client: VoiceClient,
-    register: Callable[..., Any],
-    new_chat: Callable[..., dict[str, Any]],
+    app: Flask, voice_chat: VoiceChat
 ) -> None:
-    tokens = register()
-    chat = new_chat(tokens["headers"])
-    change_account(app, tokens["user"]["id"], end_all_sessions)
-    assert await chat_status(voice_client, chat["id"], tokens["headers"]) == 401
+    change_account(app, voice_chat.login["user"]["id"], end_all_sessions)
+    assert await voice_chat.stream_status() == 401
 
 
 async def test_voice_refuses_tokens_without_generation_or_from_before_the_account(
-    voice_client: VoiceClient,
-    register: Callable[..., Any],
-    new_chat: Callable[..., dict[str, Any]],
+    voice_chat: VoiceChat,
 ) -> None:
-    tokens = register()
-    chat = new_chat(tokens["headers"])
-    sub = str(tokens["user"]["id"])
+    sub = str(voice_chat.login["user"]["id"])
     earlier = datetime.now(UTC) - timedelta(minutes=10)
-    assert await chat_status(voice_client, chat["id"], bearer(forged({"sub": sub}))) == 200
+    assert await voice_chat.stream_status(bearer(forged({"sub": sub}))) == 200
     cases = {
         "no generation": forged({"sub": sub, "gen": None}),
         "other generation": forged({"sub": sub, "gen": 3}),
@@ -68,19 +40,14 @@ async def test_voice_refuses_tokens_without_generation_or_from_before_the_accoun
         "before the account": forged({"sub": sub, "iat": earlier, "nbf": earlier}),
     }
     for name, token in cases.items():
-        assert await chat_status(voice_client, chat["id"], bearer(token)) == 401, name
+        assert await voice_chat.stream_status(bearer(token)) == 401, name
 
 
 async def test_voice_refuses_sibling_access_token_after_logout(
-    client: FlaskClient,
-    voice_client: VoiceClient,
-    register: Callable[..., Any],
-    new_chat: Callable[..., dict[str, Any]],
+    client: FlaskClient, voice_chat: VoiceChat
 ) -> None:
-    tokens = register()
-    chat = new_chat(tokens["headers"])
-    refreshed = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"])).json
-    sibling = bearer(refreshed["access_token"])
-    assert await chat_status(voice_client, chat["id"], sibling) == 200
-    assert client.post("/api/auth/logout", headers=tokens["headers"]).status_code == 204
-    assert await chat_status(voice_client, chat["id"], sibling) == 401
+    refresh = bearer(voice_chat.login["refresh_token"])
+    sibling = bearer(client.post("/api/auth/refresh", headers=refresh).json["access_token"])
+    assert await voice_chat.stream_status(sibling) == 200
+    assert client.post("/api/auth/logout", headers=voice_chat.headers).status_code == 204
+    assert await voice_chat.stream_status(sibling) == 401

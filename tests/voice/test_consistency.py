@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,29 +9,18 @@ from quart.typing import TestClientProtocol as VoiceClient
 
 from tests.conftest import bearer
 from tests.test_consistency import incomplete_tokens
-from tests.voice.conftest import Headers
-from tests.voice.test_accounts import chat_status
+from tests.voice.conftest import Headers, VoiceChat
 
 
-async def test_voice_refuses_incomplete_tokens_with_401(
-    voice_client: VoiceClient,
-    register: Callable[..., Any],
-    new_chat: Callable[..., dict[str, Any]],
-) -> None:
-    tokens = register()
-    chat = new_chat(tokens["headers"])
-    for name, token in incomplete_tokens(tokens["user"]["id"]).items():
-        assert await chat_status(voice_client, chat["id"], bearer(token)) == 401, name
+async def test_voice_refuses_incomplete_tokens_with_401(voice_chat: VoiceChat) -> None:
+    for name, token in incomplete_tokens(voice_chat.login["user"]["id"]).items():
+        assert await voice_chat.stream_status(bearer(token)) == 401, name
 
 
 @pytest.mark.parametrize("scheme", ["bearer", "BEARER", "Bearer"])
-async def test_voice_bearer_scheme_in_any_case(
-    voice_client: VoiceClient, user_chat: tuple[Headers, dict[str, Any]], scheme: str
-) -> None:
-    headers, chat = user_chat
-    token = headers["Authorization"].split(" ", 1)[1]
-    status = await chat_status(voice_client, chat["id"], {"Authorization": f"{scheme} {token}"})
-    assert status == 200
+async def test_voice_bearer_scheme_in_any_case(voice_chat: VoiceChat, scheme: str) -> None:
+    token = voice_chat.login["access_token"]
+    assert await voice_chat.stream_status({"Authorization": f"{scheme} {token}"}) == 200
 
 
 async def test_stream_message_unknown_fields_refused_like_the_api(

@@ -22,10 +22,9 @@ from shared.providers.local_llm import LOCAL_MODEL_NAME, LocalChat, local_llm_in
 from shared.providers.offline_speech import PiperTextToSpeech, offline_engines
 from shared.providers.whisper_stt import whisper_installed
 from tests.fake_openai import Behaviour
-from tests.voice.conftest import Headers, stored_messages, upload
-from tests.voice.test_streaming import parse_events
+from tests.voice.conftest import Headers, ServeVoice, post_recording, stored_messages
+from tests.voice.test_local_server import stream_and_health
 from tests.voice.test_whisper import share_of_words_heard
-from voice import create_app as create_voice
 
 REQUIRED = os.environ.get("LOCAL_LLM_REQUIRED") == "1"
 needs_local_llm = pytest.mark.skipif(
@@ -65,21 +64,16 @@ def test_local_model_stops_at_the_stop_flag(local_config: Config) -> None:
 @needs_local_llm
 async def test_stream_message_with_local_model(
     local_config: Config,
+    serve_voice: ServeVoice,
     upstream: Behaviour,
     user_chat: tuple[Headers, dict[str, Any]],
     client: FlaskClient,
 ) -> None:
     headers, chat = user_chat
-    app = create_voice(local_config)
-    async with app.test_app():
-        response = await app.test_client().post(
-            f"/voice/chats/{chat['id']}/messages/stream",
-            headers=headers,
-            json={"content": "What is the capital of France?"},
-        )
-        health = await (await app.test_client().get("/voice/health")).get_json()
+    async with serve_voice(local_config) as voice:
+        question = "What is the capital of France?"
+        events, health = await stream_and_health(voice, chat["id"], headers, question)
 
-    events = parse_events((await response.get_data()).decode())
     reply = "".join(data["content"] for name, data in events if name == "delta")
     assert events[-1][0] == "done" and reply.strip()
     stored = stored_messages(client, chat["id"], headers)
@@ -130,19 +124,20 @@ def test_send_message_local_model_missing_is_503_and_keeps_message(
 
 @needs_local_llm
 async def test_create_voice_message_fully_offline(
-    local_config: Config, user_chat: tuple[Headers, dict[str, Any]], client: FlaskClient
+    local_config: Config,
+    serve_voice: ServeVoice,
+    user_chat: tuple[Headers, dict[str, Any]],
+    client: FlaskClient,
 ) -> None:
     if not whisper_installed() or offline_engines()["tts"] != "piper":
         pytest.skip("offline speech engines not installed: make install-dev")
     headers, chat = user_chat
     question = "What is the capital of France?"
     spoken = decode_pcm(PiperTextToSpeech().speak(question), 48000)
-    app = create_voice(local_config)
-    async with app.test_app():
-        response = await app.test_client().post(
-            f"/voice/chats/{chat['id']}/messages",
-            headers={**headers, "Accept": "application/json"},
-            files={"audio": upload(encode_pcm(spoken, 48000, "webm", "libopus"))},
+    recorded = encode_pcm(spoken, 48000, "webm", "libopus")
+    async with serve_voice(local_config) as voice:
+        response = await post_recording(
+            voice, chat["id"], headers, recorded, extra_headers={"Accept": "application/json"}
         )
 
     assert response.status_code == 201, await response.get_data()

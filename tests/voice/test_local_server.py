@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from quart.typing import TestClientProtocol as VoiceClient
 
 from api import create_app as create_api
 from shared.config import Config
@@ -14,9 +15,8 @@ from shared.providers.local_llm import local_llm_installed
 from shared.providers.local_server import forget_probes
 from tests.fake_local_llm import FakeLocalServer
 from tests.fake_openai import Behaviour
-from tests.voice.conftest import Headers, free_port, stored_messages
-from tests.voice.test_streaming import parse_events
-from voice import create_app as create_voice
+from tests.voice.conftest import Headers, ServeVoice, free_port, health_of, stored_messages
+from tests.voice.test_streaming import parse_events, stream_path
 
 # What answers when no local server does: the bundled small model, else the offline responder.
 WITHOUT_SERVER = "smollm2" if local_llm_installed() else "offline"
@@ -43,6 +43,15 @@ def providers_of(config: Config) -> dict[str, str]:
     assert health.status_code == 200
     assert client.get("/config.json").json["providers"] == health.json["providers"]
     return dict(health.json["providers"])
+
+
+async def stream_and_health(
+    voice: VoiceClient, chat_id: int, headers: Headers, content: str
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]:
+    """Stream a reply to `content` from `voice`; its events, then the service's health."""
+    response = await voice.post(stream_path(chat_id), headers=headers, json={"content": content})
+    events = parse_events((await response.get_data()).decode())
+    return events, await health_of(voice)
 
 
 def test_health_names_local_server_and_its_model(local_config: Config) -> None:
@@ -115,19 +124,15 @@ def test_agent_openai_model_is_not_sent_to_local_server(
 
 
 async def test_stream_message_from_local_server(
-    local_config: Config, user_chat: tuple[Headers, dict[str, Any]], client: FlaskClient
+    local_config: Config,
+    serve_voice: ServeVoice,
+    user_chat: tuple[Headers, dict[str, Any]],
+    client: FlaskClient,
 ) -> None:
     headers, chat = user_chat
-    app = create_voice(local_config)
-    async with app.test_app():
-        response = await app.test_client().post(
-            f"/voice/chats/{chat['id']}/messages/stream",
-            headers=headers,
-            json={"content": "Tell me a story"},
-        )
-        health = await (await app.test_client().get("/voice/health")).get_json()
+    async with serve_voice(local_config) as voice:
+        events, health = await stream_and_health(voice, chat["id"], headers, "Tell me a story")
 
-    events = parse_events((await response.get_data()).decode())
     deltas = [data["content"] for name, data in events if name == "delta"]
     assert len(deltas) > 1 and "".join(deltas) == "local: Tell me a story"
     assert events[-1][0] == "done"

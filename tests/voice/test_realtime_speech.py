@@ -7,22 +7,21 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
-from collections.abc import Callable
-from typing import Any
 
 import av
 import pytest
-from flask.testing import FlaskClient
 
 from shared.config import Config
 from shared.providers.openai_realtime import OpenAIRealtimeSpeech
 from tests.fake_openai import Behaviour
 from tests.fake_realtime import CHUNK_SAMPLES, RealtimeFailure, expected_seconds
-from tests.voice.audio import recording
-from tests.voice.conftest import Headers, stored_messages, upload
-from voice import create_app
-
-PostAudio = Callable[..., Any]
+from tests.voice.conftest import (
+    OpenVoiceChat,
+    ServeVoice,
+    VoiceChat,
+    assert_turn_failed_at,
+    health_of,
+)
 
 
 @pytest.fixture
@@ -43,10 +42,9 @@ def spoken_voice(upstream: Behaviour) -> str:
 
 
 async def test_voice_turn_on_realtime_path_returns_playable_audio(
-    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+    voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
-    response = await post_audio(chat["id"], headers)
+    response = await voice_chat.post_audio()
 
     assert response.status_code == 201
     assert response.mimetype == "audio/mpeg"
@@ -61,19 +59,10 @@ async def test_voice_turn_on_realtime_path_returns_playable_audio(
 
 
 async def test_voice_turn_on_realtime_path_uses_the_agent_s_voice(
-    client: FlaskClient,
-    register: Callable[..., dict[str, Any]],
-    new_chat: Callable[..., dict[str, Any]],
-    post_audio: PostAudio,
-    upstream: Behaviour,
+    open_voice_chat: OpenVoiceChat, upstream: Behaviour
 ) -> None:
-    headers = register()["headers"]
-    agent = client.post(
-        "/api/agents",
-        json={"name": "Narrator", "prompt": "Calm.", "voice": "marin"},
-        headers=headers,
-    ).json
-    response = await post_audio(new_chat(headers, agent["id"])["id"], headers)
+    chat = open_voice_chat(name="Narrator", prompt="Calm.", voice="marin")
+    response = await chat.post_audio()
 
     assert response.status_code == 201
     assert spoken_voice(upstream) == "marin"
@@ -84,30 +73,22 @@ async def test_voice_turn_on_realtime_path_uses_the_agent_s_voice(
 
 
 async def test_voice_turn_on_realtime_path_replaces_a_speech_only_voice(
-    client: FlaskClient,
-    register: Callable[..., dict[str, Any]],
-    new_chat: Callable[..., dict[str, Any]],
-    post_audio: PostAudio,
-    upstream: Behaviour,
+    open_voice_chat: OpenVoiceChat, upstream: Behaviour
 ) -> None:
     # "nova" was chosen for /v1/audio/speech; the Realtime models lack it: the default speaks.
-    headers = register()["headers"]
-    agent = client.post(
-        "/api/agents", json={"name": "Old", "prompt": "Calm.", "voice": "nova"}, headers=headers
-    ).json
-    response = await post_audio(new_chat(headers, agent["id"])["id"], headers)
+    chat = open_voice_chat(name="Old", prompt="Calm.", voice="nova")
+    response = await chat.post_audio()
 
     assert response.status_code == 201
     assert spoken_voice(upstream) == "alloy"
 
 
 async def test_voice_turn_on_realtime_path_speaks_a_long_reply_in_full(
-    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+    voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
     sentence = "This sentence is part of a long answer that keeps going. "
     upstream.reply = (sentence * 60).strip()  # ~3,400 characters: several responses, one session
-    response = await post_audio(chat["id"], headers)
+    response = await voice_chat.post_audio()
 
     assert response.status_code == 201
     spoken = upstream.realtime.spoken_texts()
@@ -129,24 +110,13 @@ async def test_voice_turn_on_realtime_path_speaks_a_long_reply_in_full(
     ids=["refused-key", "server-error", "handshake-503", "dropped-socket", "timeout"],
 )
 async def test_voice_turn_realtime_failure_keeps_both_messages(
-    failure: RealtimeFailure,
-    status: int,
-    post_audio: PostAudio,
-    user_chat: tuple[Headers, dict[str, Any]],
-    upstream: Behaviour,
-    client: FlaskClient,
+    failure: RealtimeFailure, status: int, voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
     upstream.realtime.fail_next(failure)
-    response = await post_audio(chat["id"], headers)
+    response = await voice_chat.post_audio()
 
     assert response.status_code == status
-    body = await response.get_json()
-    stored = stored_messages(client, chat["id"], headers)
-    assert [m["message_by"] for m in stored] == ["USER", "AI"]
-    assert body["errors"]["stage"] == "tts"
-    assert body["errors"]["user_message_id"] == stored[0]["id"]
-    assert body["errors"]["ai_message_id"] == stored[1]["id"]
+    body = await assert_turn_failed_at(response, voice_chat, "tts")
     assert "fake" not in body["message"]
 
 
@@ -200,36 +170,23 @@ async def test_realtime_speech_yields_audio_as_it_arrives(
 
 
 async def test_voice_turn_on_compatible_server_still_uses_the_speech_endpoint(
-    config: Config, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+    serve_voice: ServeVoice, voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
     # TTS_API=auto with OPENAI_BASE_URL set (a compatible server): /v1/audio/speech, no socket.
-    headers, chat = user_chat
-    app = create_app(config.replace(tts_api="auto"))
-    async with app.test_app():
-        response = await app.test_client().post(
-            f"/voice/chats/{chat['id']}/messages",
-            headers=headers,
-            files={"audio": upload(recording())},
-        )
+    async with serve_voice(tts_api="auto") as voice:
+        response = await voice_chat.via(voice).post_audio()
+        health = await health_of(voice)
     assert response.status_code == 201
     assert [r["endpoint"] for r in upstream.requests][-1] == "speech"
     assert upstream.realtime.sessions == []
-    health = await voice_health(config.replace(tts_api="auto"))
     assert health["providers"]["tts_api"] == "speech"
 
 
-async def voice_health(config: Config) -> dict[str, Any]:
-    app = create_app(config)
-    async with app.test_app():
-        response = await app.test_client().get("/voice/health")
-        assert response.status_code == 200
-        return dict(await response.get_json())
-
-
 async def test_voice_health_reports_realtime_speech_and_retiring_models(
-    config: Config, upstream: Behaviour
+    serve_voice: ServeVoice,
 ) -> None:
-    health = await voice_health(config.replace(tts_api="realtime", openai_chat_model="gpt-4o-mini"))
+    async with serve_voice(tts_api="realtime", openai_chat_model="gpt-4o-mini") as voice:
+        health = await health_of(voice)
     assert health["providers"]["tts_api"] == "realtime"
     assert [(w["model"], w["kind"], w["shutdown_date"]) for w in health["warnings"]] == [
         ("gpt-4o-mini", "retiring", "2027-01-14")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
@@ -30,8 +31,23 @@ def slow_reply(upstream: Behaviour) -> str:
     return REPLY
 
 
-def stream_path(chat: dict[str, Any]) -> str:
-    return f"/voice/chats/{chat['id']}/messages/stream"
+def start_stream(
+    http: httpx.AsyncClient, worker: str, chat: dict[str, Any], headers: Headers, content: str
+) -> AbstractAsyncContextManager[httpx.Response]:
+    """Open a streamed reply to `content` in `chat` on `worker` (`async with`: the response)."""
+    url = f"{worker}/voice/chats/{chat['id']}/messages/stream"
+    return http.stream("POST", url, json={"content": content}, headers=headers)
+
+
+async def stream_to_end(
+    http: httpx.AsyncClient, worker: str, chat: dict[str, Any], headers: Headers
+) -> tuple[int, int]:
+    """Stream a reply to "hi" until `done`; the ids of the question and of the reply."""
+    async with start_stream(http, worker, chat, headers, "hi") as response:
+        question_id = int(response.headers["X-User-Message-Id"])
+        reply_id = int(response.headers["X-AI-Message-Id"])
+        assert [name async for name, _ in read_events(response)][-1] == "done"
+    return question_id, reply_id
 
 
 def reply_path(chat: dict[str, Any], reply_id: int, action: str) -> str:
@@ -59,9 +75,7 @@ async def test_reattach_from_a_second_worker_gets_the_rest_of_a_running_reply(
         worker_process(config) as (_, second),
         httpx.AsyncClient(timeout=30) as http,
     ):
-        async with http.stream(
-            "POST", first + stream_path(chat), json={"content": "go"}, headers=headers
-        ) as response:
+        async with start_stream(http, first, chat, headers, "go") as response:
             reply_id = int(response.headers["X-AI-Message-Id"])
             async for name, _ in read_events(response):
                 assert name == "delta"
@@ -83,12 +97,7 @@ async def test_reattach_to_an_ended_reply_gives_it_at_once(
 ) -> None:
     headers, chat = user_chat
     async with worker_here(config) as worker, httpx.AsyncClient(timeout=30) as http:
-        async with http.stream(
-            "POST", worker + stream_path(chat), json={"content": "hi"}, headers=headers
-        ) as response:
-            reply_id = int(response.headers["X-AI-Message-Id"])
-            question_id = int(response.headers["X-User-Message-Id"])
-            assert [name async for name, _ in read_events(response)][-1] == "done"
+        question_id, reply_id = await stream_to_end(http, worker, chat, headers)
         events = await follow_to_end(http, worker + reply_path(chat, reply_id, "events"), headers)
         question = await http.get(worker + reply_path(chat, question_id, "events"), headers=headers)
         other = await http.get(
@@ -114,9 +123,7 @@ async def test_stop_keeps_the_partial_reply(
     async with worker_here(config) as first, worker_process(config) as (_, second):
         stopper = first if where == "same-worker" else second
         async with httpx.AsyncClient(timeout=30) as http:
-            async with http.stream(
-                "POST", first + stream_path(chat), json={"content": "go"}, headers=headers
-            ) as response:
+            async with start_stream(http, first, chat, headers, "go") as response:
                 reply_id = int(response.headers["X-AI-Message-Id"])
                 events = read_events(response)
                 assert (await anext(events))[0] == "delta"
@@ -146,9 +153,7 @@ async def test_a_worker_stopped_mid_reply_leaves_no_reply_pending(
     async with httpx.AsyncClient(timeout=30) as http:
         async with (
             worker_here(config) as worker,
-            http.stream(
-                "POST", worker + stream_path(chat), json={"content": "go"}, headers=headers
-            ) as response,
+            start_stream(http, worker, chat, headers, "go") as response,
         ):
             assert (await anext(read_events(response)))[0] == "delta"
         # The worker shut down while writing: the reply is closed, not left pending.
@@ -170,9 +175,7 @@ async def test_a_crashed_worker_s_pending_reply_is_closed_on_the_next_start(
     async with (
         worker_process(config) as (process, worker),
         httpx.AsyncClient(timeout=30) as http,
-        http.stream(
-            "POST", worker + stream_path(chat), json={"content": "go"}, headers=headers
-        ) as response,
+        start_stream(http, worker, chat, headers, "go") as response,
     ):
         reply_id = int(response.headers["X-AI-Message-Id"])
         assert (await anext(read_events(response)))[0] == "delta"
@@ -199,12 +202,7 @@ async def test_streamed_regenerate_and_edit_add_versions(
 ) -> None:
     headers, chat = user_chat
     async with worker_here(config) as worker, httpx.AsyncClient(timeout=30) as http:
-        async with http.stream(
-            "POST", worker + stream_path(chat), json={"content": "hi"}, headers=headers
-        ) as response:
-            reply_id = int(response.headers["X-AI-Message-Id"])
-            question_id = int(response.headers["X-User-Message-Id"])
-            assert [name async for name, _ in read_events(response)][-1] == "done"
+        question_id, reply_id = await stream_to_end(http, worker, chat, headers)
         upstream.reply = "a second thought"
         async with http.stream(
             "POST", worker + reply_path(chat, reply_id, "regenerate"), headers=headers

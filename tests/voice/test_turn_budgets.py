@@ -17,12 +17,11 @@ from shared.config import Config
 from tests.fake_openai import Behaviour
 from tests.test_quotas import budget
 from tests.voice.audio import recording
-from tests.voice.conftest import Headers, stored_messages, upload
+from tests.voice.conftest import Headers, ServeVoice, VoiceChat, stored_messages, upload
 from tests.voice.test_streaming import parse_events, stream_path
-from tests.voice.test_usage_quotas import admin_login, stream
+from tests.voice.test_usage_quotas import stream, usage_by_model
 from tests.voice.workers import read_events, worker_here
 from tests.waiting import eventually
-from voice import create_app as create_voice
 
 REPLY = " ".join(f"word{index}" for index in range(20))
 
@@ -90,17 +89,13 @@ async def test_a_reply_finished_after_its_client_left_is_charged_its_real_usage(
 
 
 async def test_streamed_regenerate_edit_and_voice_turns_are_refused_over_budget(
-    voice_config: Config,
-    guest: Callable[[], Any],
-    new_chat: Callable[..., Any],
+    serve_voice: ServeVoice,
+    guest_chat: tuple[Headers, dict[str, Any]],
     upstream: Behaviour,
     client: FlaskClient,
 ) -> None:
-    app = create_voice(voice_config.replace(quota_guest_tokens_per_day=1))
-    headers = guest()["headers"]
-    chat = new_chat(headers)
-    async with app.test_app():
-        voice = app.test_client()
+    headers, chat = guest_chat
+    async with serve_voice(quota_guest_tokens_per_day=1) as voice:
         assert (await stream(voice, chat["id"], headers, "one two"))[0].status_code == 200
         question, reply = stored_messages(client, chat["id"], headers)
         calls = len(upstream.requests)
@@ -128,19 +123,14 @@ async def test_streamed_voice_turn_records_tokens_seconds_heard_and_characters_s
     app: Flask,
     client: FlaskClient,
     register: Callable[..., Any],
-    user_chat: tuple[Headers, dict[str, Any]],
-    post_audio: Callable[..., Any],
+    voice_chat: VoiceChat,
     upstream: Behaviour,
 ) -> None:
-    headers, chat = user_chat
     upstream.reply = "First sentence here. And a second one."
-    response = await post_audio(chat["id"], headers, extra_headers={"Accept": "text/event-stream"})
+    response = await voice_chat.post_audio(extra_headers={"Accept": "text/event-stream"})
     assert response.status_code == 200
     assert parse_events((await response.get_data()).decode())[-1][0] == "done"
-    totals = client.get(
-        "/api/admin/usage?group_by=model", headers=admin_login(app, client, register)
-    )
-    by_model = {row["key"]: row for row in totals.json}
+    by_model = usage_by_model(app, client, register)
     assert by_model[Config.openai_chat_model]["llm_calls"] == 1
     assert 0.4 <= by_model[Config.openai_stt_model]["speech_seconds"] <= 1.0  # a 0.6 s tone
     assert by_model[Config.openai_tts_model]["speech_characters"] == len(upstream.reply) - 1

@@ -20,9 +20,8 @@ from tests.test_admin import make_admin
 from tests.test_metrics import sample
 from tests.test_quotas import budget
 from tests.voice.audio import recording
-from tests.voice.conftest import upload
+from tests.voice.conftest import ServeVoice, VoiceChat, upload
 from tests.voice.test_streaming import parse_events, stream_path
-from voice import create_app as create_voice
 
 
 async def stream(voice_client: VoiceClient, chat_id: int, headers: Headers, text: str) -> Any:
@@ -39,6 +38,17 @@ def admin_login(app: Flask, client: FlaskClient, register: Callable[..., Any]) -
     login = client.post("/api/auth/login", json={"username": "root", "password": "root-password"})
     assert login.status_code == 200
     return {"Authorization": f"Bearer {login.json['access_token']}"}
+
+
+def usage_by_model(
+    app: Flask, client: FlaskClient, register: Callable[..., Any]
+) -> dict[str, dict[str, Any]]:
+    """The usage totals by model, as a newly made admin reads them."""
+    totals = client.get(
+        "/api/admin/usage?group_by=model", headers=admin_login(app, client, register)
+    )
+    assert totals.status_code == 200
+    return {row["key"]: row for row in totals.json}
 
 
 async def test_stream_turn_charges_the_tokens_the_provider_reported(
@@ -61,17 +71,13 @@ async def test_voice_turn_records_tokens_speech_seconds_and_characters(
     app: Flask,
     client: FlaskClient,
     register: Callable[..., Any],
-    user_chat: tuple[Headers, dict[str, Any]],
-    post_audio: Callable[..., Any],
+    voice_chat: VoiceChat,
     upstream: Behaviour,
 ) -> None:
-    headers, chat = user_chat
     upstream.reply = "spoken back to you"
-    response = await post_audio(chat["id"], headers)
+    response = await voice_chat.post_audio()
     assert response.status_code == 201
-    admin = admin_login(app, client, register)
-    totals = client.get("/api/admin/usage?group_by=model", headers=admin).json
-    by_model = {row["key"]: row for row in totals}
+    by_model = usage_by_model(app, client, register)
     chat_model, stt_model, tts_model = (
         Config.openai_chat_model,
         Config.openai_stt_model,
@@ -83,17 +89,10 @@ async def test_voice_turn_records_tokens_speech_seconds_and_characters(
 
 
 async def test_guest_over_budget_is_refused_before_anything_is_spent(
-    config: Config,
-    voice_config: Config,
-    guest: Callable[[], Any],
-    new_chat: Callable[..., Any],
-    upstream: Behaviour,
+    serve_voice: ServeVoice, guest_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
 ) -> None:
-    app = create_voice(voice_config.replace(quota_guest_tokens_per_day=1))
-    headers = guest()["headers"]
-    chat = new_chat(headers)
-    async with app.test_app():
-        voice_client = app.test_client()
+    headers, chat = guest_chat
+    async with serve_voice(quota_guest_tokens_per_day=1) as voice_client:
         first, _ = await stream(voice_client, chat["id"], headers, "one two three")
         assert first.status_code == 200
         refused, _ = await stream(voice_client, chat["id"], headers, "more")
@@ -158,6 +157,7 @@ async def test_voice_metrics_count_requests_and_streams_end(
 
 async def test_concurrent_turns_in_two_workers_overshoot_by_at_most_one_turn_each(
     config: Config,
+    serve_voice: ServeVoice,
     client: FlaskClient,
     guest: Callable[[], Any],
     new_chat: Callable[..., Any],
@@ -182,9 +182,7 @@ async def test_concurrent_turns_in_two_workers_overshoot_by_at_most_one_turn_eac
     )
     assert warm.status_code == 201
     upstream.latency = 0.3  # every admitted turn is still running when the others check
-    voice_app = create_voice(limited)
-    async with voice_app.test_app():
-        voice_client = voice_app.test_client()
+    async with serve_voice(limited) as voice_client:
 
         def api_turn(chat_id: int) -> int:
             path = f"/api/chats/{chat_id}/messages"

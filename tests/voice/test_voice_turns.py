@@ -13,9 +13,7 @@ from flask.testing import FlaskClient
 from shared.audio import sniff_container
 from tests.fake_openai import Behaviour
 from tests.voice.audio import FORMATS, recording
-from tests.voice.conftest import Headers, stored_messages
-
-PostAudio = Callable[..., Any]
+from tests.voice.conftest import OpenVoiceChat, VoiceChat
 
 
 def transcription_filenames(upstream: Behaviour) -> list[str | None]:
@@ -24,17 +22,12 @@ def transcription_filenames(upstream: Behaviour) -> list[str | None]:
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 async def test_create_voice_message_each_container(
-    fmt: str,
-    post_audio: PostAudio,
-    user_chat: tuple[Headers, dict[str, Any]],
-    upstream: Behaviour,
-    client: FlaskClient,
+    fmt: str, voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
     upstream.transcript = "What is the capital of France?"
     upstream.reply = "Paris is the capital of France. Ça va?"
     # The client's file name and MIME type lie; the bytes decide.
-    response = await post_audio(chat["id"], headers, recording(fmt), filename="clip.bin")
+    response = await voice_chat.post_audio(recording(fmt), filename="clip.bin")
 
     assert response.status_code == 201
     body = await response.get_data()
@@ -42,7 +35,7 @@ async def test_create_voice_message_each_container(
     assert unquote(response.headers["X-Transcript"]) == "What is the capital of France?"
     assert unquote(response.headers["X-Reply-Text"]) == "Paris is the capital of France. Ça va?"
     assert transcription_filenames(upstream) == [f"audio.{FORMATS[fmt][2]}"]
-    stored = stored_messages(client, chat["id"], headers)
+    stored = voice_chat.stored()
     assert [(m["message_by"], m["content"]) for m in stored] == [
         ("USER", "What is the capital of France?"),
         ("AI", "Paris is the capital of France. Ça va?"),
@@ -53,15 +46,10 @@ async def test_create_voice_message_each_container(
 
 @pytest.mark.parametrize("fmt", ["webm-opus", "mp4-aac"])
 async def test_create_voice_message_as_guest(
-    fmt: str,
-    post_audio: PostAudio,
-    guest: Callable[[], dict[str, Any]],
-    new_chat: Callable[..., dict[str, Any]],
-    client: FlaskClient,
+    fmt: str, open_voice_chat: OpenVoiceChat, guest: Callable[[], dict[str, Any]]
 ) -> None:
-    headers = guest()["headers"]
-    chat = new_chat(headers)
-    response = await post_audio(chat["id"], headers, recording(fmt), query="?format=json")
+    chat = open_voice_chat(guest())
+    response = await chat.post_audio(recording(fmt), query="?format=json")
 
     assert response.status_code == 201
     body = await response.get_json()
@@ -69,14 +57,11 @@ async def test_create_voice_message_as_guest(
     assert body["ai_message"]["message_by"] == "AI"
     assert body["audio_mime_type"] == "audio/wav"
     assert base64.b64decode(body["audio_base64"]).startswith(b"RIFF")
-    assert len(stored_messages(client, chat["id"], headers)) == 2
+    assert len(chat.stored()) == 2
 
 
-async def test_create_voice_message_json_when_accepted(
-    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]]
-) -> None:
-    headers, chat = user_chat
-    response = await post_audio(chat["id"], headers, extra_headers={"Accept": "application/json"})
+async def test_create_voice_message_json_when_accepted(voice_chat: VoiceChat) -> None:
+    response = await voice_chat.post_audio(extra_headers={"Accept": "application/json"})
 
     assert response.status_code == 201
     body = await response.get_json()
@@ -86,26 +71,16 @@ async def test_create_voice_message_json_when_accepted(
         "id", "chat_id", "message_by", "content", "created_at", "parent_id", "status",
         "version", "version_count", "model", "usage", "error",
     }  # fmt: skip
-    assert body["ai_message"]["chat_id"] == chat["id"]
+    assert body["ai_message"]["chat_id"] == voice_chat.id
     assert body["ai_message"]["parent_id"] == body["user_message"]["id"]
     assert body["ai_message"]["status"] == "complete"
 
 
 async def test_create_voice_message_uses_agent_voice(
-    post_audio: PostAudio,
-    register: Callable[..., dict[str, Any]],
-    client: FlaskClient,
-    new_chat: Callable[..., dict[str, Any]],
-    upstream: Behaviour,
+    open_voice_chat: OpenVoiceChat, upstream: Behaviour
 ) -> None:
-    headers = register()["headers"]
-    agent = client.post(
-        "/api/agents",
-        json={"name": "Narrator", "prompt": "Speak calmly.", "voice": "nova"},
-        headers=headers,
-    ).json
-    chat = new_chat(headers, agent["id"])
-    response = await post_audio(chat["id"], headers)
+    chat = open_voice_chat(name="Narrator", prompt="Speak calmly.", voice="nova")
+    response = await chat.post_audio()
 
     assert response.status_code == 201
     speech = [r["json"] for r in upstream.requests if r["endpoint"] == "speech"]
@@ -115,25 +90,20 @@ async def test_create_voice_message_uses_agent_voice(
 
 
 async def test_create_voice_message_in_others_chat_not_found(
-    post_audio: PostAudio,
-    user_chat: tuple[Headers, dict[str, Any]],
+    voice_chat: VoiceChat,
     register: Callable[..., dict[str, Any]],
     guest: Callable[[], dict[str, Any]],
     upstream: Behaviour,
 ) -> None:
-    _, chat = user_chat
     for headers in (register("mallory")["headers"], guest()["headers"]):
-        response = await post_audio(chat["id"], headers)
+        response = await voice_chat.post_audio(headers=headers)
         assert response.status_code == 404
         assert (await response.get_json())["message"] == "Chat not found."
     assert upstream.requests == []
 
 
-async def test_create_voice_message_without_token_unauthorized(
-    post_audio: PostAudio, user_chat: tuple[Headers, dict[str, Any]]
-) -> None:
-    _, chat = user_chat
-    response = await post_audio(chat["id"], {})
+async def test_create_voice_message_without_token_unauthorized(voice_chat: VoiceChat) -> None:
+    response = await voice_chat.post_audio(headers={})
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
@@ -142,18 +112,13 @@ async def test_create_voice_message_without_token_unauthorized(
 
 
 async def test_create_voice_message_with_revoked_or_refresh_token_unauthorized(
-    post_audio: PostAudio,
-    register: Callable[..., dict[str, Any]],
-    new_chat: Callable[..., dict[str, Any]],
-    client: FlaskClient,
+    voice_chat: VoiceChat, client: FlaskClient
 ) -> None:
-    login = register()
-    chat = new_chat(login["headers"])
-    refresh = {"Authorization": f"Bearer {login['refresh_token']}"}
-    assert (await post_audio(chat["id"], refresh)).status_code == 401
-    assert client.post("/api/auth/logout", headers=login["headers"]).status_code == 204
+    refresh = {"Authorization": f"Bearer {voice_chat.login['refresh_token']}"}
+    assert (await voice_chat.post_audio(headers=refresh)).status_code == 401
+    assert client.post("/api/auth/logout", headers=voice_chat.headers).status_code == 204
 
-    response = await post_audio(chat["id"], login["headers"])
+    response = await voice_chat.post_audio()
 
     assert response.status_code == 401
     assert (await response.get_json())["message"] == "The token has been revoked."
@@ -169,33 +134,23 @@ async def test_create_voice_message_with_revoked_or_refresh_token_unauthorized(
     ids=["text-named-webm", "empty", "corrupt-webm"],
 )
 async def test_create_voice_message_not_audio_rejected(
-    data: bytes,
-    status: int,
-    post_audio: PostAudio,
-    user_chat: tuple[Headers, dict[str, Any]],
-    upstream: Behaviour,
-    client: FlaskClient,
+    data: bytes, status: int, voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
-    response = await post_audio(chat["id"], headers, data, filename="voice.webm")
+    response = await voice_chat.post_audio(data, filename="voice.webm")
 
     assert response.status_code == status
     body = await response.get_json()
     assert body["code"] == status and "audio" in body["errors"]
     assert upstream.requests == []
-    assert stored_messages(client, chat["id"], headers) == []
+    assert voice_chat.stored() == []
 
 
 async def test_create_voice_message_without_file_rejected(
-    voice_client: Any, user_chat: tuple[Headers, dict[str, Any]], upstream: Behaviour
+    voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
-    as_json = await voice_client.post(
-        f"/voice/chats/{chat['id']}/messages", headers=headers, json={"audio": "x"}
-    )
-    no_field = await voice_client.post(
-        f"/voice/chats/{chat['id']}/messages", headers=headers, form={"other": "x"}
-    )
+    path, headers = f"/voice/chats/{voice_chat.id}/messages", voice_chat.headers
+    as_json = await voice_chat.voice_client.post(path, headers=headers, json={"audio": "x"})
+    no_field = await voice_chat.voice_client.post(path, headers=headers, form={"other": "x"})
 
     assert as_json.status_code == 415
     assert no_field.status_code == 415  # url-encoded form: not multipart
@@ -203,12 +158,9 @@ async def test_create_voice_message_without_file_rejected(
 
 
 async def test_create_voice_message_over_25_mib_too_large(
-    post_audio: PostAudio,
-    user_chat: tuple[Headers, dict[str, Any]],
-    upstream: Behaviour,
+    voice_chat: VoiceChat, upstream: Behaviour
 ) -> None:
-    headers, chat = user_chat
-    response = await post_audio(chat["id"], headers, b"\0" * (25 * 1024 * 1024 + 1))
+    response = await voice_chat.post_audio(b"\0" * (25 * 1024 * 1024 + 1))
 
     assert response.status_code == 413
     assert (await response.get_json())[
