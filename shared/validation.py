@@ -1,4 +1,6 @@
-"""Input rules shared by both services: the configured text limits."""
+"""Input rules shared by both services: the configured text limits, the account and agent
+card rules. The API validates with these constants and /config.json publishes them, so the UI
+never keeps copies of its own."""
 
 from __future__ import annotations
 
@@ -44,6 +46,18 @@ class InvalidInput(Exception):
 # Documented in OpenAPI as is; checked with fullmatch, because in Python `$` also matches
 # before a final newline ("alice\n" would pass `re.match`).
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+# The characters USERNAME_PATTERN allows, as a sentence (the API's refusal and the UI's hint).
+USERNAME_CHARACTERS = "letters, digits, '.', '_' or '-'"
+USERNAME_MIN_CHARS = 3
+USERNAME_MAX_CHARS = 64
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_CHARS = 128
+
+# An agent card (api/card_fields.py): public description, conversation starters, avatar.
+MAX_DESCRIPTION_CHARS = 500
+MAX_STARTERS = 4
+MAX_STARTER_CHARS = 200
+MAX_EMOJI_CHARS = 8
 
 
 def is_username(value: str) -> bool:
