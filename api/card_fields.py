@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.openapi import Text, not_blank
-from shared.validation import MAX_EMOJI_CHARS, MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
 from shared.validation import MAX_DESCRIPTION_CHARS as MAX_DESCRIPTION
+from shared.validation import MAX_EMOJI_CHARS, MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
 
 COLOR = r"^#[0-9a-fA-F]{6}$"
 

@@ -100,4 +100,4 @@ def test_the_published_starter_agent_is_the_seeded_one(
     assert spec and spec.loader
     migration = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(migration)
-    assert migration.STARTER_NAME == name
+    assert name == migration.STARTER_NAME

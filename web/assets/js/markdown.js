@@ -172,9 +172,3 @@ class MarkdownStream {
 export function streamMarkdown(element, view = null) {
   return new MarkdownStream(element, view);
 }
-
-/** A message's text in its bubble: AI replies as Markdown, what the user typed as plain text. */
-export function showMessageContent(bubble, message) {
-  if (message.message_by === "AI") renderMarkdown(bubble, message.content);
-  else bubble.textContent = message.content;
-}
