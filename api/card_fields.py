@@ -7,9 +7,10 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.openapi import Text, not_blank
-from shared.validation import MAX_DESCRIPTION_CHARS as MAX_DESCRIPTION
-from shared.validation import MAX_EMOJI_CHARS, MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
+from shared.validation import MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
 
+MAX_DESCRIPTION = 500
+MAX_EMOJI_CHARS = 8
 COLOR = r"^#[0-9a-fA-F]{6}$"
 
 

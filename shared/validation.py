@@ -1,6 +1,6 @@
-"""Input rules shared by both services: the configured text limits, the account and agent
-card rules. The API validates with these constants and /config.json publishes them, so the UI
-never keeps copies of its own."""
+"""Input rules shared by both services: the configured text limits, the account rules and
+the agent card's starters. The API validates with these constants and /config.json
+publishes them, so the UI keeps no copies of its own."""
 
 from __future__ import annotations
 
@@ -53,11 +53,9 @@ USERNAME_MAX_CHARS = 64
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_CHARS = 128
 
-# An agent card (api/card_fields.py): public description, conversation starters, avatar.
-MAX_DESCRIPTION_CHARS = 500
+# An agent card's conversation starters (api/card_fields.py): how many, how long each.
 MAX_STARTERS = 4
 MAX_STARTER_CHARS = 200
-MAX_EMOJI_CHARS = 8
 
 
 def is_username(value: str) -> bool:
