@@ -163,3 +163,33 @@ def test_streamed_reply_and_versions_reuse_their_nodes(page: Page, upstream) -> 
     expect(page.locator(".message .bubble")).to_have_text(["Keep the nodes", first])
     # Reloading the chat after each action updated the question in place.
     assert page.evaluate("document.querySelector('.message-user') === window.questionNode")
+
+
+def test_older_messages_go_above_and_keep_the_view(page: Page, services) -> None:  # type: ignore[no-untyped-def]
+    token = page.evaluate("JSON.parse(localStorage.getItem('chatbot.session')).access_token")
+    headers = {"Authorization": f"Bearer {token}"}
+    agent_id = page.evaluate("Number(document.getElementById('agent-select').value)")
+    chat = page.request.post(
+        f"{services.api_url}/api/agents/{agent_id}/chats", data={}, headers=headers
+    ).json()
+    for index in range(16):  # 32 messages: two pages of 30
+        answered = page.request.post(
+            f"{services.api_url}/api/chats/{chat['id']}/messages",
+            data={"content": f"Question {index}"},
+            headers=headers,
+        )
+        assert answered.status == 201, answered.text()
+    page.reload()
+    page.wait_for_selector("body.ready")
+    bubbles = page.locator(".message .bubble")
+    expect(bubbles).to_have_count(30)
+    page.evaluate("window.firstShown = document.querySelector('.message')")
+
+    page.get_by_role("button", name="Load older messages").click()
+
+    expect(bubbles).to_have_count(32)
+    expect(bubbles.first).to_have_text("Question 0")
+    expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+    # The message that was first is still a node of the list, and still in sight.
+    assert page.evaluate("document.querySelectorAll('.message')[2] === window.firstShown")
+    assert page.evaluate("document.getElementById('messages-scroll').scrollTop > 0")

@@ -5,11 +5,11 @@
 import { ApiError, api, config, pagination, send, streamUnavailable } from "./api.js";
 import { hideError, kept, readableError, showError } from "./banner.js";
 import * as paths from "./endpoints.js";
-import { nearBottom, renderMessages, scrollToBottom } from "./messagelist.js";
+import { renderMessages } from "./messagelist.js";
 import { replyEnded, replyStarted, resumePending } from "./messageactions.js";
 import { readEvents } from "./sse.js";
 import { state } from "./state.js";
-import { addMessage, appendText, itemById, prependOlder, removeItem, resetThread, settle } from "./thread.js";
+import { addMessage, appendText, itemById, prependOlder, removeItem, resetThread, settle, thread } from "./thread.js";
 import { $ } from "./ui.js";
 
 const PAGE_SIZE = 30;
@@ -22,9 +22,8 @@ export function setConversationHooks(next) {
 }
 
 export function setTyping(on) {
-  $("typing").hidden = !on;
-  $("messages").setAttribute("aria-busy", on ? "true" : "false"); // announce the reply once, not per piece
-  if (on && nearBottom()) scrollToBottom();
+  thread.typing = on;
+  renderMessages();
 }
 
 export function clearMessages() {

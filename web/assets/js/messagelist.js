@@ -48,13 +48,16 @@ export function renderMessages(current = thread) {
     if (node !== expected) list().insertBefore(node, expected);
   });
   $("empty-state").hidden = current.items.length > 0;
+  $("typing").hidden = !current.typing;
+  list().setAttribute("aria-busy", current.typing ? "true" : "false"); // announce a reply once, not per piece
   if (keep) box.scrollTop += box.scrollHeight - before;
   else if (stick) scrollToBottom();
 }
 
 /** What the user just sent is always brought into sight. */
 function addsOwnMessage(current) {
-  return current.items.some((item) => item.message.message_by === "USER" && !nodes.has(item.key));
+  const isNew = (item) => !nodes.has(item.key) && !(item.was && nodes.has(item.was));
+  return current.items.some((item) => item.message.message_by === "USER" && isNew(item));
 }
 
 function nodeFor(item) {

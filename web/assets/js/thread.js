@@ -11,6 +11,7 @@ export const thread = {
   // What the next render does with the scroll position: "bottom", "keep" (older messages were
   // put above: the ones in sight stay put) or null (follow the end when the reader is there).
   scroll: null,
+  typing: false, // a reply is on its way (the typing dots; the list is busy until it is done)
 };
 
 function keyOf(message) {
