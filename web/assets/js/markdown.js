@@ -91,7 +91,7 @@ const streams = new WeakMap(); // element -> its streamMarkdown() renderer, whil
 /** Render Markdown text into element (replacing its content), safely. */
 const sources = new WeakMap();
 
-/** The Markdown an element was rendered from (what Copy copies), or undefined. */
+/** The Markdown an element was last rendered from (unchanged text is not rendered again). */
 export function sourceOf(element) {
   return sources.get(element);
 }

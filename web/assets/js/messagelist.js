@@ -130,8 +130,10 @@ function showContent(bubble, item, node) {
     streamInto(bubble, text, item.view.follow ? followView(node) : { nearBottom, scrollToBottom });
     return;
   }
-  streams.delete(bubble);
-  if (sourceOf(bubble) !== text) renderMarkdown(bubble, text); // also ends a stream into it
+  // A reply that streamed is rendered once in full (late link definitions, loose lists);
+  // renderMarkdown also ends the stream's pending frame.
+  const streamed = streams.delete(bubble);
+  if (streamed || sourceOf(bubble) !== text) renderMarkdown(bubble, text);
 }
 
 /** Feed the stream only what is new, so finished blocks are rendered once and kept. */
@@ -148,12 +150,6 @@ function streamInto(bubble, text, view) {
 /** A spoken reply is followed to its end wherever the reader scrolled. */
 function followView(node) {
   return { nearBottom: () => true, scrollToBottom: () => node.scrollIntoView({ block: "end" }) };
-}
-
-/** The text a message's Copy copies: the Markdown source, not the rendered text. */
-export function copyText(node) {
-  const bubble = node.querySelector(".bubble");
-  return sourceOf(bubble) ?? bubble.textContent;
 }
 
 // ---- actions and the editor ---------------------------------------------------------------
