@@ -1,6 +1,6 @@
 // Agent cards: an emoji or initials avatar with a colour, the public description (Markdown),
-// and the conversation starters on an empty chat (as many as config.json's limits allow). The system prompt is not shown here:
-// the server sends it only to the agent's owner and admins, for the editor.
+// and the conversation starters on an empty chat (as many as config.json's limits allow). The
+// system prompt is not shown here: the server sends it only to the agent's owner and admins.
 
 import { config } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
@@ -87,12 +87,13 @@ export function showAgent(agent) {
 
 // ---- the editor's card fields ---------------------------------------------------------------
 
-/** One input per starter the server allows (without config.json: as many as the agent has, at least one). */
+/** One input per starter the server allows (without config.json: one per starter, at least one). */
 function starterInputs(count) {
   const box = $("agent-starter-inputs");
   while (box.children.length > count) box.lastElementChild.remove();
   for (let index = box.children.length + 1; index <= count; index += 1) {
-    box.append(el("input", { class: "agent-starter-input", attrs: { id: `agent-starter-${index}`, "aria-label": `Starter ${index}` } }));
+    const attrs = { id: `agent-starter-${index}`, "aria-label": `Starter ${index}` };
+    box.append(el("input", { class: "agent-starter-input", attrs }));
   }
   $("agent-starters-legend").textContent = `Conversation starters (up to ${count})`;
 }

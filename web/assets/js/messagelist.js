@@ -205,7 +205,8 @@ function showEditor(node, message, view, before) {
   box.value = message.content || "";
   const button = (text, kind, action) =>
     el("button", { class: `button small ${kind}`, text, attrs: { type: "button", "data-action": action } });
-  const actions = el("div", { class: "edit-actions", children: [button("Cancel", "ghost", "cancel-edit"), button("Send", "primary", "save-edit")] });
+  const buttons = [button("Cancel", "ghost", "cancel-edit"), button("Send", "primary", "save-edit")];
+  const actions = el("div", { class: "edit-actions", children: buttons });
   node.insertBefore(el("div", { class: "edit-form", children: [box, actions] }), bubble.nextSibling);
   box.focus();
 }
