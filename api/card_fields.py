@@ -7,11 +7,9 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.openapi import Text, not_blank
-from shared.validation import NOT_BLANK
+from shared.validation import MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
 
 MAX_DESCRIPTION = 500
-MAX_STARTERS = 4
-MAX_STARTER_CHARS = 200
 MAX_EMOJI_CHARS = 8
 COLOR = r"^#[0-9a-fA-F]{6}$"
 

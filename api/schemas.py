@@ -15,7 +15,17 @@ from api.limits import app_config
 from api.openapi import StrictBool, Text, not_blank
 from shared.models import MessageBy, MessageStatus
 from shared.text_limits import default_limit, documented_limit, too_long
-from shared.validation import MAX_ID, NOT_BLANK_NO_NUL, USERNAME_PATTERN, is_username
+from shared.validation import (
+    MAX_ID,
+    NOT_BLANK_NO_NUL,
+    PASSWORD_MAX_CHARS,
+    PASSWORD_MIN_CHARS,
+    USERNAME_CHARACTERS,
+    USERNAME_MAX_CHARS,
+    USERNAME_MIN_CHARS,
+    USERNAME_PATTERN,
+    is_username,
+)
 
 
 class ConfiguredLength(validate.Validator):
@@ -59,26 +69,30 @@ class MeSchema(UserSchema):
 
 def _username(value: str) -> bool:
     if not is_username(value):
-        raise validate.ValidationError("Use letters, digits, '.', '_' or '-' only.")
+        raise validate.ValidationError(f"Use {USERNAME_CHARACTERS} only.")
     return True
 
 
 class CredentialsSchema(Schema):
     username = Text(
         required=True,
-        validate=[validate.Length(min=3, max=64), _username],
+        validate=[validate.Length(min=USERNAME_MIN_CHARS, max=USERNAME_MAX_CHARS), _username],
         metadata={"pattern": USERNAME_PATTERN},
     )
-    password = Text(required=True, load_only=True, validate=validate.Length(min=8, max=128))
+    password = Text(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=PASSWORD_MIN_CHARS, max=PASSWORD_MAX_CHARS),
+    )
 
 
 class LoginSchema(Schema):
     username = Text(
         required=True,
-        validate=[validate.Length(max=64), _username],
+        validate=[validate.Length(max=USERNAME_MAX_CHARS), _username],
         metadata={"pattern": USERNAME_PATTERN},
     )
-    password = Text(required=True, load_only=True, validate=validate.Length(max=128))
+    password = Text(required=True, load_only=True, validate=validate.Length(max=PASSWORD_MAX_CHARS))
 
 
 class TokenSchema(Schema):

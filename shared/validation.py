@@ -1,4 +1,6 @@
-"""Input rules shared by both services: the configured text limits."""
+"""Input rules shared by both services: the configured text limits, the account rules and
+the agent card's starters. The API validates with these constants and /config.json
+publishes them, so the UI keeps no copies of its own."""
 
 from __future__ import annotations
 
@@ -44,6 +46,16 @@ class InvalidInput(Exception):
 # Documented in OpenAPI as is; checked with fullmatch, because in Python `$` also matches
 # before a final newline ("alice\n" would pass `re.match`).
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]+$"
+# The characters USERNAME_PATTERN allows, as a sentence (the API's refusal and the UI's hint).
+USERNAME_CHARACTERS = "letters, digits, '.', '_' or '-'"
+USERNAME_MIN_CHARS = 3
+USERNAME_MAX_CHARS = 64
+PASSWORD_MIN_CHARS = 8
+PASSWORD_MAX_CHARS = 128
+
+# An agent card's conversation starters (api/card_fields.py): how many, how long each.
+MAX_STARTERS = 4
+MAX_STARTER_CHARS = 200
 
 
 def is_username(value: str) -> bool:

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import validation as rules
 from shared.config import ROOT, Config
 from shared.providers.registry import speech_engines
 
 WEB_DIR = ROOT / "web"
 SWAGGER_ASSETS = WEB_DIR / "vendor" / "swagger-ui"
+# The public agent migration 0002 gives the anonymous user: the one a new visitor starts with.
+# (A migration is frozen history, so it keeps its own copy; a test holds the two equal.)
+STARTER_AGENT_NAME = "Helpful Assistant"
+# How the API checks sign-up and login (api/schemas.py), for the sign-up form's hint and inputs.
+ACCOUNT_RULES = {
+    "username_min_chars": rules.USERNAME_MIN_CHARS,
+    "username_max_chars": rules.USERNAME_MAX_CHARS,
+    "username_pattern": rules.USERNAME_PATTERN,
+    "username_characters": rules.USERNAME_CHARACTERS,
+    "password_min_chars": rules.PASSWORD_MIN_CHARS,
+    "password_max_chars": rules.PASSWORD_MAX_CHARS,
+}
 
 
 def ui_config(config: Config) -> dict[str, Any]:
     """What the page needs: both services' base URLs ("" = same origin), the engine behind
-    each stage and the input limits. The same document whichever service serves it."""
+    each stage, the input limits, the account rules and the starter agent. The same document
+    whichever service serves it, built from the constants the server validates with."""
     return {
         "api_url": config.public_api_url.rstrip("/"),
         "voice_url": config.public_voice_url.rstrip("/"),
@@ -23,7 +37,11 @@ def ui_config(config: Config) -> dict[str, Any]:
             "prompt_chars": config.max_prompt_chars,
             "name_chars": config.max_name_chars,
             "audio_bytes": config.max_audio_bytes,
+            "starters": rules.MAX_STARTERS,
+            "starter_chars": rules.MAX_STARTER_CHARS,
         },
+        "accounts": dict(ACCOUNT_RULES),
+        "starter_agent": {"name": STARTER_AGENT_NAME},
     }
 
 

@@ -1,15 +1,16 @@
 // The account: who is signed in (a guest or a user), signing up, logging in and out.
 
+import * as paths from "./endpoints.js";
 import * as client from "./api.js";
-import { api } from "./api.js";
-import { showError } from "./conversation.js";
+import { api, config } from "./api.js";
+import { showError } from "./banner.js";
 import { state } from "./state.js";
 import { $, showFormError, toast } from "./ui.js";
 
 const hooks = { reloadEverything: async () => {} };
 
 export async function loadMe() {
-  state.me = await api("/api/auth/me");
+  state.me = await api(paths.authMe());
   const guest = state.me.is_guest;
   $("account-name").textContent = guest ? "Guest" : state.me.username;
   $("account-name").classList.toggle("guest", guest);
@@ -30,13 +31,40 @@ function openAuth(mode) {
   $("auth-submit").textContent = register ? "Sign up" : "Log in";
   $("auth-switch").textContent = register ? "Have an account? Log in" : "Need an account? Sign up";
   $("auth-password").autocomplete = register ? "new-password" : "current-password";
-  $("auth-password").minLength = register ? 8 : 0;
-  $("auth-hint").textContent = register
-    ? "3–64 letters, digits, '.', '_' or '-'; a password of at least 8 characters."
-    : "";
+  applyAccountRules(register);
   showFormError("auth-error", "");
   $("auth-dialog").showModal();
   $("auth-username").focus();
+}
+
+/** The inputs' limits and the hint, from the rules the API checks (config.json's `accounts`). */
+function applyAccountRules(register) {
+  const rules = config.accounts;
+  const username = $("auth-username");
+  const password = $("auth-password");
+  setLimit(username, "minlength", register && rules.username_min_chars);
+  setLimit(username, "maxlength", rules.username_max_chars);
+  setLimit(username, "pattern", rules.username_pattern && htmlPattern(rules.username_pattern));
+  setLimit(password, "minlength", register && rules.password_min_chars);
+  setLimit(password, "maxlength", rules.password_max_chars);
+  $("auth-hint").textContent = register ? accountHint(rules) : "";
+}
+
+function setLimit(input, attribute, value) {
+  if (value) input.setAttribute(attribute, String(value));
+  else input.removeAttribute(attribute);
+}
+
+/** A JSON Schema pattern (^...$) as an HTML `pattern`: anchored already, and compiled with the
+ * `v` flag, where a literal "-" in a character class must be escaped. */
+function htmlPattern(pattern) {
+  return pattern.replace(/^\^/, "").replace(/\$$/, "").replace(/([^\\])-\]/g, "$1\\-]");
+}
+
+function accountHint(rules) {
+  if (!rules.username_min_chars) return "";
+  const name = `${rules.username_min_chars}–${rules.username_max_chars} ${rules.username_characters}`;
+  return `${name}; a password of at least ${rules.password_min_chars} characters.`;
 }
 
 async function submitAuth(event) {

@@ -1,6 +1,7 @@
 // The admin page (a dialog): accounts with their usage, disable/enable, admin rights, and
 // usage totals by model. Shown to admins only; the server decides and enforces who is one.
 
+import * as paths from "./endpoints.js";
 import { api } from "./api.js";
 import { state } from "./state.js";
 import { $, el, showFormError } from "./ui.js";
@@ -38,13 +39,13 @@ function userRow(user) {
 
 async function loadUsers() {
   const query = $("admin-search").value.trim();
-  const users = await api(`/api/admin/users?page_size=100${query ? `&q=${encodeURIComponent(query)}` : ""}`);
+  const users = await api(paths.adminUsers({ page_size: 100, q: query }));
   $("admin-users").replaceChildren(...users.map(userRow));
   $("admin-users-empty").hidden = users.length > 0;
 }
 
 async function loadTotals() {
-  const totals = await api("/api/admin/usage?group_by=model&days=30");
+  const totals = await api(paths.adminUsage({ group_by: "model", days: 30 }));
   const rows = totals.map((row) =>
     el("li", { text: `${row.key}: ${row.tokens.toLocaleString()} tokens in ${row.llm_calls} replies` }),
   );
@@ -54,7 +55,7 @@ async function loadTotals() {
 async function change(user, changes) {
   showFormError("admin-error", "");
   try {
-    await api(`/api/admin/users/${user.id}`, { method: "PATCH", json: changes });
+    await api(paths.adminUser(user.id), { method: "PATCH", json: changes });
     await loadUsers();
   } catch (error) {
     showFormError("admin-error", error.message);

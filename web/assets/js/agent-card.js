@@ -1,12 +1,11 @@
 // Agent cards: an emoji or initials avatar with a colour, the public description (Markdown),
-// and up to four conversation starters on an empty chat. The system prompt is not shown here:
-// the server sends it only to the agent's owner and admins, for the editor.
+// and the conversation starters on an empty chat (as many as config.json's limits allow). The
+// system prompt is not shown here: the server sends it only to the agent's owner and admins.
 
 import { config } from "./api.js";
 import { renderMarkdown } from "./markdown.js";
 import { $, el } from "./ui.js";
 
-const MAX_STARTERS = 4;
 // Used when an agent has no colour of its own; each carries white text at >= 4.5:1.
 const PALETTE = ["#4f46e5", "#0f766e", "#b42318", "#7c3aed", "#1d4ed8", "#a21caf", "#15803d", "#9a3412"];
 const hooks = { startWith: null };
@@ -71,7 +70,8 @@ function renderCard(agent) {
   $("agent-card-avatar").replaceChildren(avatarNode(agent, "large"));
   $("agent-card-name").textContent = agent.name;
   renderDescription($("agent-card-description"), agent, "");
-  const starters = (agent.starters || []).slice(0, MAX_STARTERS);
+  const most = config.limits.starters;
+  const starters = most ? (agent.starters || []).slice(0, most) : agent.starters || [];
   const list = $("agent-starters");
   list.replaceChildren(...starters.map((text) => el("li", { children: [starterButton(text)] })));
   list.hidden = !starters.length;
@@ -87,10 +87,22 @@ export function showAgent(agent) {
 
 // ---- the editor's card fields ---------------------------------------------------------------
 
+/** One input per starter the server allows (without config.json: one per starter, at least one). */
+function starterInputs(count) {
+  const box = $("agent-starter-inputs");
+  while (box.children.length > count) box.lastElementChild.remove();
+  for (let index = box.children.length + 1; index <= count; index += 1) {
+    const attrs = { id: `agent-starter-${index}`, "aria-label": `Starter ${index}` };
+    box.append(el("input", { class: "agent-starter-input", attrs }));
+  }
+  $("agent-starters-legend").textContent = `Conversation starters (up to ${count})`;
+}
+
 /** Fill the agent editor's card fields from `agent` (null: a new agent). */
 export function fillCardFields(agent) {
   $("agent-description-input").value = (agent && agent.description) || "";
   const starters = (agent && agent.starters) || [];
+  starterInputs(config.limits.starters || Math.max(starters.length, 1));
   document.querySelectorAll(".agent-starter-input").forEach((input, index) => {
     input.value = starters[index] || "";
   });

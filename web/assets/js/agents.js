@@ -1,26 +1,27 @@
 // Agents: the picker (mine and public ones), the card, the editor, delete.
 
+import * as paths from "./endpoints.js";
 import { cardFields, fillCardFields, showAgent } from "./agent-card.js";
 import { api, config } from "./api.js";
 import { loadChats, openChat } from "./chats.js";
-import { showError } from "./conversation.js";
+import { showError } from "./banner.js";
 import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
 import { currentAgent, mayEdit, state } from "./state.js";
 import { $, confirmAction, el, showFormError, toast } from "./ui.js";
 
 const AGENT_KEY = "chatbot.agent";
-const STARTER_NAME = "Helpful Assistant";
 
 function pickAgent(agents) {
   const remembered = Number(localStorage.getItem(AGENT_KEY));
+  const starterName = config.starterAgent && config.starterAgent.name; // the server names it
   const starter =
-    agents.find((a) => a.is_public && a.name === STARTER_NAME) ||
+    agents.find((a) => a.is_public && a.name === starterName) ||
     [...agents].filter((a) => a.is_public).sort((a, b) => a.id - b.id)[0];
   return agents.find((a) => a.id === remembered) || starter || agents[0] || null;
 }
 
 export async function loadAgents() {
-  [state.agents] = await Promise.all([api("/api/agents?page_size=100"), loadLifecycle()]);
+  [state.agents] = await Promise.all([api(paths.agents({ page_size: 100 })), loadLifecycle()]);
   const chosen = state.agents.find((a) => a.id === state.agentId) || pickAgent(state.agents);
   state.agentId = chosen ? chosen.id : null;
   renderAgents();
@@ -91,8 +92,8 @@ async function submitAgent(event) {
   submit.disabled = true;
   try {
     const agent = editingAgentId
-      ? await api(`/api/agents/${editingAgentId}`, { method: "PATCH", json: body })
-      : await api("/api/agents", { method: "POST", json: body });
+      ? await api(paths.agent(editingAgentId), { method: "PATCH", json: body })
+      : await api(paths.agents(), { method: "POST", json: body });
     $("agent-dialog").close();
     state.agentId = agent.id;
     await loadAgents();
@@ -111,7 +112,7 @@ async function deleteAgent() {
   const ok = await confirmAction("Delete agent?", `“${agent.name}” and all chats with it will be deleted.`);
   if (!ok) return;
   try {
-    await api(`/api/agents/${agent.id}`, { method: "DELETE" });
+    await api(paths.agent(agent.id), { method: "DELETE" });
     localStorage.removeItem(AGENT_KEY);
     state.agentId = null;
     await loadAgents();

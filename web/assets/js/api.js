@@ -1,6 +1,8 @@
 // The HTTP client: base URLs from /config.json, the session (guest or user tokens) kept in
 // localStorage, quiet token refresh, and one error type built from the API's error envelope.
 
+import * as paths from "./endpoints.js";
+
 const SESSION_KEY = "chatbot.session";
 const REFRESH_MARGIN_SECONDS = 30;
 
@@ -28,17 +30,21 @@ export const config = {
   voiceUrl: "",
   providers: {},
   limits: { message_chars: 4000, prompt_chars: 8000, name_chars: 100, audio_bytes: 26214400 },
+  accounts: {}, // the sign-up rules the API checks (empty: its 422 says which one failed)
+  starterAgent: null, // {name} of the public agent a new visitor starts with
 };
 
 export async function loadConfig() {
   try {
-    const response = await fetch("/config.json", { headers: { Accept: "application/json" } });
+    const response = await fetch(paths.uiConfig(), { headers: { Accept: "application/json" } });
     if (!response.ok) return config;
     const data = await response.json();
     config.apiUrl = (data.api_url || "").replace(/\/$/, "");
     config.voiceUrl = (data.voice_url || "").replace(/\/$/, "");
     config.providers = data.providers || {};
     Object.assign(config.limits, data.limits || {});
+    config.accounts = data.accounts || {};
+    config.starterAgent = data.starter_agent || null;
   } catch {
     // Served without the API (e.g. a plain file server): same-origin defaults still work.
   }
@@ -107,7 +113,7 @@ async function errorFrom(response) {
 }
 
 export async function startGuestSession() {
-  const response = await rawFetch(`${config.apiUrl}/api/auth/guest`, {
+  const response = await rawFetch(`${config.apiUrl}${paths.authGuest()}`, {
     method: "POST",
     headers: { Accept: "application/json" },
   });
@@ -131,7 +137,7 @@ export async function refreshAccess() {
       const current = session;
       if (!current || !current.refresh_token) return false;
       try {
-        const response = await rawFetch(`${config.apiUrl}/api/auth/refresh`, {
+        const response = await rawFetch(`${config.apiUrl}${paths.authRefresh()}`, {
           method: "POST",
           headers: { Authorization: `Bearer ${current.refresh_token}`, Accept: "application/json" },
         });
@@ -194,7 +200,7 @@ async function guestBearer() {
 
 /** Log in; resolves to how many guest chats the account kept (plus `kept` from a sign-up). */
 export async function login(username, password, kept = 0) {
-  const response = await rawFetch(`${config.apiUrl}/api/auth/login`, {
+  const response = await rawFetch(`${config.apiUrl}${paths.authLogin()}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json", ...(await guestBearer()) },
     body: JSON.stringify({ username, password }),
@@ -206,7 +212,7 @@ export async function login(username, password, kept = 0) {
 }
 
 export async function register(username, password) {
-  const response = await rawFetch(`${config.apiUrl}/api/auth/register`, {
+  const response = await rawFetch(`${config.apiUrl}${paths.authRegister()}`, {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json", ...(await guestBearer()) },
     body: JSON.stringify({ username, password }),
@@ -223,7 +229,7 @@ export async function logout() {
     for (const token of [current.access_token, current.refresh_token]) {
       if (!token) continue;
       try {
-        await rawFetch(`${config.apiUrl}/api/auth/logout`, {
+        await rawFetch(`${config.apiUrl}${paths.authLogout()}`, {
           method: "POST",
           headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
         });

@@ -6,14 +6,8 @@ import * as client from "./api.js";
 import { config } from "./api.js";
 import { setupChatUx } from "./chat-ux.js";
 import { ensureChat, loadChats, openChat, refreshChats, wireChats } from "./chats.js";
-import {
-  hideError,
-  loadOlder,
-  openHistory,
-  retryLastFailure,
-  setConversationHooks,
-  showError,
-} from "./conversation.js";
+import { hideError, retryLastFailure, showError } from "./banner.js";
+import { loadOlder, openHistory, setConversationHooks } from "./conversation.js";
 import { closeSidebar, showProviders, wireComposer, wireSidebar } from "./layout.js";
 import { setActionHooks, wireMessageActions } from "./messageactions.js";
 import { setupAdmin } from "./admin.js";

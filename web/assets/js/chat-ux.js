@@ -1,7 +1,8 @@
 // Wires the chat UX features (search, export/import, agent cards, dialogs) to the page's
 // own actions, so app.js only hands its functions over once.
 
-import { sendText, showError } from "./conversation.js";
+import { showError } from "./banner.js";
+import { sendText } from "./conversation.js";
 import { setAgentCardHooks, wireCardFields } from "./agent-card.js";
 import { setupDialogs } from "./dialogs.js";
 import { setupSearch } from "./search.js";

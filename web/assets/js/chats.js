@@ -1,7 +1,9 @@
 // The chat list of the chosen agent: open, new (created on the first message), rename, delete.
 
+import * as paths from "./endpoints.js";
 import { api } from "./api.js";
-import { clearMessages, openHistory, showError } from "./conversation.js";
+import { showError } from "./banner.js";
+import { clearMessages, openHistory } from "./conversation.js";
 import { closeSidebar } from "./layout.js";
 import { currentChat, state } from "./state.js";
 import { showChatExport } from "./transfer.js";
@@ -11,7 +13,7 @@ export async function loadChats() {
   if (!state.agentId) {
     state.chats = [];
   } else {
-    state.chats = await api(`/api/agents/${state.agentId}/chats?page_size=50`);
+    state.chats = await api(paths.agentChats(state.agentId, { page_size: 50 }));
   }
   renderChats();
 }
@@ -72,7 +74,7 @@ function newChat() {
 export async function ensureChat() {
   const existing = currentChat();
   if (existing) return existing;
-  const chat = await api(`/api/agents/${state.agentId}/chats`, { method: "POST", json: {} });
+  const chat = await api(paths.agentChats(state.agentId), { method: "POST", json: {} });
   state.chats.unshift(chat);
   state.chatId = chat.id;
   renderChats();
@@ -102,7 +104,7 @@ async function submitRename(event) {
   const title = $("rename-input").value.trim();
   if (!title) return showFormError("rename-error", "The title must not be empty.");
   try {
-    await api(`/api/chats/${renamingChat.id}`, { method: "PATCH", json: { title } });
+    await api(paths.chat(renamingChat.id), { method: "PATCH", json: { title } });
     $("rename-dialog").close();
     await loadChats();
   } catch (error) {
@@ -114,7 +116,7 @@ async function deleteChat(chat) {
   const ok = await confirmAction("Delete chat?", `“${chat.title}” and its messages will be deleted.`);
   if (!ok) return;
   try {
-    await api(`/api/chats/${chat.id}`, { method: "DELETE" });
+    await api(paths.chat(chat.id), { method: "DELETE" });
     const wasOpen = chat.id === state.chatId;
     await loadChats();
     if (wasOpen) await openChat(state.chats[0] ? state.chats[0].id : null);

@@ -1,109 +1,60 @@
-// The open chat: history, sending text (streamed, with a plain fallback), voice turns,
-// errors with Retry. Nothing the user typed or recorded is dropped on failure.
+// The open chat: history, sending text (streamed, with a plain fallback), errors with Retry.
+// Nothing the user typed or recorded is dropped on failure. Messages live in the thread's
+// state (thread.js); every change is followed by renderMessages() (messagelist.js).
 
 import { ApiError, api, config, pagination, send, streamUnavailable } from "./api.js";
-import { decorate, replyEnded, replyStarted, resumePending } from "./messageactions.js";
-import { showMessageContent, streamMarkdown } from "./markdown.js";
-import { readEvents } from "./sse.js";
 import { hideError, kept, readableError, showError } from "./banner.js";
+import * as paths from "./endpoints.js";
+import { renderMessages } from "./messagelist.js";
+import { replyEnded, replyStarted, resumePending } from "./messageactions.js";
+import { readEvents } from "./sse.js";
 import { state } from "./state.js";
-import { $, el, formatTime } from "./ui.js";
-
-export { hideError, kept, readableError, retryLastFailure, showError } from "./banner.js";
+import { addMessage, appendText, itemById, prependOlder, removeItem, resetThread, settle, thread } from "./thread.js";
+import { $ } from "./ui.js";
 
 const PAGE_SIZE = 30;
 const hooks = { ensureChat: null, chatsChanged: null };
 export const conversationHooks = hooks;
+let shownChatId = null; // the chat whose messages the thread holds
 
 export function setConversationHooks(next) {
   Object.assign(hooks, next);
 }
 
-const list = () => $("messages");
-const scroller = () => $("messages-scroll");
-
-function nearBottom() {
-  const box = scroller();
-  return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
-}
-
-export function scrollToBottom() {
-  const box = scroller();
-  box.scrollTop = box.scrollHeight;
-}
-
-export function updateEmptyState() {
-  $("empty-state").hidden = list().children.length > 0;
-}
-
-function messageNode(message, { pending = false } = {}) {
-  const mine = message.message_by === "USER";
-  const item = el("li", {
-    class: `message ${mine ? "message-user" : "message-ai"}${pending || message.status === "pending" ? " pending" : ""}`,
-    attrs: { "data-message-id": message.id || null, "data-by": message.message_by },
-  });
-  const bubble = el("div", { class: "bubble" });
-  showMessageContent(bubble, message);
-  const meta = el("div", { class: "meta" });
-  meta.append(el("span", { class: "who", text: mine ? "You" : (message.agent_name || "Agent") }));
-  meta.append(el("time", { class: "when", text: formatTime(message.created_at), attrs: { datetime: message.created_at } }));
-  item.append(bubble, meta);
-  decorate(item, message);
-  return item;
-}
-
-export function setMessage(node, message) {
-  node.classList.remove("pending", "streaming");
-  node.dataset.messageId = message.id;
-  showMessageContent(node.querySelector(".bubble"), message);
-  const when = node.querySelector(".when");
-  when.textContent = formatTime(message.created_at);
-  when.setAttribute("datetime", message.created_at);
-  decorate(node, message);
-}
-
-function agentName() {
-  const agent = state.agents.find((a) => a.id === state.agentId);
-  return agent ? agent.name : "Agent";
-}
-
-export function appendMessage(message, options) {
-  const stick = nearBottom() || message.message_by === "USER";
-  const node = messageNode({ ...message, agent_name: agentName() }, options);
-  list().append(node);
-  updateEmptyState();
-  if (stick) scrollToBottom();
-  return node;
-}
-
 export function setTyping(on) {
-  $("typing").hidden = !on;
-  list().setAttribute("aria-busy", on ? "true" : "false"); // announce the reply once, not per piece
-  if (on && nearBottom()) scrollToBottom();
+  thread.typing = on;
+  renderMessages();
 }
 
 export function clearMessages() {
-  list().replaceChildren();
+  shownChatId = null;
+  resetThread();
+  renderMessages();
   $("load-older").hidden = true;
   hideError();
-  updateEmptyState();
 }
 
-/** Load the newest page of a chat (shown oldest first). */
+function historyPage(chatId, page) {
+  return send(paths.chatMessages(chatId, { tail: true, page, page_size: PAGE_SIZE }));
+}
+
+/** Load the newest page of a chat (shown oldest first). Reloading the chat that is shown
+ * keeps its messages in sight until the new page replaces them (nodes are reused). */
 export async function openHistory(chatId) {
   const seq = ++state.openSeq;
-  clearMessages();
+  if (!chatId || chatId !== shownChatId) clearMessages();
+  else hideError();
   state.olderPage = 1;
   state.totalPages = 1;
   if (!chatId) return;
-  const response = await send(`/api/chats/${chatId}/messages?tail=true&page=1&page_size=${PAGE_SIZE}`);
+  const response = await historyPage(chatId, 1);
   const messages = await response.json();
   if (seq !== state.openSeq) return;
   state.totalPages = pagination(response).total_pages || 1;
-  messages.forEach((message) => list().append(messageNode({ ...message, agent_name: agentName() })));
+  shownChatId = chatId;
+  resetThread(messages);
+  renderMessages();
   $("load-older").hidden = state.olderPage >= state.totalPages;
-  updateEmptyState();
-  scrollToBottom();
   resumePending(chatId); // a reply still being written (e.g. after a reload) is followed
 }
 
@@ -114,22 +65,13 @@ export async function loadOlder() {
   const button = $("load-older");
   button.disabled = true;
   try {
-    const response = await send(
-      `/api/chats/${state.chatId}/messages?tail=true&page=${page}&page_size=${PAGE_SIZE}`,
-    );
+    const response = await historyPage(state.chatId, page);
     const messages = await response.json();
     if (seq !== state.openSeq) return;
     state.olderPage = page;
     state.totalPages = pagination(response).total_pages || state.totalPages;
-    const box = scroller();
-    const before = box.scrollHeight;
-    const known = new Set([...list().children].map((node) => node.dataset.messageId));
-    const fragment = document.createDocumentFragment();
-    messages
-      .filter((message) => !known.has(String(message.id)))
-      .forEach((message) => fragment.append(messageNode({ ...message, agent_name: agentName() })));
-    list().prepend(fragment);
-    box.scrollTop += box.scrollHeight - before;
+    prependOlder(messages);
+    renderMessages();
     button.hidden = state.olderPage >= state.totalPages;
   } catch (error) {
     showError(error.message, loadOlder);
@@ -174,12 +116,19 @@ export async function sendText() {
   await textTurn(text);
 }
 
+/** Ask the user's message to be shown (pending until the server stores it). */
+export function askQuestion(content, view = {}) {
+  const question = addMessage({ message_by: "USER", content }, { pending: true, ...view });
+  renderMessages();
+  return question;
+}
+
 async function textTurn(text) {
   begin();
-  const pending = appendMessage({ message_by: "USER", content: text }, { pending: true });
-  const turn = { text, pending, chatId: null, started: false };
+  const turn = { text, question: askQuestion(text), chatId: null, started: false };
   try {
     turn.chatId = (await hooks.ensureChat()).id;
+    shownChatId = turn.chatId;
     await streamTurn(turn);
     hooks.chatsChanged();
   } catch (error) {
@@ -192,7 +141,7 @@ async function textTurn(text) {
 async function streamTurn(turn) {
   let response;
   try {
-    response = await send(`/voice/chats/${turn.chatId}/messages/stream`, {
+    response = await send(paths.voiceStream(turn.chatId), {
       method: "POST",
       json: { content: turn.text },
       headers: { Accept: "text/event-stream" },
@@ -212,35 +161,37 @@ async function streamTurn(turn) {
   }
 }
 
-/** The streamed reply's events into the page, until `done` (or an error is thrown). */
+/** The streamed reply's events into the thread, until `done` (or an error is thrown). */
 async function showReplyEvents(response, turn) {
   let reply = null;
-  let stream = null;
   try {
     for await (const { event, data } of readEvents(response)) {
       if (event === "delta") {
-        if (!reply) {
-          reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
-          stream = streamMarkdown(reply.querySelector(".bubble"), { nearBottom, scrollToBottom });
-        }
-        reply.classList.add("streaming");
-        stream.append(data.content || "");
+        reply = reply || addMessage({ message_by: "AI", content: "" }, { pending: true });
+        appendText(reply, data.content || "");
+        renderMessages();
       } else if (event === "done") {
-        setMessage(turn.pending, data.user_message);
-        if (reply) setMessage(reply, data.ai_message);
-        else appendMessage(data.ai_message);
+        settle(turn.question, data.user_message);
+        if (reply) settle(reply, data.ai_message);
+        else addMessage(data.ai_message);
+        renderMessages();
         return;
       } else if (event === "error") {
         throw new ApiError(data.code || 502, data, null);
       }
     }
   } catch (error) {
-    if (reply) reply.remove();
-    if (error instanceof ApiError) throw error;
-    throw interrupted();
+    dropReply(reply);
+    throw error instanceof ApiError ? error : interrupted();
   }
-  if (reply) reply.remove();
+  dropReply(reply);
   throw interrupted();
+}
+
+function dropReply(reply) {
+  if (!reply) return;
+  removeItem(reply);
+  renderMessages();
 }
 
 function interrupted() {
@@ -251,9 +202,10 @@ function interrupted() {
 
 async function plainTurn(turn) {
   setTyping(true);
-  const data = await api(`/api/chats/${turn.chatId}/messages`, { method: "POST", json: { content: turn.text } });
-  setMessage(turn.pending, data.user_message);
-  appendMessage(data.ai_message);
+  const data = await api(paths.chatMessages(turn.chatId), { method: "POST", json: { content: turn.text } });
+  settle(turn.question, data.user_message);
+  addMessage(data.ai_message);
+  renderMessages();
 }
 
 /**
@@ -261,18 +213,21 @@ async function plainTurn(turn) {
  * otherwise the message goes back where it came from and Retry sends it again.
  */
 export function turnFailed(error, turn, resend) {
+  const { question } = turn;
   if (kept(error) || (turn.started && error.interrupted)) {
-    if (kept(error)) turn.pending.dataset.messageId = error.errors.user_message_id;
-    turn.pending.classList.remove("pending");
+    if (kept(error)) settle(question, { ...question.message, id: error.errors.user_message_id });
+    else question.view = { ...question.view, pending: false };
+    renderMessages();
     const sendAgain = () => {
-      turn.pending.remove();
+      removeItem(question);
+      renderMessages();
       resend();
     };
     showError(`${readableError(error)} Your message was kept.`, () => retryReply(turn.chatId, sendAgain));
     return;
   }
-  turn.pending.remove();
-  updateEmptyState();
+  removeItem(question);
+  renderMessages();
   if (turn.text !== undefined) restoreText(turn.text);
   showError(readableError(error), resend);
 }
@@ -282,11 +237,11 @@ export async function retryReply(chatId, resend) {
   setTyping(true);
   let nothingToRetry = false;
   try {
-    const data = await api(`/api/chats/${chatId}/messages/retry`, { method: "POST" });
-    // A failed reply shown from history is answered in place.
-    const shown = list().querySelector(`.message[data-message-id="${data.ai_message.id}"]`);
-    if (shown) setMessage(shown, data.ai_message);
-    else appendMessage(data.ai_message);
+    const data = await api(paths.retryReply(chatId), { method: "POST" });
+    const shown = itemById(data.ai_message.id); // a failed reply shown from history is answered in place
+    if (shown) settle(shown, data.ai_message);
+    else addMessage(data.ai_message);
+    renderMessages();
     hooks.chatsChanged();
   } catch (error) {
     // 409: nothing stored was left unanswered, so the message itself never arrived: send again.

@@ -3,6 +3,7 @@
 // admins, also about the configured defaults) that a model is retiring or missing. The server
 // decides what is retiring and who may act (GET /api/models); this module only shows it.
 
+import * as paths from "./endpoints.js";
 import { api } from "./api.js";
 import { $, el } from "./ui.js";
 
@@ -11,7 +12,7 @@ const catalog = { models: [], voices: [], defaultModel: "", defaultVoice: "", wa
 /** Fetch the models, voices and the caller's warnings; the UI keeps working without them. */
 export async function loadLifecycle() {
   try {
-    const data = await api("/api/models");
+    const data = await api(paths.models());
     catalog.models = data.models || [];
     catalog.voices = data.voices || [];
     catalog.defaultModel = data.default_model || "";

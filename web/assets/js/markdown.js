@@ -91,7 +91,7 @@ const streams = new WeakMap(); // element -> its streamMarkdown() renderer, whil
 /** Render Markdown text into element (replacing its content), safely. */
 const sources = new WeakMap();
 
-/** The Markdown an element was rendered from (what Copy copies), or undefined. */
+/** The Markdown an element was last rendered from (unchanged text is not rendered again). */
 export function sourceOf(element) {
   return sources.get(element);
 }
@@ -171,10 +171,4 @@ class MarkdownStream {
 
 export function streamMarkdown(element, view = null) {
   return new MarkdownStream(element, view);
-}
-
-/** A message's text in its bubble: AI replies as Markdown, what the user typed as plain text. */
-export function showMessageContent(bubble, message) {
-  if (message.message_by === "AI") renderMarkdown(bubble, message.content);
-  else bubble.textContent = message.content;
 }

@@ -1,7 +1,7 @@
 // Push-to-talk: hold the mic button (mouse, touch, pen) or the Space bar to record; release to
 // send. Escape, or dragging the pointer off the button before release, cancels.
 
-import { showError } from "./conversation.js";
+import { showError } from "./banner.js";
 import { sendRecording } from "./voiceturn.js";
 import { Recorder, recordingSupported } from "./recorder.js";
 import { state } from "./state.js";

@@ -1,6 +1,7 @@
 // Read aloud: a speaker button on a message plays it in the agent's voice. The server caches
 // each clip, so pressing it again costs no second synthesis. Uses the one speech pipeline.
 
+import * as paths from "./endpoints.js";
 import { config, send } from "./api.js";
 import { speechPlayer } from "./speechplayer.js";
 import { el, toast } from "./ui.js";
@@ -30,7 +31,7 @@ async function readAloud(button, chatId, messageId) {
   speakingButton = button;
   setSpeaking(button, true);
   try {
-    const response = await send(`/voice/chats/${chatId}/messages/${messageId}/speech`, {
+    const response = await send(paths.messageSpeech(chatId, messageId), {
       base: config.voiceUrl,
       headers: { Accept: "audio/*" },
     });

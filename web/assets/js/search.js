@@ -2,6 +2,7 @@
 // snippet and character ranges to highlight) and the agents listed on the page by name and
 // description. Server text goes in as text nodes; the highlights are <mark> elements around them.
 
+import * as paths from "./endpoints.js";
 import { pagination, send } from "./api.js";
 import { openDialog } from "./dialogs.js";
 import { state } from "./state.js";
@@ -110,7 +111,7 @@ function countText(agents, chats) {
 const found = { query: "", page: 1, totalPages: 1 }; // the chat results shown so far
 
 async function fetchChats(query, page) {
-  const path = `/api/chats?q=${encodeURIComponent(query)}&page=${page}&page_size=${PAGE_SIZE}`;
+  const path = paths.chats({ q: query, page, page_size: PAGE_SIZE });
   const response = await send(path);
   const chats = await response.json();
   const meta = pagination(response);

@@ -1,6 +1,7 @@
 // Export (one chat as Markdown or JSON, all chats as one JSON file) and import of that file.
 // Downloads go through fetch (they need the bearer token), then a blob link the browser saves.
 
+import * as paths from "./endpoints.js";
 import { api, send } from "./api.js";
 import { openDialog } from "./dialogs.js";
 import { currentChat } from "./state.js";
@@ -35,18 +36,18 @@ async function exportChat(format) {
   $("export-dialog").close();
   if (!chat) return;
   const extension = format === "markdown" ? "md" : "json";
-  const name = await download(`/api/chats/${chat.id}/export?format=${format}`, `chat-${chat.id}.${extension}`);
+  const name = await download(paths.chatExport(chat.id, format), `chat-${chat.id}.${extension}`);
   toast(`Downloaded ${name}.`);
 }
 
 async function exportAll() {
-  const name = await download("/api/chats/export", "chats.json");
+  const name = await download(paths.chatsExport(), "chats.json");
   toast(`Downloaded ${name}.`);
 }
 
 async function importFile(file) {
   const body = await file.text();
-  const data = await api("/api/chats/import", {
+  const data = await api(paths.chatsImport(), {
     method: "POST",
     body,
     headers: { "Content-Type": "application/json" },

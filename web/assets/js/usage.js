@@ -1,6 +1,7 @@
 // A quiet notice of the caller's remaining token budget, shown only near the limit. The
 // numbers come from GET /api/usage; it refreshes when the caller or the messages change.
 
+import * as paths from "./endpoints.js";
 import { api } from "./api.js";
 import { $ } from "./ui.js";
 
@@ -29,7 +30,7 @@ export function noticeText(budget) {
 async function refreshUsage() {
   const notice = $("usage-notice");
   try {
-    const usage = await api("/api/usage");
+    const usage = await api(paths.usage());
     notice.textContent = noticeText(tightest(usage.budgets));
   } catch {
     notice.textContent = ""; // the notice is a courtesy; a failed check shows nothing

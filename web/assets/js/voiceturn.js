@@ -3,27 +3,25 @@
 // One audio pipeline (speechplayer.js) plays every clip; Stop silences it with the reply.
 
 import { ApiError, config, send } from "./api.js";
+import { kept, readableError, showError } from "./banner.js";
 import {
-  appendMessage,
+  askQuestion,
   begin,
   conversationHooks,
   finish,
-  kept,
   openHistory,
-  readableError,
   retryReply,
-  setMessage,
   setTyping,
-  showError,
   turnFailed,
-  updateEmptyState,
 } from "./conversation.js";
-import { streamMarkdown } from "./markdown.js";
+import * as paths from "./endpoints.js";
+import { renderMessages } from "./messagelist.js";
 import { replyEnded, replyStarted } from "./messageactions.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { bytesFromBase64, speechPlayer } from "./speechplayer.js";
 import { state } from "./state.js";
+import { addMessage, appendText, removeItem, settle } from "./thread.js";
 import { toast } from "./ui.js";
 
 /** Send a push-to-talk recording; show the transcript, write and speak the reply as it comes. */
@@ -36,15 +34,14 @@ export async function sendRecording(blob) {
   speechPlayer.unlock(); // still inside the push-to-talk gesture: sound may start later
   speechPlayer.stop();
   begin();
-  const pending = appendMessage({ message_by: "USER", content: "Voice message…" }, { pending: true });
-  pending.classList.add("voice");
+  const question = askQuestion("Voice message…", { voice: true });
   setTyping(true);
-  const turn = { pending, chatId: null, started: false };
+  const turn = { question, chatId: null, started: false };
   try {
     turn.chatId = (await conversationHooks.ensureChat()).id;
     const form = new FormData();
     form.append("audio", blob, fileNameFor(blob.type));
-    const response = await send(`/voice/chats/${turn.chatId}/messages`, {
+    const response = await send(paths.voiceTurn(turn.chatId), {
       method: "POST",
       body: form,
       base: config.voiceUrl,
@@ -62,40 +59,40 @@ export async function sendRecording(blob) {
 
 /** Read the turn's events: transcript, deltas, sentence audio, then done or error. */
 async function spokenReply(response, turn) {
-  const view = { reply: null, stream: null, spoken: 0 };
+  const view = { reply: null, spoken: 0 };
   for await (const { event, data } of readEvents(response)) {
     if (event === "transcript") {
-      setMessage(turn.pending, data.user_message);
+      settle(turn.question, data.user_message);
+      renderMessages();
       turn.started = true;
       replyStarted(turn.chatId, Number(response.headers.get("X-AI-Message-Id")));
     } else if (event === "delta") {
-      replyText(view).append(data.content || "");
+      appendText(replyOf(view), data.content || "");
+      renderMessages();
     } else if (event === "audio") {
       view.spoken += 1;
-      if (view.reply) view.reply.dataset.spoken = String(view.spoken);
+      if (view.reply) {
+        view.reply.view.spoken = view.spoken;
+        renderMessages();
+      }
       speechPlayer.enqueue(bytesFromBase64(data.audio_base64)).catch(() => {});
     } else if (event === "done") {
-      replyText(view);
-      setMessage(view.reply, data.ai_message);
+      settle(replyOf(view), data.ai_message);
+      renderMessages();
       if (data.unspoken && data.unspoken.length) toast("Part of the reply could not be spoken.");
       return;
     } else if (event === "error") {
       throw new ApiError(data.code || 502, data, null);
     }
   }
+  // Not `interrupted()`: a cut voice turn is sent again whole (the recording is still here).
   throw new ApiError(0, { message: "The reply was interrupted before it finished." }, null);
 }
 
-function replyText(view) {
-  if (!view.reply) {
-    view.reply = appendMessage({ message_by: "AI", content: "" }, { pending: true });
-    view.reply.classList.add("streaming");
-    view.stream = streamMarkdown(view.reply.querySelector(".bubble"), {
-      nearBottom: () => true,
-      scrollToBottom: () => view.reply.scrollIntoView({ block: "end" }),
-    });
-  }
-  return view.stream;
+/** The reply's item, added when its first words (or its end) arrive; followed into sight. */
+function replyOf(view) {
+  view.reply = view.reply || addMessage({ message_by: "AI", content: "" }, { pending: true, follow: true });
+  return view.reply;
 }
 
 async function voiceFailed(error, turn, resend) {
@@ -115,7 +112,7 @@ async function voiceFailed(error, turn, resend) {
 }
 
 function noSpeech(turn) {
-  turn.pending.remove();
-  updateEmptyState();
+  removeItem(turn.question);
+  renderMessages();
   showError("No speech was detected. Hold the microphone button while you talk, then let go.");
 }
