@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from api.extensions import db
 from shared.models import ANONYMOUS_USERNAME, User
 from shared.passwords import hash_password
+from shared.validation import PASSWORD_MIN_CHARS
 
 
 @click.command("create-superuser")
@@ -21,8 +22,9 @@ def create_superuser(username: str, password: str) -> None:
     username = username.strip().lower()
     if username == ANONYMOUS_USERNAME or not username:
         raise click.BadParameter("that username is reserved", param_hint="--username")
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    if len(password) < PASSWORD_MIN_CHARS:
+        message = f"use at least {PASSWORD_MIN_CHARS} characters"
+        raise click.BadParameter(message, param_hint="--password")
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         user = User(username=username)
