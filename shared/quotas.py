@@ -15,7 +15,7 @@ import asyncio
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -125,6 +125,36 @@ def release_stmt(ticket: Ticket) -> sa.Delete:
     )
 
 
+class Spending:
+    """What `spent_all_stmt` read: per budget, the tokens used and the largest finished turn."""
+
+    def __init__(self, budgets: list[Budget], row: Sequence[Any]) -> None:
+        self.budgets = budgets
+        self.row = row
+
+    def used(self, budget: Budget) -> int:
+        return int(self.row[2 * self.budgets.index(budget)])
+
+    @property
+    def over(self) -> Budget | None:
+        """The first budget that is spent, if any."""
+        return next((b for b in self.budgets if self.used(b) >= b.limit), None)
+
+    @property
+    def estimate(self) -> int:
+        """The tokens to reserve: the caller's largest recent turn (see budgets.estimate)."""
+        return estimate(self.row[1::2])
+
+
+def spent_all_stmt(budgets: list[Budget], now: datetime) -> sa.Select[Any]:
+    """`spent_stmt` of every budget in one statement (one row: used, largest, used, ...)."""
+    parts = [spent_stmt(budget, now).subquery() for budget in budgets]
+    joined: sa.FromClause = parts[0]
+    for part in parts[1:]:
+        joined = joined.join(part, sa.true())
+    return sa.select(*parts).select_from(joined)
+
+
 def limited(budgets: list[Budget]) -> list[Budget]:
     return [budget for budget in budgets if budget.limit]
 
@@ -140,20 +170,25 @@ def allowance(
 ) -> int:
     """Refuse the turn if a budget is spent (QuotaExceeded), else the tokens to reserve for it
     (no statement at all when no budget is limited)."""
-    now, largest = utcnow(), []
-    for budget in limited(budgets_for(config, caller, ip)):
-        used, biggest = session.execute(spent_stmt(budget, now)).one()
-        if used >= budget.limit:
-            rows = session.execute(window_rows_stmt(budget, now)).all()
-            raise refusal(budget, rows, used, now)
-        largest.append(biggest)
-    return estimate(largest)
+    now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
+    if not budgets:
+        return estimate([])
+    spent = Spending(budgets, session.execute(spent_all_stmt(budgets, now)).one())
+    if spent.over is not None:
+        rows = session.execute(window_rows_stmt(spent.over, now)).all()
+        raise refusal(spent.over, rows, spent.used(spent.over), now)
+    return spent.estimate
 
 
 def worker_lock(config: Config, caller: Caller, ip: str) -> AbstractContextManager[Any]:
     """Held from a turn's budget check to its commit, so two turns of one worker never both
     pass on the same spent total; needed only when a budget is limited."""
     return _sync_lock if limited(budgets_for(config, caller, ip)) else nullcontext()
+
+
+def async_worker_lock(config: Config, caller: Caller, ip: str) -> AbstractAsyncContextManager[Any]:
+    """`worker_lock` for asyncio services (a threading lock would block the event loop)."""
+    return _async_lock() if limited(budgets_for(config, caller, ip)) else nullcontext()
 
 
 def _async_lock() -> asyncio.Lock:
@@ -172,14 +207,15 @@ async def acheck(
 ) -> Ticket:
     """`check` for asyncio services."""
     async with _async_lock(), sessions() as session:
-        now, largest = utcnow(), []
-        for budget in limited(budgets_for(config, caller, ip)):
-            used, biggest = (await session.execute(spent_stmt(budget, now))).one()
-            if used >= budget.limit:
-                rows = await session.execute(window_rows_stmt(budget, now))
-                raise refusal(budget, rows, used, now)
-            largest.append(biggest)
-        event = reservation(caller, ip, model_label(config, agent_model), estimate(largest))
+        now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
+        tokens = estimate([])
+        if budgets:
+            spent = Spending(budgets, (await session.execute(spent_all_stmt(budgets, now))).one())
+            if spent.over is not None:
+                rows = await session.execute(window_rows_stmt(spent.over, now))
+                raise refusal(spent.over, rows, spent.used(spent.over), now)
+            tokens = spent.estimate
+        event = reservation(caller, ip, model_label(config, agent_model), tokens)
         session.add(event)
         await session.flush()
         ticket = Ticket(event.id)

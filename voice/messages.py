@@ -17,7 +17,7 @@ from quart_schema import (
 from shared.ratelimit import reply_checks
 from shared.turns import store
 from shared.validation import MAX_ID
-from voice.auth import current_caller, login_required
+from voice.auth import current_caller, login_required, token_required
 from voice.schemas import (
     ErrorOut,
     StreamEvents,
@@ -116,7 +116,7 @@ def turn_json(turn: VoiceTurn) -> Response:
 
 @bp.post(f"/<int(min=1, max={MAX_ID}):chat_id>/messages/stream")
 @tag(["Voice"])
-@login_required
+@token_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
 @document_errors(400, 401, 403, 404, 413, 415, 422, 429)
@@ -133,7 +133,6 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     `GET /voice/chats/{chat_id}/messages/{message_id}/events`.
     """
     caller = current_caller()
-    chat = await chat_or_404(caller, chat_id)
     await throttle(reply_checks(caller, client_ip()))
-    turn = await begin(store.begin_ask, caller, chat.id, data.content, history_budget())
+    turn = await begin(store.begin_ask, caller, chat_id, data.content, history_budget())
     return streamed_turn(turn)

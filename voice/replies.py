@@ -9,7 +9,7 @@ from shared.ratelimit import reply_checks
 from shared.turns import replies, store
 from shared.turns.follow import follow
 from shared.validation import MAX_ID
-from voice.auth import current_caller, login_required
+from voice.auth import current_caller, login_required, token_required
 from voice.messages import document_errors
 from voice.schemas import MessageOut, StreamEvents, StreamIn
 from voice.services import client_ip, throttle
@@ -59,7 +59,7 @@ async def post_stop_reply(chat_id: int, message_id: int) -> Response:
 
 @bp.post(f"{MESSAGE}/regenerate")
 @tag(["Replies"])
-@login_required
+@token_required
 @document_response(StreamEvents, 200)
 @document_errors(401, 404, 409, 429)
 async def post_regenerate_stream(chat_id: int, message_id: int) -> Response:
@@ -77,7 +77,7 @@ async def post_regenerate_stream(chat_id: int, message_id: int) -> Response:
 
 @bp.post(f"{MESSAGE}/edit")
 @tag(["Replies"])
-@login_required
+@token_required
 @validate_request(StreamIn)
 @document_response(StreamEvents, 200)
 @document_errors(400, 401, 404, 409, 413, 415, 422, 429)

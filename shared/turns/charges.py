@@ -40,15 +40,22 @@ def begin(
     """`work(session, caller, *args)` (a `store.begin_*`) and the turn's reservation, in one
     committed transaction, or nothing when a budget is spent or the work is refused."""
     with quotas.worker_lock(config, caller, ip):
-        try:
-            tokens = quotas.allowance(session, config, caller, ip)
-            label = quotas.model_label(config, None)  # the settlement names the model used
-            reserving = quotas.reservation_row(caller, ip, label, tokens)
-            turn = work(session, caller, *args, reserving=reserving)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        return begun(session, config, ip, work, caller, *args)
+
+
+def begun(
+    session: so.Session, config: Config, ip: str, work: Begin, caller: Caller, *args: Any
+) -> Started:
+    """`begin` without the worker's lock (the caller holds it)."""
+    try:
+        tokens = quotas.allowance(session, config, caller, ip)
+        label = quotas.model_label(config, None)  # the settlement names the model used
+        reserving = quotas.reservation_row(caller, ip, label, tokens)
+        turn = work(session, caller, *args, reserving=reserving)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return turn
 
 
@@ -82,9 +89,9 @@ async def areserved(
 async def abegin(
     writer: Writer, config: Config, ip: str, work: Begin, caller: Caller, *args: Any
 ) -> Started:
-    """`begin` for the voice service (the store runs in the writer's session)."""
-    async with areserved(writer, config, caller, ip) as reservation:
-        return await reservation.begin(work, caller, *args)
+    """`begin` for the voice service: the same transaction, in the writer's session."""
+    async with quotas.async_worker_lock(config, caller, ip):
+        return await writer.run(begun, config, ip, work, caller, *args)
 
 
 def charge_stmt(turn: Started, outcome: replies.Outcome) -> sa.UpdateBase | None:
