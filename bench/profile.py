@@ -75,6 +75,9 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--focus", default="", help="only frames containing this text")
     parser.add_argument("--idle", action="store_true", help="include idle (waiting) samples")
+    parser.add_argument(
+        "--gil", action="store_true", help="only the thread holding the GIL (Python CPU time)"
+    )
     parser.add_argument("--port-base", type=int, default=19500)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="bench-profile-")
@@ -108,6 +111,8 @@ def main() -> int:
             ]
             if args.idle:
                 command.append("--idle")
+            if args.gil:
+                command.append("--gil")
             spies.append(
                 subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -90,9 +90,14 @@ def may_see_prompt(caller: Caller, agent: Agent) -> bool:
 
 def own_chats(caller: Caller) -> sa.ColumnElement[bool]:
     """Chats that belong to the caller; a guest sees only chats made with its own guest id."""
-    if caller.is_guest:
-        return sa.and_(Chat.user_id == caller.user_id, Chat.guest_id == caller.guest_id)
-    return sa.and_(Chat.user_id == caller.user_id, Chat.guest_id.is_(None))
+    return chats_owned_by(caller.user_id, caller.guest_id)
+
+
+def chats_owned_by(user_id: Any, guest_id: Any | None) -> sa.ColumnElement[bool]:
+    """`own_chats` for ids given as values or as bound parameters (None: not a guest)."""
+    if guest_id is not None:
+        return sa.and_(Chat.user_id == user_id, Chat.guest_id == guest_id)
+    return sa.and_(Chat.user_id == user_id, Chat.guest_id.is_(None))
 
 
 def chat_for(caller: Caller, chat_id: int) -> sa.Select[Chat]:

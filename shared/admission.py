@@ -11,16 +11,18 @@ on every request: nothing is cached.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared.access import caller_for
 from shared.accounts import accepts_token
-from shared.models import ANONYMOUS_USERNAME, User
-from shared.tokens import AccessClaims, TokenError, caller_row_stmt, is_revoked_stmt
+from shared.models import ANONYMOUS_USERNAME, RevokedToken, User
+from shared.tokens import AccessClaims, TokenError, caller_row_stmt, family_key
 
 MISSING_TOKEN = "Authentication required: send 'Authorization: Bearer <token>'."
 REVOKED = "The token has been revoked."
@@ -48,20 +50,38 @@ def check_token(session: so.Session, claims: AccessClaims) -> User:
     return row[0]
 
 
-def account_accepts(claims: AccessClaims) -> sa.ColumnElement[bool]:
-    """`token_refusal` is None, as SQL (see `accepts_token` and `caller_for`)."""
+def account_params(claims: AccessClaims) -> dict[str, Any] | None:
+    """The bound parameters of `account_accepts`, or None when the claims cannot be accepted
+    at all (a generation or issue time of the wrong type)."""
     generation, issued_at = claims.generation, claims.issued_at
     well_typed = isinstance(generation, int) and isinstance(issued_at, int | float)
     if not well_typed or isinstance(generation, bool) or isinstance(issued_at, bool):
-        return sa.false()
+        return None
     # accepts_token: issued_at >= the account's creation, in whole seconds
     created_before = datetime.fromtimestamp(math.floor(issued_at) + 1, UTC)
+    keys = {"token_jti": claims.jti, "token_family": family_key(claims.family or "")}
+    return {
+        "token_user": claims.user_id,
+        "token_gen": generation,
+        "token_iat": created_before,
+    } | keys
+
+
+@functools.cache
+def account_accepts(guest: bool) -> sa.ColumnElement[bool]:
+    """`token_refusal` is None, as SQL over `account_params` (see `accepts_token`,
+    `caller_for` and `is_revoked_stmt`); `guest`: the token carries a guest id."""
     is_anonymous = User.username == ANONYMOUS_USERNAME
     account = sa.select(User.id).where(
-        User.id == claims.user_id,
+        User.id == sa.bindparam("token_user", type_=sa.Integer),
         User.disabled.is_(False),
-        User.token_generation == generation,
-        User.created_at < created_before,
-        is_anonymous if claims.guest_id is not None else ~is_anonymous,
+        User.token_generation == sa.bindparam("token_gen", type_=sa.Integer),
+        User.created_at < sa.bindparam("token_iat", type_=User.created_at.type),
+        is_anonymous if guest else ~is_anonymous,
     )
-    return sa.and_(sa.exists(account), ~sa.exists(is_revoked_stmt(claims.jti, claims.family)))
+    keys = [
+        sa.bindparam("token_jti", type_=sa.String),
+        sa.bindparam("token_family", type_=sa.String),
+    ]
+    revoked = sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys))
+    return sa.and_(sa.exists(account), ~sa.exists(revoked))

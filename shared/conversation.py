@@ -66,9 +66,10 @@ def model_context(
     return context
 
 
-def titled_by(content: str) -> sa.ColumnElement[str]:
-    """A chat's title once `content` is said in it: an untitled chat is named after it."""
-    return sa.case((Chat.title == DEFAULT_CHAT_TITLE, title_from(content)), else_=Chat.title)
+def retitled(title: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """A chat's title once something is said in it: an untitled chat takes `title` (the
+    `title_from` of what was said, usually as a bound parameter)."""
+    return sa.case((Chat.title == DEFAULT_CHAT_TITLE, title), else_=Chat.title)
 
 
 def title_from(content: str) -> str:

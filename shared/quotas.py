@@ -1,7 +1,7 @@
 """Budgets applied to turns: checked before a turn starts, charged after it (sync and async).
 
 `allowance` (sync) and `acheck` refuse a spent budget (QuotaExceeded); `reservation_row` and
-`acheck` write the turn's ledger row as a reservation; `settle_stmt` replaces it by the tokens used.
+`acheck` write the turn's ledger row as a reservation; `settle` replaces it by the tokens used.
 Each worker checks one turn at a time (`worker_lock` until the reservation is committed), so
 two turns of one worker never both pass on the same spent total; across workers, turns that check
 at the same instant may each pass, so a budget is overshot by at most one turn per worker
@@ -12,6 +12,7 @@ The async calls use their own short sessions; the sync ones join the request's t
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import weakref
 from collections.abc import Iterable, Sequence
@@ -102,27 +103,43 @@ def reservation(caller: Caller, ip: str, model: str, tokens: int) -> UsageEvent:
     return UsageEvent(**reservation_row(caller, ip, model, tokens))
 
 
-def settle_stmt(ticket: Ticket, used: Spent) -> sa.Update:
-    values: dict[str, object] = {
-        "prompt_tokens": used.prompt_tokens,
-        "completion_tokens": used.completion_tokens,
+# Charges are statements built once and run with parameters (named unlike any column: an
+# UPDATE would take such a parameter as a value to SET).
+Prepared = tuple[sa.UpdateBase, dict[str, Any]]
+
+
+def settle(ticket: Ticket, used: Spent) -> Prepared:
+    """Replace the reservation by the tokens used (returning the model charged)."""
+    params: dict[str, Any] = {"c_ticket": ticket.event_id, "c_prompt": used.prompt_tokens}
+    params |= {"c_completion": used.completion_tokens, "c_model": used.model}
+    return _settle_stmt(bool(used.model)), params
+
+
+@functools.cache
+def _settle_stmt(names_model: bool) -> sa.Update:
+    values: dict[str, Any] = {
+        "prompt_tokens": sa.bindparam("c_prompt", type_=sa.Integer),
+        "completion_tokens": sa.bindparam("c_completion", type_=sa.Integer),
         "pending": False,
     }
-    if used.model:
-        values["model"] = used.model
+    if names_model:  # else the name reserved when the turn started stays
+        values["model"] = sa.bindparam("c_model", type_=sa.String)
     return (
         sa.update(UsageEvent)
-        .where(UsageEvent.id == ticket.event_id)
+        .where(UsageEvent.id == sa.bindparam("c_ticket", type_=sa.Integer))
         .values(values)
         .returning(UsageEvent.model)
     )
 
 
-def release_stmt(ticket: Ticket) -> sa.Delete:
+def release(ticket: Ticket) -> Prepared:
     """A turn that failed spent nothing (upstreams do not bill failed calls)."""
-    return sa.delete(UsageEvent).where(
-        UsageEvent.id == ticket.event_id, UsageEvent.pending.is_(True)
-    )
+    return _RELEASE, {"c_ticket": ticket.event_id}
+
+
+_RELEASE = sa.delete(UsageEvent).where(
+    UsageEvent.id == sa.bindparam("c_ticket", type_=sa.Integer), UsageEvent.pending.is_(True)
+)
 
 
 class Spending:
@@ -226,5 +243,5 @@ async def acheck(
 async def arelease(sessions: async_sessionmaker[AsyncSession], ticket: Ticket) -> None:
     """`release` for asyncio services."""
     async with sessions() as session:
-        await session.execute(release_stmt(ticket))
+        await session.execute(*release(ticket))
         await session.commit()

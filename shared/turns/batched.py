@@ -10,8 +10,9 @@ transaction (in-process, where a statement costs no round trip).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -60,7 +61,17 @@ def insert_turn(
 def _insert(session: so.Session, model: type[Any], values: dict[str, Any] | None) -> int | None:
     if values is None:
         return None
-    return session.scalar(sa.insert(model).values(values).returning(model.id))
+    return session.scalar(_insert_one(model.__table__), values)
+
+
+# The statements are built once per shape and executed with parameters: building a statement
+# with its values costs more CPU than running it.
+@functools.cache
+def _insert_one(table: sa.Table) -> sa.Insert:
+    return sa.insert(table).returning(table.c.id)
+
+
+Keys = tuple[str, ...] | None
 
 
 def _insert_at_once(
@@ -69,22 +80,41 @@ def _insert_at_once(
     reply: dict[str, Any] | None,
     reserving: dict[str, Any] | None,
 ) -> Inserted:
+    shape = (_keys(question), _keys(reply, skip="parent_id" if question else ""), _keys(reserving))
+    params: dict[str, Any] = {}
+    for prefix, values in zip(PREFIXES, (question, reply, reserving), strict=True):
+        params.update({f"{prefix}{key}": value for key, value in (values or {}).items()})
+    row = session.execute(_turn_insert(shape), params).one()
+    return Inserted(row[0], row[1], row[2])
+
+
+PREFIXES = ("q_", "r_", "u_")
+
+
+def _keys(values: dict[str, Any] | None, skip: str = "") -> Keys:
+    return None if values is None else tuple(sorted(k for k in values if k != skip))
+
+
+@functools.cache
+def _turn_insert(shape: tuple[Keys, Keys, Keys]) -> sa.Select[Any, Any, Any]:
+    """WITH asked AS (INSERT question), answered AS (INSERT reply after it), reserved AS
+    (INSERT ledger row) SELECT their ids; a part whose keys are None is left out."""
     ids: list[sa.ScalarSelect[Any] | sa.Null] = []
     ctes: list[sa.CTE] = []
-
-    def add(name: str, model: type[Any], values: dict[str, Any] | None) -> sa.CTE | None:
-        if values is None:
+    messages, ledger = cast(sa.Table, Message.__table__), cast(sa.Table, UsageEvent.__table__)
+    tables = (messages, messages, ledger)
+    asked: sa.CTE | None = None
+    for name, prefix, table, keys in zip(
+        ("asked", "answered", "reserved"), PREFIXES, tables, shape, strict=True
+    ):
+        if keys is None:
             ids.append(sa.null())
-            return None
-        cte = sa.insert(model).values(values).returning(model.id).cte(name)
+            continue
+        values: dict[str, Any] = {k: sa.bindparam(prefix + k, type_=table.c[k].type) for k in keys}
+        if name == "answered" and asked is not None:  # the reply follows the question just added
+            values["parent_id"] = sa.select(asked.c.id).scalar_subquery()
+        cte = sa.insert(table).values(values).returning(table.c.id).cte(name)
+        asked = cte if name == "asked" else asked
         ctes.append(cte)
         ids.append(sa.select(cte.c.id).scalar_subquery())
-        return cte
-
-    asked = add("asked", Message, question)
-    if reply is not None and asked is not None:  # the reply follows the question just added
-        reply = {**reply, "parent_id": sa.select(asked.c.id).scalar_subquery()}
-    add("answered", Message, reply)
-    add("reserved", UsageEvent, reserving)
-    row = session.execute(sa.select(*ids).add_cte(*ctes)).one()
-    return Inserted(row[0], row[1], row[2])
+    return sa.select(*ids).add_cte(*ctes)

@@ -13,6 +13,7 @@ died keeps its reservation.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -94,14 +95,14 @@ async def abegin(
         return await writer.run(begun, config, ip, work, caller, *args)
 
 
-def charge_stmt(turn: Started, outcome: replies.Outcome) -> sa.UpdateBase | None:
+def charge_stmt(turn: Started, outcome: replies.Outcome) -> quotas.Prepared | None:
     """What settles the turn's ticket: the tokens its reply used (returning the model's name),
     or the reservation given back when the reply failed."""
     if turn.ticket is None:
         return None
     if outcome.status is MessageStatus.FAILED:
-        return quotas.release_stmt(turn.ticket)
-    return quotas.settle_stmt(turn.ticket, spent(turn, outcome))
+        return quotas.release(turn.ticket)
+    return quotas.settle(turn.ticket, spent(turn, outcome))
 
 
 def spent(turn: Started, outcome: replies.Outcome) -> quotas.Spent:
@@ -122,31 +123,41 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     if not batched.writes_at_once(session):
         reply = replies.finish(session, turn.ai_message.id, outcome)
         model = None
-        if charge is not None and charge.is_delete:  # a reservation given back
-            session.execute(charge)
+        if charge is not None and charge[0].is_delete:  # a reservation given back
+            session.execute(*charge)
         elif charge is not None:
-            model = session.scalar(charge)
+            model = session.scalar(*charge)
         counted(turn, outcome, model)
         return reply
     batched.on_its_own(session)
-    finished = replies.finish_stmt(turn.ai_message.id, outcome).cte("finished")
-    charged_model: sa.ColumnElement[Any] = sa.null()
-    ctes = []
-    if charge is not None:
-        charged = charge.cte("charged")
-        ctes.append(charged)
-        if "model" in charged.c:  # a settlement names the model it charged
-            charged_model = sa.select(charged.c.model).scalar_subquery()
-    both = sa.select(so.aliased(Message, finished), charged_model).add_cte(*ctes)
-    row = session.execute(both.execution_options(populate_existing=True)).first()
+    finishing, params = replies.finish_stmt(turn.ai_message.id, outcome)
+    charging, charge_params = charge or (None, {})
+    both = _finish_at_once(finishing, charging)
+    row = session.execute(both, params | charge_params).first()
     if row is None:  # closed by someone else meanwhile: left as it is
         return replies.stored(session, turn.ai_message.id)
     counted(turn, outcome, row[1])
     return cast(Message, row[0])
 
 
+@functools.cache
+def _finish_at_once(finishing: sa.UpdateBase, charging: sa.UpdateBase | None) -> sa.Select[Any]:
+    """WITH finished AS (the reply's UPDATE), charged AS (the ticket's UPDATE or DELETE)
+    SELECT the reply and the model charged; built once per pair of statements."""
+    finished = finishing.cte("finished")
+    charged_model: sa.ColumnElement[Any] = sa.null()
+    ctes = []
+    if charging is not None:
+        charged = charging.cte("charged")
+        ctes.append(charged)
+        if "model" in charged.c:  # a settlement names the model it charged
+            charged_model = sa.select(charged.c.model).scalar_subquery()
+    both = sa.select(so.aliased(Message, finished), charged_model).add_cte(*ctes)
+    return both.execution_options(populate_existing=True)
+
+
 def close(session: so.Session, turn: Started) -> None:
     """The reply cannot be finished (the process stops): it is failed, so nothing is charged."""
     replies.close(session, [turn.ai_message.id], replies.INTERRUPTED)
     if turn.ticket is not None:
-        session.execute(quotas.release_stmt(turn.ticket))
+        session.execute(*quotas.release(turn.ticket))

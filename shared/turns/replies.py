@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -61,39 +62,60 @@ def is_pending(session: so.Session, reply_id: int) -> bool:
     return status is MessageStatus.PENDING
 
 
-def finish_stmt(reply_id: int, outcome: Outcome) -> sa.UpdateBase:
+def finish_stmt(reply_id: int, outcome: Outcome) -> tuple[sa.UpdateBase, dict[str, Any]]:
     """Store how the reply ended, returning it. A reply stopped meanwhile stays `stopped` with
-    this text; one closed by someone else (e.g. a restart) is left alone (no row)."""
-    still_stopped = sa.case(
-        (Message.status == MessageStatus.STOPPED, MessageStatus.STOPPED.value),
-        else_=outcome.status.value,
+    this text; one closed by someone else (e.g. a restart) is left alone (no row). Built once,
+    run with parameters (named unlike any column, which an UPDATE would SET)."""
+    params = {
+        "f_reply": reply_id,
+        "f_status": outcome.status.value,
+        "f_content": outcome.content,
+        "f_at": utcnow(),
+        "f_model": outcome.model,
+        "f_prompt": outcome.usage.prompt_tokens,
+        "f_completion": outcome.usage.completion_tokens,
+        "f_first": outcome.first_token_ms,
+        "f_total": outcome.total_ms,
+        "f_stage": outcome.error_stage,
+        "f_reason": outcome.error_reason,
+    }
+    return _FINISH, params
+
+
+def _param(name: str, column: Any) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=column.type)
+
+
+_STILL_STOPPED = sa.case(
+    (Message.status == MessageStatus.STOPPED, MessageStatus.STOPPED.value),
+    else_=sa.bindparam("f_status", type_=sa.String),
+)
+_FINISH = (
+    sa.update(Message)
+    .where(
+        Message.id == sa.bindparam("f_reply", type_=sa.Integer),
+        Message.status.in_((MessageStatus.PENDING, MessageStatus.STOPPED)),
     )
-    return (
-        sa.update(Message)
-        .where(
-            Message.id == reply_id,
-            Message.status.in_((MessageStatus.PENDING, MessageStatus.STOPPED)),
-        )
-        .values(
-            status=still_stopped,
-            content=outcome.content,
-            updated_at=utcnow(),
-            model=outcome.model,
-            prompt_tokens=outcome.usage.prompt_tokens,
-            completion_tokens=outcome.usage.completion_tokens,
-            first_token_ms=outcome.first_token_ms,
-            total_ms=outcome.total_ms,
-            error_stage=outcome.error_stage,
-            error_reason=outcome.error_reason,
-        )
-        .returning(Message)
-        .execution_options(synchronize_session=False, populate_existing=True)
+    .values(
+        status=_STILL_STOPPED,
+        content=_param("f_content", Message.content),
+        updated_at=_param("f_at", Message.updated_at),
+        model=_param("f_model", Message.model),
+        prompt_tokens=_param("f_prompt", Message.prompt_tokens),
+        completion_tokens=_param("f_completion", Message.completion_tokens),
+        first_token_ms=_param("f_first", Message.first_token_ms),
+        total_ms=_param("f_total", Message.total_ms),
+        error_stage=_param("f_stage", Message.error_stage),
+        error_reason=_param("f_reason", Message.error_reason),
     )
+    .returning(Message)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
 
 
 def finish(session: so.Session, reply_id: int, outcome: Outcome) -> Message | None:
     """`finish_stmt`: the stored reply comes back from the UPDATE itself, not a second read."""
-    finished = session.scalars(finish_stmt(reply_id, outcome)).first()
+    finished = session.scalars(*finish_stmt(reply_id, outcome)).first()
     return finished or stored(session, reply_id)
 
 

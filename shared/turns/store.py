@@ -1,9 +1,9 @@
 """Every write of a turn, as functions of a synchronous session.
 
 The API calls them with its session; the voice service with `AsyncSession.run_sync`, so the
-policy exists once. Each `begin_*` starts by locking the chat row (an UPDATE, also on SQLite),
-so concurrent turns, retries, regenerations and edits of one chat run one after the other and
-never corrupt the tree. The caller commits.
+policy exists once. Each `begin_*` starts by locking the chat row (lock.py: an UPDATE, also on
+SQLite), so concurrent turns, retries, regenerations and edits of one chat run one after the
+other and never corrupt the tree. The caller commits.
 """
 
 from __future__ import annotations
@@ -16,20 +16,16 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared.access import (
-    AGENT_UNAVAILABLE,
-    AGENT_UNAVAILABLE_MESSAGE,
     Caller,
-    may_see_agent,
-    own_chats,
 )
-from shared.admission import account_accepts, check_token
-from shared.conversation import HistoryBudget, model_context, titled_by
+from shared.conversation import HistoryBudget, model_context
 from shared.db import utcnow
-from shared.models import Agent, Chat, Message, MessageBy, MessageStatus
+from shared.models import Message, MessageBy, MessageStatus
 from shared.providers.base import ChatMessage
 from shared.quotas import Ticket
 from shared.turns import tree
-from shared.turns.failures import TurnRefused, chat_not_found, message_not_found
+from shared.turns.failures import TurnRefused, message_not_found
+from shared.turns.lock import LockedChat, lock_chat
 from shared.turns.rows import add_turn, message_values
 
 
@@ -44,57 +40,6 @@ class Started:
     model: str | None
     # The budget reservation the reply is charged to (shared/turns/charges.py).
     ticket: Ticket | None = None
-
-
-@dataclass(frozen=True)
-class LockedChat:
-    """A chat locked for this transaction, with what a turn needs of its agent."""
-
-    id: int
-    prompt: str
-    model: str | None
-    is_public: bool
-    owner_id: int
-
-
-def _agent_column(column: so.InstrumentedAttribute[Any]) -> sa.ScalarSelect[Any]:
-    return sa.select(column).where(Agent.id == Chat.agent_id).correlate(Chat).scalar_subquery()
-
-
-# The locking UPDATE returns the agent's columns too (subqueries work in RETURNING on both
-# PostgreSQL and SQLite), so a turn reads its chat and agent in the statement that locks it.
-_LOCKED = (Chat.id, *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)))
-_LOCKED_OWNER = _agent_column(Agent.owner_id)
-
-
-def lock_chat(
-    session: so.Session,
-    caller: Caller,
-    chat_id: int,
-    touch: bool = True,
-    said: str | None = None,
-) -> LockedChat:
-    """The caller's chat, locked for this transaction: its activity time moves when `touch`,
-    and an untitled chat is named after `said` (the question of the turn)."""
-    values: dict[str, Any] = {"updated_at": utcnow() if touch else Chat.updated_at}
-    if said is not None:
-        values["title"] = titled_by(said)
-    lock = sa.update(Chat).where(Chat.id == chat_id, own_chats(caller))
-    if caller.token is not None:  # the token's account is checked here, not by a query of its own
-        lock = lock.where(account_accepts(caller.token))
-    row = session.execute(
-        lock.values(values)
-        .returning(*_LOCKED, _LOCKED_OWNER)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if row is None:
-        if caller.token is not None:
-            check_token(session, caller.token)  # 401 when that is why
-        raise chat_not_found()
-    chat = LockedChat(*row)
-    if not may_see_agent(caller, chat):  # its agent was made private: no more replies
-        raise TurnRefused(403, AGENT_UNAVAILABLE_MESSAGE, AGENT_UNAVAILABLE)
-    return chat
 
 
 def started(

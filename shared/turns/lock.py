@@ -1,0 +1,109 @@
+"""The statement every turn starts with: the caller's chat locked (an UPDATE, also on SQLite),
+its activity time and title set, its agent read, and (for a caller whose token is not checked
+yet) the token's account checked, all in one statement built once per shape."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.access import (
+    AGENT_UNAVAILABLE,
+    AGENT_UNAVAILABLE_MESSAGE,
+    Caller,
+    chats_owned_by,
+    may_see_agent,
+)
+from shared.admission import account_accepts, account_params, check_token
+from shared.conversation import retitled, title_from
+from shared.db import utcnow
+from shared.models import Agent, Chat
+from shared.tokens import AccessClaims, TokenError
+from shared.turns.failures import TurnRefused, chat_not_found
+
+
+@dataclass(frozen=True)
+class LockedChat:
+    """A chat locked for this transaction, with what a turn needs of its agent."""
+
+    id: int
+    prompt: str
+    model: str | None
+    is_public: bool
+    owner_id: int
+
+
+def _agent_column(column: so.InstrumentedAttribute[Any]) -> sa.ScalarSelect[Any]:
+    return sa.select(column).where(Agent.id == Chat.agent_id).correlate(Chat).scalar_subquery()
+
+
+# The locking UPDATE returns the agent's columns too (subqueries work in RETURNING on both
+# PostgreSQL and SQLite), so a turn reads its chat and agent in the statement that locks it.
+_LOCKED = (Chat.id, *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)))
+_LOCKED_OWNER = _agent_column(Agent.owner_id)
+
+
+def lock_chat(
+    session: so.Session,
+    caller: Caller,
+    chat_id: int,
+    touch: bool = True,
+    said: str | None = None,
+) -> LockedChat:
+    """The caller's chat, locked for this transaction: its activity time moves when `touch`,
+    and an untitled chat is named after `said` (the question of the turn). A caller whose
+    token is not checked yet (`caller.token`) is checked in the same statement."""
+    # No parameter is named like a column: an UPDATE would take it as a value to SET.
+    params: dict[str, Any] = {"chat_id": chat_id, "owner": caller.user_id, "guest": caller.guest_id}
+    params |= {"now": utcnow(), "new_title": title_from(said) if said is not None else None}
+    accounts = account_params(caller.token) if caller.token is not None else {}
+    if accounts is None:  # claims that no account accepts
+        raise check_token_refusal(session, caller)
+    shape = (caller.is_guest, caller.token is not None, touch, said is not None)
+    row = session.execute(_lock_stmt(*shape), params | accounts).first()
+    if row is None:
+        if caller.token is not None:
+            raise check_token_refusal(session, caller)
+        raise chat_not_found()
+    chat = LockedChat(*row)
+    if not may_see_agent(caller, chat):  # its agent was made private: no more replies
+        raise TurnRefused(403, AGENT_UNAVAILABLE_MESSAGE, AGENT_UNAVAILABLE)
+    return chat
+
+
+def check_token_refusal(session: so.Session, caller: Caller) -> Exception:
+    """Why the lock found nothing for a caller whose token was not checked yet: a 401 when
+    the token is refused, else the chat is not the caller's."""
+    try:
+        check_token(session, cast(AccessClaims, caller.token))
+    except TokenError as refused:
+        return refused
+    return chat_not_found()
+
+
+@functools.cache
+def _lock_stmt(guest: bool, token: bool, touch: bool, said: bool) -> sa.Update:
+    """The locking UPDATE of one shape, built once, run with bound parameters."""
+    owner, guest_id = (
+        sa.bindparam("owner", type_=sa.Integer),
+        sa.bindparam("guest", type_=sa.String),
+    )
+    lock = sa.update(Chat).where(
+        Chat.id == sa.bindparam("chat_id", type_=sa.Integer),
+        chats_owned_by(owner, guest_id if guest else None),
+    )
+    if token:  # the token's account is checked here, not by a query of its own
+        lock = lock.where(account_accepts(guest))
+    now = sa.bindparam("now", type_=Chat.updated_at.type)
+    values: dict[str, Any] = {"updated_at": now if touch else Chat.updated_at}
+    if said:
+        values["title"] = retitled(sa.bindparam("new_title", type_=sa.String))
+    return (
+        lock.values(values)
+        .returning(*_LOCKED, _LOCKED_OWNER)
+        .execution_options(synchronize_session=False)
+    )
