@@ -50,6 +50,8 @@ def summarize(raw: Path, top: int, focus: str) -> str:
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # py-spy's own messages in the file
+            continue
         n = int(count)
         total += n
         frames = {

@@ -12,11 +12,12 @@ unlimited (accounts are accountable; set QUOTA_USER_TOKENS_PER_DAY to cap them).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 
@@ -36,11 +37,31 @@ WHOSE: dict[BudgetName, str] = {
 }
 
 
+# Which ledger rows each budget counts, with bound parameters: the statements over them are
+# built once and run with `Budget.params` (building them per turn cost more than running them).
+SCOPES: dict[BudgetName, sa.ColumnElement[bool]] = {
+    "guest": UsageEvent.guest_id == sa.bindparam("b_guest", type_=sa.String),
+    "guest_ip": sa.and_(
+        UsageEvent.client_ip == sa.bindparam("b_ip", type_=sa.String),
+        UsageEvent.guest_id.is_not(None),
+    ),
+    "user": sa.and_(
+        UsageEvent.user_id == sa.bindparam("b_user", type_=sa.Integer),
+        UsageEvent.guest_id.is_(None),
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Budget:
     name: BudgetName
     limit: int
-    scope: sa.ColumnElement[bool]
+    # The values of its scope's parameters.
+    scope_params: tuple[tuple[str, Any], ...]
+
+    def params(self, now: datetime) -> dict[str, Any]:
+        """The parameters of `spent_stmt` and `window_rows_stmt` at `now`."""
+        return dict(self.scope_params) | {"b_since": now - WINDOW}
 
 
 class QuotaExceeded(Exception):
@@ -78,42 +99,39 @@ def duration(seconds: int) -> str:
 def budgets_for(config: Config, caller: Caller, ip: str) -> list[Budget]:
     """The budgets a caller's turn counts against (limit 0 = unlimited)."""
     if caller.is_guest:
-        candidates: list[tuple[BudgetName, int, sa.ColumnElement[bool]]] = [
-            ("guest", config.quota_guest_tokens_per_day, UsageEvent.guest_id == caller.guest_id),
-            (
-                "guest_ip",
-                config.quota_guest_ip_tokens_per_day,
-                sa.and_(UsageEvent.client_ip == ip, UsageEvent.guest_id.is_not(None)),
+        return [
+            Budget(
+                "guest", max(config.quota_guest_tokens_per_day, 0), (("b_guest", caller.guest_id),)
             ),
+            Budget("guest_ip", max(config.quota_guest_ip_tokens_per_day, 0), (("b_ip", ip),)),
         ]
-    else:
-        own = sa.and_(UsageEvent.user_id == caller.user_id, UsageEvent.guest_id.is_(None))
-        candidates = [("user", config.quota_user_tokens_per_day, own)]
-    return [Budget(name, max(limit, 0), scope) for name, limit, scope in candidates]
+    return [Budget("user", max(config.quota_user_tokens_per_day, 0), (("b_user", caller.user_id),))]
 
 
 def row_tokens() -> sa.ColumnElement[int]:
     return UsageEvent.prompt_tokens + UsageEvent.completion_tokens
 
 
-def in_window(budget: Budget, now: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(
-        budget.scope, UsageEvent.kind == UsageKind.LLM, UsageEvent.created_at > now - WINDOW
-    )
+def in_window(name: BudgetName) -> sa.ColumnElement[bool]:
+    since = sa.bindparam("b_since", type_=UsageEvent.created_at.type)
+    return sa.and_(SCOPES[name], UsageEvent.kind == UsageKind.LLM, UsageEvent.created_at > since)
 
 
-def spent_stmt(budget: Budget, now: datetime) -> sa.Select[int, int | None]:
-    """Tokens counted in the window, and the largest finished turn (the next reservation)."""
+@functools.cache
+def spent_stmt(name: BudgetName) -> sa.Select[int, int | None]:
+    """Tokens counted in the window, and the largest finished turn (the next reservation);
+    run with `Budget.params`."""
     finished = sa.case((UsageEvent.pending.is_(False), row_tokens()))
     return sa.select(sa.func.coalesce(sa.func.sum(row_tokens()), 0), sa.func.max(finished)).where(
-        in_window(budget, now)
+        in_window(name)
     )
 
 
-def window_rows_stmt(budget: Budget, now: datetime) -> sa.Select[datetime, int]:
+@functools.cache
+def window_rows_stmt(name: BudgetName) -> sa.Select[datetime, int]:
     return (
         sa.select(UsageEvent.created_at, row_tokens())
-        .where(in_window(budget, now))
+        .where(in_window(name))
         .order_by(UsageEvent.created_at)
     )
 

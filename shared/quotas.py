@@ -29,6 +29,7 @@ from shared import metrics
 from shared.access import Caller
 from shared.budgets import (
     Budget,
+    BudgetName,
     QuotaExceeded,
     budgets_for,
     estimate,
@@ -163,9 +164,17 @@ class Spending:
         return estimate(self.row[1::2])
 
 
-def spent_all_stmt(budgets: list[Budget], now: datetime) -> sa.Select[Any]:
+def spent_all(budgets: list[Budget], now: datetime) -> tuple[sa.Select[Any], dict[str, Any]]:
     """`spent_stmt` of every budget in one statement (one row: used, largest, used, ...)."""
-    parts = [spent_stmt(budget, now).subquery() for budget in budgets]
+    params: dict[str, Any] = {}
+    for budget in budgets:
+        params |= budget.params(now)
+    return _spent_all_stmt(tuple(budget.name for budget in budgets)), params
+
+
+@functools.cache
+def _spent_all_stmt(names: tuple[BudgetName, ...]) -> sa.Select[Any]:
+    parts = [spent_stmt(name).subquery() for name in names]
     joined: sa.FromClause = parts[0]
     for part in parts[1:]:
         joined = joined.join(part, sa.true())
@@ -190,9 +199,10 @@ def allowance(
     now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
     if not budgets:
         return estimate([])
-    spent = Spending(budgets, session.execute(spent_all_stmt(budgets, now)).one())
+    spent = Spending(budgets, session.execute(*spent_all(budgets, now)).one())
     if spent.over is not None:
-        rows = session.execute(window_rows_stmt(spent.over, now)).all()
+        over = spent.over
+        rows = session.execute(window_rows_stmt(over.name), over.params(now)).all()
         raise refusal(spent.over, rows, spent.used(spent.over), now)
     return spent.estimate
 
@@ -227,9 +237,10 @@ async def acheck(
         now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
         tokens = estimate([])
         if budgets:
-            spent = Spending(budgets, (await session.execute(spent_all_stmt(budgets, now))).one())
+            spent = Spending(budgets, (await session.execute(*spent_all(budgets, now))).one())
             if spent.over is not None:
-                rows = await session.execute(window_rows_stmt(spent.over, now))
+                over = spent.over
+                rows = await session.execute(window_rows_stmt(over.name), over.params(now))
                 raise refusal(spent.over, rows, spent.used(spent.over), now)
             tokens = spent.estimate
         event = reservation(caller, ip, model_label(config, agent_model), tokens)

@@ -24,8 +24,9 @@ def caller_budgets(
     """Each budget of the caller: limit (None = unlimited), used, remaining, when it resets."""
     now, report = utcnow(), []
     for budget in budgets_for(config, caller, ip):
-        used = int(session.execute(spent_stmt(budget, now)).one()[0])
-        rows = session.execute(window_rows_stmt(budget, now)).all()
+        params = budget.params(now)
+        used = int(session.execute(spent_stmt(budget.name), params).one()[0])
+        rows = session.execute(window_rows_stmt(budget.name), params).all()
         limit = budget.limit or None
         back_at = resets_at(rows, used, limit, now) if limit and used >= limit else None
         if back_at is None and rows:

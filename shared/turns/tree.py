@@ -45,16 +45,27 @@ class BranchEnd(Protocol):
 def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[BranchEnd]:
     """The newest `limit` messages of the shown branch, newest first (its tip first), with
     whether each has children: the columns a turn needs, in one statement, no ORM objects."""
+    rows = session.execute(_BRANCH_END, {"branch_chat": chat_id, "branch_limit": limit})
+    return cast(Sequence[BranchEnd], rows.all())
+
+
+def _branch_end() -> sa.Select[int, MessageBy, str, MessageStatus, bool]:
+    """Built once (an aliased subquery costs more to build than to run), run with parameters."""
     child = so.aliased(Message)
     has_children = sa.exists().where(child.parent_id == Message.id).label("has_children")
     columns = (Message.id, Message.message_by, Message.content, Message.status, has_children)
-    rows = session.execute(
+    return (
         sa.select(*columns)
-        .where(Message.chat_id == chat_id, Message.selected.is_(True))
+        .where(
+            Message.chat_id == sa.bindparam("branch_chat", type_=sa.Integer),
+            Message.selected.is_(True),
+        )
         .order_by(*NEWEST_FIRST)
-        .limit(limit)
+        .limit(sa.bindparam("branch_limit", type_=sa.Integer))
     )
-    return cast(Sequence[BranchEnd], rows.all())
+
+
+_BRANCH_END = _branch_end()
 
 
 def in_context(newest_first: Sequence[BranchEnd]) -> list[BranchEnd]:

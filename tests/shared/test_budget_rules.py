@@ -13,7 +13,7 @@ from shared.providers.base import NO_USAGE, ChatMessage, Usage
 from shared.quotas import spent
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-GUESTS = Budget("guest", 100, sa.true())
+GUESTS = Budget("guest", 100, (("b_guest", "g-1"),))
 
 
 def test_spent_budget_resets_when_enough_old_tokens_leave_the_window() -> None:
