@@ -17,7 +17,7 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -121,7 +121,7 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     commits)."""
     charge = charge_stmt(turn, outcome)
     if not batched.writes_at_once(session):
-        reply = replies.finish(session, turn.ai_message.id, outcome)
+        reply = replies.finish(session, turn.ai_message, outcome)
         model = None
         if charge is not None and charge[0].is_delete:  # a reservation given back
             session.execute(*charge)
@@ -133,11 +133,11 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     finishing, params = replies.finish_stmt(turn.ai_message.id, outcome)
     charging, charge_params = charge or (None, {})
     both = _finish_at_once(finishing, charging)
-    row = session.execute(both, params | charge_params).first()
+    row = session.execute(both, params | charge_params).mappings().first()
     if row is None:  # closed by someone else meanwhile: left as it is
         return replies.stored(session, turn.ai_message.id)
-    counted(turn, outcome, row[1])
-    return cast(Message, row[0])
+    counted(turn, outcome, row["charged_model"])
+    return replies.taken(turn.ai_message, row)
 
 
 @functools.cache
@@ -152,8 +152,7 @@ def _finish_at_once(finishing: sa.UpdateBase, charging: sa.UpdateBase | None) ->
         ctes.append(charged)
         if "model" in charged.c:  # a settlement names the model it charged
             charged_model = sa.select(charged.c.model).scalar_subquery()
-    both = sa.select(so.aliased(Message, finished), charged_model).add_cte(*ctes)
-    return both.execution_options(populate_existing=True)
+    return sa.select(*finished.c, charged_model.label("charged_model")).add_cte(*ctes)
 
 
 def close(session: so.Session, turn: Started) -> None:
