@@ -33,6 +33,8 @@ async def authenticate(token: str) -> Caller:
     except TokenError as exc:
         raise unauthorized(str(exc)) from exc
     session = db()
+    if not session.in_transaction():  # one read: no BEGIN and COMMIT of its own
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     account = caller_row_stmt(claims.user_id, claims.jti, claims.family)
     row = (await session.execute(account)).first()
     refusal = token_refusal(row, claims)
@@ -40,7 +42,7 @@ async def authenticate(token: str) -> Caller:
         raise unauthorized(str(refusal or ACCOUNT_GONE))
     user: User = row[0]
     caller = Caller(user_id=user.id, is_admin=user.is_admin, guest_id=claims.guest_id)
-    await session.commit()  # end the read transaction; the view may wait on a provider next
+    await session.commit()  # release the connection; the view may wait on a provider next
     return caller
 
 
