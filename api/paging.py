@@ -47,9 +47,12 @@ def check_page_size(pagination: PaginationParameters) -> None:
 
 
 def first_page(query: sa.Select[T], pagination: PaginationParameters, reverse: bool) -> list[T]:
-    """The first page with the total as a window count beside each row (one statement)."""
-    total = sa.func.count().over().label("total")
-    rows = db.session.execute(query.add_columns(total).limit(pagination.page_size)).all()
+    """The first page with the total beside each row, in one statement. The total is an
+    uncorrelated subquery (run once, from the index) rather than a window over every row."""
+    counting = query.with_only_columns(sa.func.count()).order_by(None).correlate(None)
+    total = counting.scalar_subquery().label("total")
+    paged = query.add_columns(total).limit(pagination.page_size)
+    rows = db.session.execute(paged).all()
     pagination.item_count = rows[0].total if rows else 0
     items: list[T] = [row[0] for row in rows]
     return items[::-1] if reverse else items

@@ -135,6 +135,9 @@ class Stack:
                 "QUOTA_GUEST_TOKENS_PER_DAY": "1000000000",
                 "QUOTA_GUEST_IP_TOKENS_PER_DAY": "1000000000",
                 "JWT_ACCESS_MINUTES": "240",
+                # The memory scenario uploads 5 MB WAVs (over two minutes at 16 kHz); the
+                # duration limit would refuse them before the decoding it measures.
+                "MAX_AUDIO_SECONDS": "600",
                 "APP_ENV": "development",
                 "HOST": "127.0.0.1",
                 "API_PORT": str(self.api_port),

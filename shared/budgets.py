@@ -128,6 +128,17 @@ def spent_stmt(name: BudgetName) -> sa.Select[int, int | None]:
 
 
 @functools.cache
+def spent_columns(name: BudgetName) -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[int | None]]:
+    """`spent_stmt` as two scalar subqueries, for a statement that runs anyway (a turn's lock)."""
+    used, largest = spent_stmt(name).selected_columns
+    where = in_window(name)
+    return (
+        sa.select(used).where(where).scalar_subquery(),
+        sa.select(largest).where(where).scalar_subquery(),
+    )
+
+
+@functools.cache
 def window_rows_stmt(name: BudgetName) -> sa.Select[datetime, int]:
     return (
         sa.select(UsageEvent.created_at, row_tokens())

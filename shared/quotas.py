@@ -1,12 +1,13 @@
 """Budgets applied to turns: checked before a turn starts, charged after it (sync and async).
 
-`allowance` (sync) and `acheck` refuse a spent budget (QuotaExceeded); `reservation_row` and
-`acheck` write the turn's ledger row as a reservation; `settle` replaces it by the tokens used.
-Each worker checks one turn at a time (`worker_lock` until the reservation is committed), so
-two turns of one worker never both pass on the same spent total; across workers, turns that check
-at the same instant may each pass, so a budget is overshot by at most one turn per worker
-(provided a turn costs no more than the caller's largest recent turn, which is what it reserves).
-The async calls use their own short sessions; the sync ones join the request's transaction.
+A sync turn's `Reserving` is checked by the statement that locks its chat and its ledger row
+inserted with its messages; `acheck` (a voice turn, before it transcribes) checks the budgets
+and writes the row on its own. Either refuses a spent budget (QuotaExceeded); `settle` later
+replaces the reservation by the tokens used. Each worker checks one turn at a time
+(`worker_lock` until the reservation is committed), so two turns of one worker never both pass
+on the same spent total; across workers, turns that check at the same instant may each pass,
+so a budget is overshot by at most one turn per worker (provided a turn costs no more than the
+caller's largest recent turn, which is what it reserves).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import metrics
 from shared.access import Caller
 from shared.budgets import (
+    DEFAULT_TURN_ESTIMATE,
     Budget,
     BudgetName,
     QuotaExceeded,
@@ -191,20 +193,45 @@ def refusal(budget: Budget, rows: Iterable[Any], used: int, now: datetime) -> Qu
     return QuotaExceeded(budget, resets_at(rows, used, budget.limit, now), now)
 
 
-def allowance(
-    session: so.Session | so.scoped_session[Any], config: Config, caller: Caller, ip: str
-) -> int:
-    """Refuse the turn if a budget is spent (QuotaExceeded), else the tokens to reserve for it
-    (no statement at all when no budget is limited)."""
-    now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
-    if not budgets:
-        return estimate([])
-    spent = Spending(budgets, session.execute(*spent_all(budgets, now)).one())
-    if spent.over is not None:
+@dataclass
+class Reserving:
+    """A sync turn's charge while it starts: its lock reads what the limited budgets have
+    spent (`spent_columns`, in the same statement), `check` refuses a spent one, and `row` is
+    the ledger row then inserted with the turn's messages."""
+
+    caller: Caller
+    ip: str
+    label: str
+    budgets: list[Budget]
+    now: datetime
+    tokens: int = DEFAULT_TURN_ESTIMATE
+
+    @classmethod
+    def of(cls, config: Config, caller: Caller, ip: str) -> Reserving:
+        budgets = limited(budgets_for(config, caller, ip))
+        return cls(caller, ip, model_label(config, None), budgets, utcnow())
+
+    @property
+    def names(self) -> tuple[BudgetName, ...]:
+        return tuple(budget.name for budget in self.budgets)
+
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for budget in self.budgets:
+            params |= budget.params(self.now)
+        return params
+
+    def check(self, session: so.Session, spent_row: Sequence[Any]) -> None:
+        """Refuse the turn if a budget is spent (QuotaExceeded); else learn what to reserve."""
+        spent = Spending(self.budgets, spent_row)
         over = spent.over
-        rows = session.execute(window_rows_stmt(over.name), over.params(now)).all()
-        raise refusal(spent.over, rows, spent.used(spent.over), now)
-    return spent.estimate
+        if over is not None:
+            rows = session.execute(window_rows_stmt(over.name), over.params(self.now)).all()
+            raise refusal(over, rows, spent.used(over), self.now)
+        self.tokens = spent.estimate
+
+    def row(self) -> dict[str, Any]:
+        return reservation_row(self.caller, self.ip, self.label, self.tokens)
 
 
 def worker_lock(config: Config, caller: Caller, ip: str) -> AbstractContextManager[Any]:

@@ -149,7 +149,6 @@ def test_a_turn_whose_worker_died_keeps_its_reservation(
     me = client.get("/api/auth/me", headers=headers).json
     with app.app_context():  # a turn that started, then its worker died before the reply ended
         caller = Caller(user_id=me["id"], guest_id=me["guest_id"])
-        tokens = quotas.allowance(db.session, config, caller, "127.0.0.1")
-        db.session.add(quotas.reservation(caller, "127.0.0.1", "gpt-test", tokens))
+        db.session.add(quotas.reservation(caller, "127.0.0.1", "gpt-test", DEFAULT_TURN_ESTIMATE))
         db.session.commit()
     assert budget(client, headers, "guest")["used"] == DEFAULT_TURN_ESTIMATE

@@ -55,6 +55,21 @@ def test_a_text_turn_takes_two_commits_and_at_most_six_round_trips(
         assert len(tally.statements) <= 8, tally.report()
 
 
+def test_a_guests_turn_checks_its_budgets_in_the_same_round_trips(
+    app: Flask, client: FlaskClient, guest_headers: Headers, new_chat: NewChat
+) -> None:
+    # Guests have daily budgets by default: they are read in the statement that locks the chat.
+    chat = new_chat(guest_headers)
+    say(client, guest_headers, chat["id"], "the first turn names the chat")
+    response, tally = tally_of(app, lambda: say(client, guest_headers, chat["id"], "Hi"))
+    assert response.status_code == 201, response.json
+    assert tally.commits == 2, tally.report()
+    if on_postgresql(app):
+        assert tally.round_trips <= 6, tally.report()
+    else:
+        assert len(tally.statements) <= 8, tally.report()
+
+
 def test_a_failed_turn_takes_two_commits(
     app: Flask, client: FlaskClient, auth_headers: Headers, new_chat: NewChat, upstream: Behaviour
 ) -> None:

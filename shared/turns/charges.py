@@ -1,14 +1,14 @@
 """Budgets at the turn engine's entry and exit (the rules are in shared/budgets.py).
 
-A turn starts only once the caller's budgets allow it: `begin` checks them, then writes the turn's
-reservation to the ledger in the transaction of the engine's `store.begin_*` (refused, neither
-is stored); `abegin` checks them before (the voice service reserves before it transcribes) and
-gives the reservation back when the turn cannot start. Both carry the ticket on `Started`.
-Where the reply is finished (`finish`, in the same transaction as the reply), the ticket is
-charged what the reply used — the provider's reported usage, estimated from the text where it
-reported none — or given back when the reply failed. A stopped reply is charged what it used;
-a reply finished after its client left is charged its real usage. Only a reply whose process
-died keeps its reservation.
+A turn starts only once the caller's budgets allow it. `begin` (and `abegin`, its voice-service
+twin) has the engine's `store.begin_*` check them in the statement that locks the chat and
+write the turn's reservation to the ledger with its messages, in one transaction (refused,
+nothing is stored). A voice turn reserves before it transcribes (`areserved`) and gives the
+reservation back when the turn cannot start. `Started` carries the ticket. Where the reply
+is finished (`finish`, atomically with the reply), the ticket is charged what the reply used
+(the provider's reported usage, estimated from the text where it reported none) or given back
+when the reply failed. A stopped reply is charged what it used; a reply finished after its
+client left is charged its real usage. Only a reply whose process died keeps its reservation.
 """
 
 from __future__ import annotations
@@ -49,9 +49,8 @@ def begun(
 ) -> Started:
     """`begin` without the worker's lock (the caller holds it)."""
     try:
-        tokens = quotas.allowance(session, config, caller, ip)
-        label = quotas.model_label(config, None)  # the settlement names the model used
-        reserving = quotas.reservation_row(caller, ip, label, tokens)
+        # The lock checks the budgets; the settlement names the model used.
+        reserving = quotas.Reserving.of(config, caller, ip)
         turn = work(session, caller, *args, reserving=reserving)
         session.commit()
     except BaseException:
@@ -124,16 +123,16 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
         reply = replies.finish(session, turn.ai_message, outcome)
         model = None
         if charge is not None and charge[0].is_delete:  # a reservation given back
-            session.execute(*charge)
+            session.connection().execute(*charge)
         elif charge is not None:
-            model = session.scalar(*charge)
+            model = session.connection().scalar(*charge)
         counted(turn, outcome, model)
         return reply
     batched.on_its_own(session)
     finishing, params = replies.finish_stmt(turn.ai_message.id, outcome)
     charging, charge_params = charge or (None, {})
     both = _finish_at_once(finishing, charging)
-    row = session.execute(both, params | charge_params).mappings().first()
+    row = session.connection().execute(both, params | charge_params).mappings().first()
     if row is None:  # closed by someone else meanwhile: left as it is
         return replies.stored(session, turn.ai_message.id)
     counted(turn, outcome, row["charged_model"])

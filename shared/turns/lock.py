@@ -19,9 +19,11 @@ from shared.access import (
     may_see_agent,
 )
 from shared.admission import account_accepts, account_params, check_token
+from shared.budgets import BudgetName, spent_columns
 from shared.conversation import retitled, title_from
 from shared.db import utcnow
 from shared.models import Agent, Chat
+from shared.quotas import Reserving
 from shared.tokens import AccessClaims, TokenError
 from shared.turns.failures import TurnRefused, chat_not_found
 
@@ -49,6 +51,7 @@ def _agent_column(column: so.InstrumentedAttribute[Any]) -> sa.ScalarSelect[Any]
 # PostgreSQL and SQLite), so a turn reads its chat and agent in the statement that locks it.
 _LOCKED = (_CHATS.c.id, *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)))
 _LOCKED_OWNER = _agent_column(Agent.owner_id)
+LOCKED_COLUMNS = len(_LOCKED) + 1
 
 
 def lock_chat(
@@ -57,25 +60,31 @@ def lock_chat(
     chat_id: int,
     touch: bool = True,
     said: str | None = None,
+    reserving: Reserving | None = None,
 ) -> LockedChat:
     """The caller's chat, locked for this transaction: its activity time moves when `touch`,
     and an untitled chat is named after `said` (the question of the turn). A caller whose
-    token is not checked yet (`caller.token`) is checked in the same statement."""
+    token is not checked yet (`caller.token`) is checked in the same statement, and so are
+    the budgets the turn is `reserving` against (QuotaExceeded when one is spent)."""
     # No parameter is named like a column: an UPDATE would take it as a value to SET.
     params: dict[str, Any] = {"chat_id": chat_id, "owner": caller.user_id, "guest": caller.guest_id}
     params |= {"now": utcnow(), "new_title": title_from(said) if said is not None else None}
     accounts = account_params(caller.token) if caller.token is not None else {}
     if accounts is None:  # claims that no account accepts
         raise check_token_refusal(session, caller)
-    shape = (caller.is_guest, caller.token is not None, touch, said is not None)
-    row = session.execute(_lock_stmt(*shape), params | accounts).first()
+    budgets = reserving.names if reserving is not None else ()
+    shape = (caller.is_guest, caller.token is not None, touch, said is not None, budgets)
+    spending = reserving.params() if reserving is not None else {}
+    row = session.connection().execute(_lock_stmt(*shape), params | accounts | spending).first()
     if row is None:
         if caller.token is not None:
             raise check_token_refusal(session, caller)
         raise chat_not_found()
-    chat = LockedChat(*row)
+    chat = LockedChat(*row[:LOCKED_COLUMNS])
     if not may_see_agent(caller, chat):  # its agent was made private: no more replies
         raise TurnRefused(403, AGENT_UNAVAILABLE_MESSAGE, AGENT_UNAVAILABLE)
+    if reserving is not None:
+        reserving.check(session, row[LOCKED_COLUMNS:])
     return chat
 
 
@@ -90,7 +99,9 @@ def check_token_refusal(session: so.Session, caller: Caller) -> Exception:
 
 
 @functools.cache
-def _lock_stmt(guest: bool, token: bool, touch: bool, said: bool) -> sa.Update:
+def _lock_stmt(
+    guest: bool, token: bool, touch: bool, said: bool, budgets: tuple[BudgetName, ...]
+) -> sa.Update:
     """The locking UPDATE of one shape, built once, run with bound parameters."""
     owner, guest_id = (
         sa.bindparam("owner", type_=sa.Integer),
@@ -107,4 +118,5 @@ def _lock_stmt(guest: bool, token: bool, touch: bool, said: bool) -> sa.Update:
     values: dict[str, Any] = {"updated_at": now if touch else Chat.updated_at}
     if said:
         values["title"] = retitled(sa.bindparam("new_title", type_=sa.String))
-    return lock.values(values).returning(*_LOCKED, _LOCKED_OWNER)
+    spent = [column for name in budgets for column in spent_columns(name)]
+    return lock.values(values).returning(*_LOCKED, _LOCKED_OWNER, *spent)

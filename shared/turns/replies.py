@@ -117,7 +117,7 @@ _FINISH = (
 
 def finish(session: so.Session, reply: Message, outcome: Outcome) -> Message | None:
     """`finish_stmt`: the stored reply comes back from the UPDATE itself, not a second read."""
-    row = session.execute(*finish_stmt(reply.id, outcome)).mappings().first()
+    row = session.connection().execute(*finish_stmt(reply.id, outcome)).mappings().first()
     return taken(reply, row) if row is not None else stored(session, reply.id)
 
 

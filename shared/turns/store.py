@@ -22,7 +22,7 @@ from shared.conversation import HistoryBudget, model_context
 from shared.db import utcnow
 from shared.models import Message, MessageBy, MessageStatus
 from shared.providers.base import ChatMessage
-from shared.quotas import Ticket
+from shared.quotas import Reserving, Ticket
 from shared.turns import tree
 from shared.turns.failures import TurnRefused, message_not_found
 from shared.turns.lock import LockedChat, lock_chat
@@ -40,6 +40,11 @@ class Started:
     model: str | None
     # The budget reservation the reply is charged to (shared/turns/charges.py).
     ticket: Ticket | None = None
+
+
+def ledger_row(reserving: Reserving | None) -> dict[str, Any] | None:
+    """The ledger row a turn inserts with its messages (its lock checked the budgets)."""
+    return reserving.row() if reserving is not None else None
 
 
 def started(
@@ -65,7 +70,7 @@ def begin_ask(
     chat_id: int,
     content: str,
     budget: HistoryBudget,
-    reserving: dict[str, Any] | None = None,
+    reserving: Reserving | None = None,
 ) -> Started:
     """Store the question after the shown branch, its reply as pending and (`reserving`) the
     ledger row the reply is charged to.
@@ -73,14 +78,14 @@ def begin_ask(
     The branch's end is read once, before the question joins it (the chat is locked, so it
     cannot change meanwhile): it gives both the parent and the model's history.
     """
-    chat = lock_chat(session, caller, chat_id, said=content)
+    chat = lock_chat(session, caller, chat_id, said=content, reserving=reserving)
     newest = tree.branch_end(session, chat.id, budget.max_messages)
     tip = newest[0] if newest else None
     parent_id = tip.id if tip is not None else None
     version = tree.next_version(session, chat.id, parent_id) if tip and tip.has_children else 1
     question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
     reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
-    new = add_turn(session, chat.id, caller, question, reply, reserving)
+    new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
     context = model_context(chat.prompt, [user, *tree.in_context(newest)], budget)
     return Started(chat.id, user, ai, context, chat.model, new.ticket)
@@ -92,12 +97,12 @@ def answer_to(
     caller: Caller,
     question: Message,
     budget: HistoryBudget,
-    reserving: dict[str, Any] | None,
+    reserving: Reserving | None,
 ) -> Started:
     """A new pending reply to `question`, as the newest version among its replies."""
     version = tree.next_version(session, chat.id, question.id)
     reply = message_values(chat.id, caller, MessageBy.AI, "", question.id, version)
-    new = add_turn(session, chat.id, caller, None, reply, reserving)
+    new = add_turn(session, chat.id, caller, None, reply, ledger_row(reserving))
     return started(session, chat, question, cast(Message, new.reply), budget, new.ticket)
 
 
@@ -106,13 +111,13 @@ def begin_retry(
     caller: Caller,
     chat_id: int,
     budget: HistoryBudget,
-    reserving: dict[str, Any] | None = None,
+    reserving: Reserving | None = None,
 ) -> Started:
     """Answer the shown branch's unanswered question, or its failed reply again (in place).
 
     One retry per message is in flight: a second one finds the reply pending and is refused.
     """
-    chat = lock_chat(session, caller, chat_id)
+    chat = lock_chat(session, caller, chat_id, reserving=reserving)
     tip = tree.branch_tip(session, chat.id)
     if tip is not None and tip.message_by is MessageBy.USER:
         return answer_to(session, chat, caller, tip, budget, reserving)
@@ -123,7 +128,7 @@ def begin_retry(
         raise TurnRefused(409, "There is no unanswered message to reply to.", "nothing_to_retry")
     reset_reply(tip)
     session.flush()
-    ticket = add_turn(session, chat.id, caller, None, None, reserving).ticket
+    ticket = add_turn(session, chat.id, caller, None, None, ledger_row(reserving)).ticket
     return started(session, chat, question, tip, budget, ticket)
 
 
@@ -155,11 +160,11 @@ def begin_regenerate(
     chat_id: int,
     message_id: int,
     budget: HistoryBudget,
-    reserving: dict[str, Any] | None = None,
+    reserving: Reserving | None = None,
 ) -> Started:
     """A new version of AI reply `message_id`, answering the same question; the earlier
     version and what followed it stay stored, off the shown branch."""
-    chat = lock_chat(session, caller, chat_id)
+    chat = lock_chat(session, caller, chat_id, reserving=reserving)
     reply = message_in(session, chat, message_id, MessageBy.AI)
     question = session.get(Message, reply.parent_id) if reply.parent_id else None
     if question is None:
@@ -176,10 +181,10 @@ def begin_edit(
     message_id: int,
     content: str,
     budget: HistoryBudget,
-    reserving: dict[str, Any] | None = None,
+    reserving: Reserving | None = None,
 ) -> Started:
     """A new version of the caller's message `message_id` with `content`, and its reply."""
-    chat = lock_chat(session, caller, chat_id, said=content)
+    chat = lock_chat(session, caller, chat_id, said=content, reserving=reserving)
     original = message_in(session, chat, message_id, MessageBy.USER)
     parent = session.get(Message, original.parent_id) if original.parent_id else None
     tree.cut_after(session, chat.id, parent)
@@ -188,7 +193,7 @@ def begin_edit(
     version = tree.next_version(session, chat.id, parent_id)
     question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
     reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
-    new = add_turn(session, chat.id, caller, question, reply, reserving)
+    new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
     return started(session, chat, user, ai, budget, new.ticket)
 

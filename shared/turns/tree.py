@@ -45,7 +45,8 @@ class BranchEnd(Protocol):
 def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[BranchEnd]:
     """The newest `limit` messages of the shown branch, newest first (its tip first), with
     whether each has children: the columns a turn needs, in one statement, no ORM objects."""
-    rows = session.execute(_BRANCH_END, {"branch_chat": chat_id, "branch_limit": limit})
+    params = {"branch_chat": chat_id, "branch_limit": limit}
+    rows = session.connection().execute(_BRANCH_END, params)
     return cast(Sequence[BranchEnd], rows.all())
 
 
