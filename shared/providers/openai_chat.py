@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 import openai
 from openai.types import CompletionUsage
@@ -98,20 +99,20 @@ class OpenAIChat:
     def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
         try:
             completion = self.sync_client.post(
-                COMPLETIONS, cast_to=ChatCompletion, body=self._body(messages, model)
+                COMPLETIONS, cast_to=object, body=self._body(messages, model)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
-        return _result(completion)
+        return completion_result(completion)
 
     async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
         try:
             completion = await self.async_client.post(
-                COMPLETIONS, cast_to=ChatCompletion, body=self._body(messages, model)
+                COMPLETIONS, cast_to=object, body=self._body(messages, model)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
-        return _result(completion)
+        return completion_result(completion)
 
     def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
         return OpenAIReplyStream(self.async_client, self._body(messages, model))
@@ -149,11 +150,21 @@ class OpenAIReplyStream(ReplyStream):
             raise translate_error(exc, "llm") from exc
 
 
-def _result(completion: ChatCompletion) -> ChatResult:
-    text = completion.choices[0].message.content if completion.choices else None
-    if not text or not text.strip():
+def completion_result(completion: object) -> ChatResult:
+    """The reply in a completion's JSON. Read as plain JSON (`cast_to=object`): the SDK's model
+    construction cost more CPU than the rest of the call; a body of another shape is an
+    unreadable reply (502), as an empty one is."""
+    try:
+        body = cast(dict[str, Any], completion)
+        text = body["choices"][0]["message"]["content"] if body.get("choices") else None
+        usage = body.get("usage") or {}
+        counted = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+        model = str(body.get("model") or "")
+    except (AttributeError, IndexError, KeyError, TypeError) as exc:
+        raise ProviderError("The AI provider returned an unreadable reply.", stage="llm") from exc
+    if not isinstance(text, str) or not text.strip():
         raise ProviderError("The AI provider returned an empty reply.", stage="llm")
-    return ChatResult(text=text, usage=_usage(completion.usage), model=completion.model)
+    return ChatResult(text=text, usage=counted, model=model)
 
 
 def _usage(usage: CompletionUsage | None) -> Usage:
