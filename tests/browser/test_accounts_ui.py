@@ -41,7 +41,7 @@ def test_register_login_logout_switches_whose_chats_show(page: Page, services) -
     sign_up(page)
     # The guest's chat moved to the new account.
     expect(page.locator("#chat-list .chat-name")).to_have_text(["I am a guest"])
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     send(page, "I am alice")
     expect(page.locator("#chat-list .chat-name")).to_have_text(["I am alice", "I am a guest"])
     user_tokens = session(page)

@@ -41,7 +41,7 @@ def test_guest_chats_are_kept_after_logging_in(page: Page, services) -> None:
     assert created.status == 201
     send(page, "First guest question")
     reply_count(page, 1)
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     send(page, "Second guest question")
     reply_count(page, 1)
 
@@ -59,7 +59,7 @@ def test_search_finds_chat_by_a_word_in_its_middle(page: Page) -> None:
     reply_count(page, 1)
     send(page, "My zebrafish tank needs cleaning every week")
     reply_count(page, 2)
-    page.get_by_role("button", name="New chat").click()
+    page.get_by_role("button", name="New chat", exact=True).click()
     send(page, "Something else entirely")
     reply_count(page, 1)
 
