@@ -66,8 +66,7 @@ def token_required(view: F) -> F:
         if token is None:
             raise TokenError(MISSING_TOKEN)
         claims = decode_access_token(token, current_app.config["JWT_SECRET_KEY"])
-        caller = Caller(user_id=claims.user_id, guest_id=claims.guest_id, token=claims)
-        setattr(g, TOKEN_CALLER_KEY, caller)
+        setattr(g, TOKEN_CALLER_KEY, Caller.of_token(claims))
         return view(*args, **kwargs)
 
     return cast(F, checked)

@@ -25,8 +25,7 @@ def page_of(
     check_page_size(pagination)
     if pagination.first_item == 0:  # the usual first page: its rows and the total at once
         return first_page(query, pagination, reverse)
-    counted = query.with_only_columns(sa.func.count()).order_by(None)
-    total = db.session.scalar(counted) or 0
+    total = db.session.scalar(counting(query)) or 0
     pagination.item_count = total
     if pagination.first_item >= total:
         return []
@@ -49,10 +48,14 @@ def check_page_size(pagination: PaginationParameters) -> None:
 def first_page(query: sa.Select[T], pagination: PaginationParameters, reverse: bool) -> list[T]:
     """The first page with the total beside each row, in one statement. The total is an
     uncorrelated subquery (run once, from the index) rather than a window over every row."""
-    counting = query.with_only_columns(sa.func.count()).order_by(None).correlate(None)
-    total = counting.scalar_subquery().label("total")
+    total = counting(query).correlate(None).scalar_subquery().label("total")
     paged = query.add_columns(total).limit(pagination.page_size)
     rows = db.session.execute(paged).all()
     pagination.item_count = rows[0].total if rows else 0
     items: list[T] = [row[0] for row in rows]
     return items[::-1] if reverse else items
+
+
+def counting(query: sa.Select[T]) -> sa.Select[int]:
+    """How many rows `query` has (its order dropped)."""
+    return query.with_only_columns(sa.func.count()).order_by(None)

@@ -23,6 +23,11 @@ class Caller:
     # checks it (shared/admission.py). Such a caller is never an admin.
     token: AccessClaims | None = None
 
+    @classmethod
+    def of_token(cls, claims: AccessClaims) -> Caller:
+        """The caller a token names, its account still to be checked (see `token`)."""
+        return cls(user_id=claims.user_id, guest_id=claims.guest_id, token=claims)
+
     @property
     def is_guest(self) -> bool:
         return self.guest_id is not None

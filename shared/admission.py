@@ -21,8 +21,8 @@ from sqlalchemy import orm as so
 
 from shared.access import caller_for
 from shared.accounts import accepts_token
-from shared.models import ANONYMOUS_USERNAME, RevokedToken, User
-from shared.tokens import AccessClaims, TokenError, caller_row_stmt, family_key
+from shared.models import ANONYMOUS_USERNAME, User
+from shared.tokens import AccessClaims, TokenError, caller_row_stmt, family_key, revoked_stmt
 
 MISSING_TOKEN = "Authentication required: send 'Authorization: Bearer <token>'."
 REVOKED = "The token has been revoked."
@@ -70,7 +70,7 @@ def account_params(claims: AccessClaims) -> dict[str, Any] | None:
 @functools.cache
 def account_accepts(guest: bool) -> sa.ColumnElement[bool]:
     """`token_refusal` is None, as SQL over `account_params` (see `accepts_token`,
-    `caller_for` and `is_revoked_stmt`); `guest`: the token carries a guest id."""
+    `caller_for` and `revoked_stmt`); `guest`: the token carries a guest id."""
     is_anonymous = User.username == ANONYMOUS_USERNAME
     account = sa.select(User.id).where(
         User.id == sa.bindparam("token_user", type_=sa.Integer),
@@ -83,5 +83,4 @@ def account_accepts(guest: bool) -> sa.ColumnElement[bool]:
         sa.bindparam("token_jti", type_=sa.String),
         sa.bindparam("token_family", type_=sa.String),
     ]
-    revoked = sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys))
-    return sa.and_(sa.exists(account), ~sa.exists(revoked))
+    return sa.and_(sa.exists(account), ~sa.exists(revoked_stmt(keys)))

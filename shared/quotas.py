@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -36,7 +36,7 @@ from shared.budgets import (
     budgets_for,
     estimate,
     resets_at,
-    spent_stmt,
+    spent_columns,
     window_rows_stmt,
 )
 from shared.config import Config
@@ -166,21 +166,24 @@ class Spending:
         return estimate(self.row[1::2])
 
 
-def spent_all(budgets: list[Budget], now: datetime) -> tuple[sa.Select[Any], dict[str, Any]]:
-    """`spent_stmt` of every budget in one statement (one row: used, largest, used, ...)."""
+def budget_params(budgets: list[Budget], now: datetime) -> dict[str, Any]:
+    """The bound parameters of every budget's statements at `now`."""
     params: dict[str, Any] = {}
     for budget in budgets:
         params |= budget.params(now)
-    return _spent_all_stmt(tuple(budget.name for budget in budgets)), params
+    return params
+
+
+def spent_all(budgets: list[Budget], now: datetime) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """Every budget's `spent_columns` in one statement (one row: used, largest, used, ...),
+    the same columns a sync turn's lock returns."""
+    return _spent_all_stmt(tuple(budget.name for budget in budgets)), budget_params(budgets, now)
 
 
 @functools.cache
 def _spent_all_stmt(names: tuple[BudgetName, ...]) -> sa.Select[Any]:
-    parts = [spent_stmt(name).subquery() for name in names]
-    joined: sa.FromClause = parts[0]
-    for part in parts[1:]:
-        joined = joined.join(part, sa.true())
-    return sa.select(*parts).select_from(joined)
+    columns = [column for name in names for column in spent_columns(name)]
+    return cast(sa.Select[Any], sa.select(*columns))
 
 
 def limited(budgets: list[Budget]) -> list[Budget]:
@@ -216,10 +219,7 @@ class Reserving:
         return tuple(budget.name for budget in self.budgets)
 
     def params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        for budget in self.budgets:
-            params |= budget.params(self.now)
-        return params
+        return budget_params(self.budgets, self.now)
 
     def check(self, session: so.Session, spent_row: Sequence[Any]) -> None:
         """Refuse the turn if a budget is spent (QuotaExceeded); else learn what to reserve."""
@@ -234,15 +234,15 @@ class Reserving:
         return reservation_row(self.caller, self.ip, self.label, self.tokens)
 
 
-def worker_lock(config: Config, caller: Caller, ip: str) -> AbstractContextManager[Any]:
+def worker_lock(reserving: Reserving) -> AbstractContextManager[Any]:
     """Held from a turn's budget check to its commit, so two turns of one worker never both
     pass on the same spent total; needed only when a budget is limited."""
-    return _sync_lock if limited(budgets_for(config, caller, ip)) else nullcontext()
+    return _sync_lock if reserving.budgets else nullcontext()
 
 
-def async_worker_lock(config: Config, caller: Caller, ip: str) -> AbstractAsyncContextManager[Any]:
+def async_worker_lock(reserving: Reserving) -> AbstractAsyncContextManager[Any]:
     """`worker_lock` for asyncio services (a threading lock would block the event loop)."""
-    return _async_lock() if limited(budgets_for(config, caller, ip)) else nullcontext()
+    return _async_lock() if reserving.budgets else nullcontext()
 
 
 def _async_lock() -> asyncio.Lock:

@@ -6,7 +6,7 @@ decodes them with `decode_access_token`, so both agree on what a valid access to
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -106,7 +106,11 @@ def family_key(family: str) -> str:
 
 def is_revoked_stmt(jti: str, family: str | None = None) -> sa.Select[int]:
     """A query that returns a row when `jti`, or the family it belongs to, has been revoked."""
-    keys = [jti, family_key(family)] if family else [jti]
+    return revoked_stmt([jti, family_key(family)] if family else [jti])
+
+
+def revoked_stmt(keys: Sequence[Any]) -> sa.Select[int]:
+    """A row when one of `keys` (values or bound parameters) is a revoked token or family."""
     return sa.select(RevokedToken.id).where(RevokedToken.jti.in_(keys)).limit(1)
 
 

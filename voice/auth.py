@@ -57,7 +57,7 @@ def token_required(view: F) -> F:
             claims = decode_access_token(bearer_token(), app_config().jwt_secret_key)
         except TokenError as exc:
             raise unauthorized(str(exc)) from exc
-        g.caller = Caller(user_id=claims.user_id, guest_id=claims.guest_id, token=claims)
+        g.caller = Caller.of_token(claims)
         return await view(*args, **kwargs)
 
     return cast(F, wrapper)

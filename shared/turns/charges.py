@@ -40,17 +40,17 @@ def begin(
 ) -> Started:
     """`work(session, caller, *args)` (a `store.begin_*`) and the turn's reservation, in one
     committed transaction, or nothing when a budget is spent or the work is refused."""
-    with quotas.worker_lock(config, caller, ip):
-        return begun(session, config, ip, work, caller, *args)
+    reserving = quotas.Reserving.of(config, caller, ip)
+    with quotas.worker_lock(reserving):
+        return begun(session, reserving, work, caller, *args)
 
 
 def begun(
-    session: so.Session, config: Config, ip: str, work: Begin, caller: Caller, *args: Any
+    session: so.Session, reserving: quotas.Reserving, work: Begin, caller: Caller, *args: Any
 ) -> Started:
     """`begin` without the worker's lock (the caller holds it)."""
     try:
-        # The lock checks the budgets; the settlement names the model used.
-        reserving = quotas.Reserving.of(config, caller, ip)
+        # The chat's lock checks the budgets; the settlement names the model used.
         turn = work(session, caller, *args, reserving=reserving)
         session.commit()
     except BaseException:
@@ -90,8 +90,9 @@ async def abegin(
     writer: Writer, config: Config, ip: str, work: Begin, caller: Caller, *args: Any
 ) -> Started:
     """`begin` for the voice service: the same transaction, in the writer's session."""
-    async with quotas.async_worker_lock(config, caller, ip):
-        return await writer.run(begun, config, ip, work, caller, *args)
+    reserving = quotas.Reserving.of(config, caller, ip)
+    async with quotas.async_worker_lock(reserving):
+        return await writer.run(begun, reserving, work, caller, *args)
 
 
 def charge_stmt(turn: Started, outcome: replies.Outcome) -> quotas.Prepared | None:

@@ -74,16 +74,6 @@ def in_context(newest_first: Sequence[BranchEnd]) -> list[BranchEnd]:
     return [row for row in newest_first if row.status in IN_CONTEXT]
 
 
-def context_history(chat_id: int, limit: int) -> sa.Select[Message]:
-    """The newest `limit` messages of the shown branch the model may see, newest first."""
-    return (
-        shown_branch(chat_id)
-        .where(Message.status.in_(IN_CONTEXT))
-        .order_by(*NEWEST_FIRST)
-        .limit(limit)
-    )
-
-
 def siblings(chat_id: int, parent_id: int | None) -> sa.ColumnElement[bool]:
     parent = Message.parent_id.is_(None) if parent_id is None else Message.parent_id == parent_id
     return sa.and_(Message.chat_id == chat_id, parent)
