@@ -123,7 +123,9 @@ def main() -> int:
             spy.wait(timeout=60)
         raw.write_text(
             "".join(
-                Path(f"{raw}.{pid}").read_text() for pid in workers if Path(f"{raw}.{pid}").exists()
+                Path(f"{raw}.{pid}").read_text(errors="replace")  # py-spy may cut a frame name
+                for pid in workers
+                if Path(f"{raw}.{pid}").exists()
             )
         )
         print(

@@ -22,6 +22,7 @@ from shared.providers.base import (
     Usage,
 )
 from shared.providers.chat_body import chat_body
+from shared.providers.keepalive import KeepAliveTransport
 
 
 def client_options(config: Config) -> dict[str, object]:
@@ -84,7 +85,9 @@ class OpenAIChat:
     @property
     def sync_client(self) -> openai.OpenAI:
         if self._sync is None:
-            self._sync = openai.OpenAI(**self._options)  # type: ignore[arg-type]
+            # The blocking reply goes over the lean transport (shared/providers/keepalive.py).
+            http_client = openai.DefaultHttpxClient(transport=KeepAliveTransport())
+            self._sync = openai.OpenAI(**self._options, http_client=http_client)  # type: ignore[arg-type]
         return self._sync
 
     @property
