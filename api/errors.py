@@ -12,6 +12,7 @@ from api.extensions import db, jwt
 from shared.admission import ACCOUNT_GONE, MISSING_TOKEN, REVOKED
 from shared.error_replies import HANDLED, ErrorReply, error_reply, http_reply, reply_for
 from shared.errors import retry_reply
+from shared.tokens import EXPIRED
 
 
 def as_response(reply: ErrorReply) -> Response:
@@ -59,7 +60,7 @@ def invalid_token(reason: str) -> Response:
 
 @jwt.expired_token_loader
 def expired_token(_header: dict[str, Any], _claims: dict[str, Any]) -> Response:
-    return _unauthorized("The token has expired.")
+    return _unauthorized(EXPIRED)
 
 
 @jwt.revoked_token_loader

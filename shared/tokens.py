@@ -6,6 +6,8 @@ decodes them with `decode_access_token`, so both agree on what a valid access to
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,8 +71,25 @@ def bearer_credentials(header: str) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
+EXPIRED = "The token has expired."
+
+
 def decode_access_token(token: str, secret: str) -> AccessClaims:
-    """Validate signature, algorithm, expiry and type; return the claims the services use."""
+    """Validate signature, algorithm, expiry and type; return the claims the services use.
+
+    A token's signature and claims are checked once per worker (the same bytes under the same
+    secret give the same answer); its expiry is checked on every use. Whether it is revoked
+    is not a property of its bytes: the caller's account query checks that every time."""
+    claims = _verified(token, secret)
+    if claims.expires_at.timestamp() <= time.time():
+        raise TokenError(EXPIRED)
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> AccessClaims:
+    """The claims of a token whose signature, algorithm, claims and type are valid (a refused
+    token raises, and raising is not cached)."""
     try:
         claims = jwt.decode(
             token,
@@ -79,7 +98,7 @@ def decode_access_token(token: str, secret: str) -> AccessClaims:
             options={"require": list(REQUIRED_CLAIMS)},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise TokenError("The token has expired.") from exc
+        raise TokenError(EXPIRED) from exc
     except jwt.InvalidTokenError as exc:
         raise TokenError("The token is invalid.") from exc
     if claims.get(TYPE_CLAIM) != "access":

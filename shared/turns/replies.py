@@ -97,7 +97,8 @@ _FINISH = (
     sa.update(_MESSAGES)
     .where(
         Message.id == sa.bindparam("f_reply", type_=sa.Integer),
-        Message.status.in_((MessageStatus.PENDING, MessageStatus.STOPPED)),
+        # Not `in_`: a list of values is an expanding parameter, rewritten at every execution.
+        sa.or_(Message.status == MessageStatus.PENDING, Message.status == MessageStatus.STOPPED),
     )
     .values(
         status=_STILL_STOPPED,
