@@ -19,6 +19,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from shared import prepared
 from shared.models import Message, UsageEvent
 
 
@@ -63,14 +64,16 @@ def insert_turn(
 def _insert(session: so.Session, model: type[Any], values: dict[str, Any] | None) -> int | None:
     if values is None:
         return None
-    return session.connection().scalar(_insert_one(model.__table__), values)
+    keys = tuple(sorted(values))
+    return int(prepared.first(session.connection(), _insert_one(model.__table__, keys), values)[0])
 
 
 # The statements are built once per shape and executed with parameters: building a statement
 # with its values costs more CPU than running it.
 @functools.cache
-def _insert_one(table: sa.Table) -> sa.Insert:
-    return sa.insert(table).returning(table.c.id)
+def _insert_one(table: sa.Table, keys: tuple[str, ...]) -> sa.Insert:
+    values = {k: sa.bindparam(k, type_=table.c[k].type) for k in keys}
+    return sa.insert(table).values(values).returning(table.c.id)
 
 
 Keys = tuple[str, ...] | None
@@ -86,7 +89,7 @@ def _insert_at_once(
     params: dict[str, Any] = {}
     for prefix, values in zip(PREFIXES, (question, reply, reserving), strict=True):
         params.update({f"{prefix}{key}": value for key, value in (values or {}).items()})
-    row = session.connection().execute(_turn_insert(shape), params).one()
+    row = prepared.first(session.connection(), _turn_insert(shape), params)
     return Inserted(row[0], row[1], row[2])
 
 

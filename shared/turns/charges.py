@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared import metrics, quotas
+from shared import metrics, prepared, quotas
 from shared.access import Caller
 from shared.config import Config
 from shared.models import Message, MessageStatus
@@ -123,20 +123,19 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     if not batched.writes_at_once(session):
         reply = replies.finish(session, turn.ai_message, outcome)
         model = None
-        if charge is not None and charge[0].is_delete:  # a reservation given back
-            session.connection().execute(*charge)
-        elif charge is not None:
-            model = session.connection().scalar(*charge)
+        if charge is not None:  # a settlement returns the model it charged
+            charged = prepared.first(session.connection(), *charge)
+            model = charged[0] if charged is not None and not charge[0].is_delete else None
         counted(turn, outcome, model)
         return reply
     batched.on_its_own(session)
     finishing, params = replies.finish_stmt(turn.ai_message.id, outcome)
     charging, charge_params = charge or (None, {})
     both = _finish_at_once(finishing, charging)
-    row = session.connection().execute(both, params | charge_params).mappings().first()
+    row = prepared.first(session.connection(), both, params | charge_params)
     if row is None:  # closed by someone else meanwhile: left as it is
         return replies.stored(session, turn.ai_message.id)
-    counted(turn, outcome, row["charged_model"])
+    counted(turn, outcome, row.charged_model)
     return replies.taken(turn.ai_message, row)
 
 

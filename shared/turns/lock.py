@@ -11,6 +11,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from shared import prepared
 from shared.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
@@ -75,7 +76,7 @@ def lock_chat(
     budgets = reserving.names if reserving is not None else ()
     shape = (caller.is_guest, caller.token is not None, touch, said is not None, budgets)
     spending = reserving.params() if reserving is not None else {}
-    row = session.connection().execute(_lock_stmt(*shape), params | accounts | spending).first()
+    row = prepared.first(session.connection(), _lock_stmt(*shape), params | accounts | spending)
     if row is None:
         if caller.token is not None:
             raise check_token_refusal(session, caller)

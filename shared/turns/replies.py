@@ -8,6 +8,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from shared import prepared
 from shared.access import Caller, own_chats
 from shared.db import utcnow
 from shared.errors import failure_reason
@@ -118,14 +119,14 @@ _FINISH = (
 
 def finish(session: so.Session, reply: Message, outcome: Outcome) -> Message | None:
     """`finish_stmt`: the stored reply comes back from the UPDATE itself, not a second read."""
-    row = session.connection().execute(*finish_stmt(reply.id, outcome)).mappings().first()
+    row = prepared.first(session.connection(), *finish_stmt(reply.id, outcome))
     return taken(reply, row) if row is not None else stored(session, reply.id)
 
 
-def taken(reply: Message, row: sa.RowMapping) -> Message:
-    """`reply` as `row` (its columns as stored) says, without a reload."""
+def taken(reply: Message, row: Any) -> Message:
+    """`reply` as `row` (its columns as stored, by name) says, without a reload."""
     for column in _MESSAGES.c:
-        so.attributes.set_committed_value(reply, column.key, row[column.key])
+        so.attributes.set_committed_value(reply, column.key, getattr(row, column.key))
     return reply
 
 

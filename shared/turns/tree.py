@@ -14,6 +14,7 @@ from typing import Protocol, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
+from shared import prepared
 from shared.models import Message, MessageBy, MessageStatus
 
 NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
@@ -46,8 +47,7 @@ def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[Branch
     """The newest `limit` messages of the shown branch, newest first (its tip first), with
     whether each has children: the columns a turn needs, in one statement, no ORM objects."""
     params = {"branch_chat": chat_id, "branch_limit": limit}
-    rows = session.connection().execute(_BRANCH_END, params)
-    return cast(Sequence[BranchEnd], rows.all())
+    return cast(Sequence[BranchEnd], prepared.run(session.connection(), _BRANCH_END, params))
 
 
 def _branch_end() -> sa.Select[int, MessageBy, str, MessageStatus, bool]:
