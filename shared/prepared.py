@@ -119,6 +119,8 @@ def run(
     dialect = connection.dialect
     prepared = compiled(statement, dialect)
     args = prepared.parameters(params)
+    if not connection.in_transaction():  # as `Connection.execute` begins one
+        connection.begin()
     dbapi_connection = connection.connection
     cursor = dbapi_connection.cursor()
     dispatch = connection.dispatch
