@@ -63,12 +63,14 @@ class Compiled:
         ]
 
 
-_compiled: dict[tuple[int, str], Compiled] = {}
+# By statement and by what the SQL depends on: the dialect and driver (psycopg and asyncpg
+# differ in parameter style) and the server's version, known once connected.
+_compiled: dict[tuple[int, type[sa.Dialect], Any, str], Compiled] = {}
 _compiling = threading.Lock()
 
 
 def compiled(statement: sa.Executable, dialect: sa.Dialect) -> Compiled:
-    key = (id(statement), dialect.name)
+    key = (id(statement), type(dialect), dialect.server_version_info, dialect.paramstyle)
     found = _compiled.get(key)
     if found is None:
         with _compiling:
