@@ -93,11 +93,9 @@ def _compile(statement: sa.Executable, dialect: sa.Dialect) -> Compiled:
     }
     columns = list(getattr(statement, "exported_columns", ()))
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-    keys = [c.key if isinstance(c.key, str) else f"column_{i}" for i, c in enumerate(columns)]
-    row = namedtuple("Row", keys, rename=True)  # type: ignore[misc]
-    positional = tuple(done.positiontup) if done.positional and done.positiontup else None
-    if done.positional and positional is None:
-        positional = ()
+    # An unlabelled column's anonymous key is not a field name: `rename` numbers it.
+    row = namedtuple("Row", [c.key for c in columns], rename=True)  # type: ignore[misc]
+    positional = tuple(done.positiontup or ()) if done.positional else None
     return Compiled(statement, done, done.string, positional, binds, defaults, results, row)
 
 

@@ -39,6 +39,17 @@ def say(client: FlaskClient, headers: Headers, chat_id: int, content: str) -> An
     return client.post(f"/api/chats/{chat_id}/messages", json={"content": content}, headers=headers)
 
 
+def assert_a_turns_cost(app: Flask, tally: Tally) -> None:
+    """Two commits; at most 6 round trips on PostgreSQL (token + account, lock + agent, branch
+    end, all three INSERTs, COMMIT; the finish), at most 8 statements on SQLite (the batched
+    statements run one by one)."""
+    assert tally.commits == 2, tally.report()
+    if on_postgresql(app):
+        assert tally.round_trips <= 6, tally.report()
+    else:
+        assert len(tally.statements) <= 8, tally.report()
+
+
 def test_a_text_turn_takes_two_commits_and_at_most_six_round_trips(
     app: Flask, client: FlaskClient, auth_headers: Headers, new_chat: NewChat
 ) -> None:
@@ -47,12 +58,7 @@ def test_a_text_turn_takes_two_commits_and_at_most_six_round_trips(
     response, tally = tally_of(app, lambda: say(client, auth_headers, chat["id"], "Hi"))
     assert response.status_code == 201, response.json
     assert response.json["ai_message"]["status"] == "complete"
-    assert tally.commits == 2, tally.report()
-    if on_postgresql(app):
-        # token + account, lock + agent, branch end, all three INSERTs, COMMIT; the finish
-        assert tally.round_trips <= 6, tally.report()
-    else:  # the batched statements run one by one
-        assert len(tally.statements) <= 8, tally.report()
+    assert_a_turns_cost(app, tally)
 
 
 def test_a_guests_turn_checks_its_budgets_in_the_same_round_trips(
@@ -63,11 +69,7 @@ def test_a_guests_turn_checks_its_budgets_in_the_same_round_trips(
     say(client, guest_headers, chat["id"], "the first turn names the chat")
     response, tally = tally_of(app, lambda: say(client, guest_headers, chat["id"], "Hi"))
     assert response.status_code == 201, response.json
-    assert tally.commits == 2, tally.report()
-    if on_postgresql(app):
-        assert tally.round_trips <= 6, tally.report()
-    else:
-        assert len(tally.statements) <= 8, tally.report()
+    assert_a_turns_cost(app, tally)
 
 
 def test_a_failed_turn_takes_two_commits(
@@ -77,9 +79,7 @@ def test_a_failed_turn_takes_two_commits(
     upstream.fail_next("chat", Failure(500))
     response, tally = tally_of(app, lambda: say(client, auth_headers, chat["id"], "Hi"))
     assert response.status_code == 502, response.json
-    assert tally.commits == 2, tally.report()
-    if on_postgresql(app):
-        assert tally.round_trips <= 6, tally.report()
+    assert_a_turns_cost(app, tally)
 
 
 def test_a_history_page_takes_three_round_trips(

@@ -122,10 +122,9 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     charge = charge_stmt(turn, outcome)
     if not batched.writes_at_once(session):
         reply = replies.finish(session, turn.ai_message, outcome)
-        model = None
-        if charge is not None:  # a settlement returns the model it charged
-            charged = prepared.first(session.connection(), *charge)
-            model = charged[0] if charged is not None and not charge[0].is_delete else None
+        # A settlement returns the model it charged; a reservation given back returns nothing.
+        charged = prepared.first(session.connection(), *charge) if charge is not None else None
+        model = charged[0] if charged is not None else None
         counted(turn, outcome, model)
         return reply
     batched.on_its_own(session)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from shared.config import Config
-from shared.providers.base import ProviderError, ProviderTimeout, ProviderUnavailable
+from shared.providers.base import ProviderTimeout, ProviderUnavailable
 from shared.providers.openai_chat import OpenAIChat
 
 Answer = Callable[[socket.socket], bool]  # writes a response; False closes the connection
@@ -199,4 +199,4 @@ def test_nothing_listening_is_an_unavailable_provider() -> None:
         port = probe.getsockname()[1]  # closed again: nothing listens there
     with pytest.raises(ProviderUnavailable) as refused:
         provider(port).reply(HELLO)
-    assert isinstance(refused.value, ProviderError)
+    assert refused.value.status == 503
