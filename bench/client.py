@@ -13,6 +13,10 @@ import httpx
 from tests.voice.audio import RATE, recording
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (nearest rank) of `values`."""
     if not values:

@@ -14,7 +14,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,8 +23,8 @@ import httpx
 import openai
 import sqlalchemy as sa
 
-from bench import voice_stream
-from bench.client import Session, big_wav, http_client, median, percentile, small_webm
+from bench import floor, voice_stream
+from bench.client import Session, big_wav, http_client, median, ms, percentile, small_webm
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, fresh_pg_database, rss_kib
 from bench.textturn import cpu_per_turn
@@ -56,10 +56,6 @@ async def timed(call: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - started
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
 class Bench:
     def __init__(self, stack: Stack, sizes: Sizes, latency: float) -> None:
         self.stack = stack
@@ -86,11 +82,14 @@ class Bench:
             raise RuntimeError(f"text turn: {response.status_code} {response.text[:200]}")
 
     # 1. Text turn overhead ---------------------------------------------------------------
-    async def text_overhead(self, concurrency: int) -> tuple[float, float]:
-        self.stack.set_upstream(latency=self.latency, endpoint_latency={})
-        sessions = [await self.guest() for _ in range(concurrency)]
-        for s in sessions:  # warm connections and pools
-            await self.checked_turn(s)
+    async def paired_overhead(
+        self, calls: Sequence[Callable[[], Awaitable[None]]], label: str
+    ) -> tuple[float, float]:
+        """p50 and p99 of `calls` (one caller each, all at once) minus a direct SDK call's,
+        alternating the two so both see the same machine."""
+        concurrency = len(calls)
+        for call in calls:  # warm connections and pools
+            await call()
             await self.direct_reply()
         per_worker = (
             max(1, self.sizes.overhead_turns // concurrency)
@@ -100,35 +99,45 @@ class Bench:
         api: list[float] = []
         direct: list[float] = []
 
-        async def worker(session: Session) -> None:
-            for _ in range(per_worker):  # alternate, so both sides see the same machine
+        async def worker(call: Callable[[], Awaitable[None]]) -> None:
+            for _ in range(per_worker):
                 direct.append(await timed(self.direct_reply))
-                api.append(await timed(lambda: self.checked_turn(session)))
+                api.append(await timed(call))
 
-        await asyncio.gather(*(worker(s) for s in sessions))
+        await asyncio.gather(*(worker(c) for c in calls))
         p50 = percentile(api, 50) - percentile(direct, 50)
         p99 = percentile(api, 99) - percentile(direct, 99)
         self.notes.append(
-            f"text c={concurrency}: api p50 {ms(percentile(api, 50))} "
+            f"{label} c={concurrency}: p50 {ms(percentile(api, 50))} "
             f"p99 {ms(percentile(api, 99))}; "
             f"direct SDK p50 {ms(percentile(direct, 50))} p99 {ms(percentile(direct, 99))} "
             f"(n={len(api)}, upstream {self.latency * 1000:.0f} ms)"
         )
         return p50, p99
 
-    # 2. Throughput -------------------------------------------------------------------------
-    async def throughput(self, concurrency: int = 32) -> float:
-        self.stack.set_upstream(latency=0.0, endpoint_latency={})
+    async def text_overhead(self, concurrency: int) -> tuple[float, float]:
+        self.stack.set_upstream(latency=self.latency, endpoint_latency={})
         sessions = [await self.guest() for _ in range(concurrency)]
+        return await self.paired_overhead(
+            [partial(self.checked_turn, s) for s in sessions], "text turn"
+        )
+
+    # 2. Throughput -------------------------------------------------------------------------
+    async def sustained(
+        self, calls: Sequence[Callable[[], Awaitable[httpx.Response]]], label: str
+    ) -> float:
+        """Requests per second that `calls` (one caller each, back to back) complete with 201
+        in the scenario's time; the upstream answers at once."""
+        self.stack.set_upstream(latency=0.0, endpoint_latency={})
         done = 0
         errors = 0
         deadline = time.perf_counter() + self.sizes.throughput_seconds
 
-        async def worker(session: Session) -> None:
+        async def worker(call: Callable[[], Awaitable[httpx.Response]]) -> None:
             nonlocal done, errors
             while time.perf_counter() < deadline:
                 try:
-                    response = await session.text_turn()
+                    response = await call()
                 except httpx.TransportError:  # e.g. a keep-alive connection closed under us
                     errors += 1
                     continue
@@ -138,12 +147,16 @@ class Bench:
                     errors += 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker(s) for s in sessions))
+        await asyncio.gather(*(worker(c) for c in calls))
         elapsed = time.perf_counter() - started
         self.notes.append(
-            f"throughput c={concurrency}: {done} turns in {elapsed:.1f} s, {errors} errors"
+            f"{label} throughput c={len(calls)}: {done} in {elapsed:.1f} s, {errors} errors"
         )
         return done / elapsed
+
+    async def throughput(self, concurrency: int = 32) -> float:
+        sessions = [await self.guest() for _ in range(concurrency)]
+        return await self.sustained([s.text_turn for s in sessions], "text turn")
 
     # 3. Voice concurrency -----------------------------------------------------------------
     async def voice_concurrency(self) -> float:
@@ -295,6 +308,8 @@ class Bench:
             )
             r["voicestream_first"], r["voicestream_batch"] = f"{first:.2f}", f"{many:.2f}"
             self.notes += notes
+        if want("floor"):
+            r.update(await floor.measure(self, self.stack.api_port + 3))
         if want("memory"):
             r["memory"] = f"{await self.memory():.1f} MB"
         if want("reattach"):
@@ -320,6 +335,11 @@ METRICS: list[tuple[str, str, str, Limit]] = [
     ("cpu_api", "1. API worker CPU per text turn (c=8)", "≤ 4 ms", 4.0),
     ("cpu_db", "1. PostgreSQL CPU per text turn (c=8)", "(report)", None),
     ("throughput", "2. throughput, concurrency 32, 0 ms upstream", "≥ 250 / 200", None),
+    ("floor_seq_p50", "floor: gunicorn + Flask + SDK, sequential overhead p50", "(report)", None),
+    ("floor_c8_p50", "floor: concurrency 8, overhead p50", "(report)", None),
+    ("floor_c8_p99", "floor: concurrency 8, overhead p99", "(report)", None),
+    ("floor_cpu", "floor: worker CPU per reply (c=8)", "(report)", None),
+    ("floor_throughput", "floor: throughput, concurrency 32, 0 ms upstream", "(report)", None),
     ("voice", "3. 50 voice turns at once ÷ one turn (200 ms/call)", "≤ 2.0", 2.0),
     ("stream", "4. first delta at client - upstream first chunk, p50", "≤ 20 ms", 20.0),
     ("length_turn", "5. turn latency, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
@@ -385,7 +405,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated: overhead,cpu,throughput,voice,stream,length,memory,voicestream,"
-        "reattach,branches,offline",
+        "reattach,branches,floor,offline",
     )
     parser.add_argument("--port-base", type=int, default=19000)
     parser.add_argument("--pg-database", default="bench")

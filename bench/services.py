@@ -148,7 +148,7 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def _spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
+    def spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
         out = open(self.workdir / log, "ab")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
             args, cwd=ROOT, env=self.env(), stdout=out, stderr=subprocess.STDOUT
@@ -157,7 +157,7 @@ class Stack:
         return proc
 
     def start_upstream(self) -> None:
-        self._spawn(
+        self.spawn(
             [
                 sys.executable,
                 "-m",
@@ -180,7 +180,7 @@ class Stack:
         )
 
     def start_services(self) -> None:
-        self.services = self._spawn([str(ROOT / "bin" / "run-local")], "services.log")
+        self.services = self.spawn([str(ROOT / "bin" / "run-local")], "services.log")
         wait_http(f"{self.api}/api/health", timeout=60)
         wait_http(f"{self.voice}/voice/health", timeout=60)
 
@@ -214,6 +214,16 @@ class Stack:
         masters = [p for p in children(self.services.pid) if server in cmdline(p)]
         workers = [c for m in masters for c in children(m)]
         return workers or masters
+
+    def end(self, proc: subprocess.Popen[bytes]) -> None:
+        """Stop one process this stack started (SIGTERM, then SIGKILL after 15 s)."""
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        self._procs.remove(proc)
 
     def stop(self) -> None:
         """Stop every process this stack started, by PID, services first."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,26 +43,35 @@ def postgres_pids() -> list[int]:
     return pids
 
 
+async def cpu_per_call(
+    calls: Sequence[Callable[[], Awaitable[object]]], total: int, *pid_sets: list[int]
+) -> list[float]:
+    """Milliseconds of CPU per call used by each of `pid_sets` while `calls` (one caller each,
+    all at once, after one warm-up call each) complete about `total` calls."""
+    await asyncio.gather(*(call() for call in calls))
+    before = [cpu_seconds(pids) for pids in pid_sets]
+    per_caller = max(1, total // len(calls))
+
+    async def run(call: Callable[[], Awaitable[object]]) -> None:
+        for _ in range(per_caller):
+            await call()
+
+    await asyncio.gather(*(run(call) for call in calls))
+    done = per_caller * len(calls)
+    return [
+        (cpu_seconds(pids) - was) / done * 1000 for pids, was in zip(pid_sets, before, strict=True)
+    ]
+
+
 async def cpu_per_turn(bench: Bench, turns: int, concurrency: int = 8) -> tuple[float, float]:
     """Milliseconds of API-worker CPU and of PostgreSQL CPU per text turn."""
     bench.stack.set_upstream(latency=bench.latency, endpoint_latency={})
     sessions = [await bench.guest() for _ in range(concurrency)]
-    for session in sessions:
-        await bench.checked_turn(session)
+    calls = [partial(bench.checked_turn, session) for session in sessions]
     workers, database = bench.stack.worker_pids("gunicorn"), postgres_pids()
-    api_before, db_before = cpu_seconds(workers), cpu_seconds(database)
-    per_session = max(1, turns // concurrency)
-
-    async def run(session: object) -> None:
-        for _ in range(per_session):
-            await bench.checked_turn(session)  # type: ignore[arg-type]
-
-    await asyncio.gather(*(run(s) for s in sessions))
-    done = per_session * concurrency
-    api = (cpu_seconds(workers) - api_before) / done * 1000
-    db = (cpu_seconds(database) - db_before) / done * 1000
+    api, db = await cpu_per_call(calls, turns, workers, database)
     bench.notes.append(
-        f"CPU per text turn (c={concurrency}, n={done}): API workers {api:.2f} ms, "
+        f"CPU per text turn (c={concurrency}, n~{turns}): API workers {api:.2f} ms, "
         f"PostgreSQL processes {db:.2f} ms (all of the server's processes)"
     )
     return api, db

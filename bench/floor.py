@@ -1,0 +1,80 @@
+"""The stack's floor: what gunicorn, Flask and the SDK cost for one reply, with nothing else.
+
+`bench.floor:app` is served with the API's own server settings (bin/run-local: gthread,
+keep-alive 75 s, the same workers x threads) and the API's own chat provider (the SDK on the
+keep-alive transport, shared/providers). Its one route reads a JSON body, asks the upstream
+and returns the reply as JSON with 201: no database, no token, no log line, no metrics, no
+schema. A text turn cannot cost less than this on the SPEC's stack; what it costs above the
+floor is the product's own work (auth, budgets, six statements, serialization, logging).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import TYPE_CHECKING
+
+import httpx
+from flask import Flask, request
+
+from bench.client import ms
+from bench.services import children, wait_port
+from bench.textturn import cpu_per_call
+from shared.config import Config
+from shared.providers.registry import chat_provider
+
+if TYPE_CHECKING:
+    from bench.run import Bench
+
+ROUTE = "/floor/reply"
+
+
+def create_app() -> Flask:
+    provider = chat_provider(Config.from_env())
+    app = Flask(__name__)
+
+    @app.post(ROUTE)
+    def reply() -> tuple[dict[str, str], int]:
+        body = request.get_json()
+        result = provider.reply([{"role": "user", "content": str(body["content"])}])
+        return {"content": result.text}, 201
+
+    return app
+
+
+def serve(bench: Bench, port: int) -> subprocess.Popen[bytes]:
+    """gunicorn on `port` with the flags bin/run-local gives the API (workers and threads from
+    the same API_WORKERS / API_THREADS), serving the floor app."""
+    workers, threads = os.environ.get("API_WORKERS", "2"), os.environ.get("API_THREADS", "8")
+    flags = ["--no-control-socket", "--keep-alive", "75", "--bind", f"127.0.0.1:{port}"]
+    flags += ["--workers", workers, "--threads", threads]
+    return bench.stack.spawn(["gunicorn", *flags, "bench.floor:create_app()"], "floor.log")
+
+
+async def measure(bench: Bench, port: int) -> dict[str, str]:
+    """The floor measured as the text turn is: sequential and c=8 overhead over a direct SDK
+    call, its workers' CPU per reply at c=8, its throughput at c=32 with a 0 ms upstream."""
+    server = serve(bench, port)
+    try:
+        wait_port(port, timeout=30)
+        url = f"http://127.0.0.1:{port}{ROUTE}"
+
+        async def post() -> httpx.Response:
+            return await bench.http.post(url, json={"content": "hello there"})
+
+        async def call() -> None:
+            response = await post()
+            if response.status_code != 201:
+                raise RuntimeError(f"floor: {response.status_code} {response.text[:200]}")
+
+        bench.stack.set_upstream(latency=bench.latency, endpoint_latency={})
+        figures = {}
+        for concurrency, key in ((1, "seq"), (8, "c8")):
+            p50, p99 = await bench.paired_overhead([call] * concurrency, "floor")
+            figures[f"floor_{key}_p50"], figures[f"floor_{key}_p99"] = ms(p50), ms(p99)
+        (cpu,) = await cpu_per_call([call] * 8, bench.sizes.overhead_turns, children(server.pid))
+        figures["floor_cpu"] = f"{cpu:.2f} ms"
+        figures["floor_throughput"] = f"{await bench.sustained([post] * 32, 'floor'):.0f} /s"
+        return figures
+    finally:
+        bench.stack.end(server)
