@@ -27,7 +27,7 @@ from bench import floor, voice_stream
 from bench.client import Session, big_wav, http_client, median, ms, percentile, small_webm
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, fresh_pg_database, rss_kib
-from bench.textturn import cpu_per_turn
+from bench.textturn import cpu_per_turn, loopback_round_trip
 from bench.turns import branchy_chat, insert_seeded, reattach
 from shared.db import sync_url
 
@@ -387,9 +387,12 @@ def table(columns: dict[str, dict[str, str]]) -> str:
 def machine() -> str:
     meminfo = Path("/proc/meminfo").read_text().splitlines()
     mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal:"))
+    cpu, wall = loopback_round_trip()
     return (
         f"{os.cpu_count()} CPUs (nproc), {mem_kib / 1024 / 1024:.1f} GiB RAM, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}"
+        f"Python {platform.python_version()}, {platform.system()} {platform.machine()}; "
+        f"a loopback TCP round trip to another process costs {cpu:.0f} us of CPU, "
+        f"{wall:.0f} us of wall time"
     )
 
 

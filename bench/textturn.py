@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -75,3 +77,31 @@ async def cpu_per_turn(bench: Bench, turns: int, concurrency: int = 8) -> tuple[
         f"PostgreSQL processes {db:.2f} ms (all of the server's processes)"
     )
     return api, db
+
+
+def loopback_round_trip(trips: int = 5000) -> tuple[float, float]:
+    """Microseconds of CPU (the asking side's) and of wall time per TCP round trip on loopback
+    to another process: a turn pays several (client, upstream, database), and machines differ
+    most here (a virtual machine's cross-CPU wake-ups can cost more than the Python around
+    them), so the figures say how to compare runs of different machines."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    asking = socket.create_connection(listener.getsockname())
+    answering, _ = listener.accept()
+    listener.close()
+    for end in (asking, answering):
+        end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    child = os.fork()
+    if child == 0:  # the echo: answers every byte it is sent, then leaves
+        asking.close()
+        for _ in range(trips):
+            answering.sendall(answering.recv(1))
+        os._exit(0)
+    answering.close()
+    cpu, wall = time.thread_time(), time.perf_counter()
+    for _ in range(trips):
+        asking.sendall(b"?")
+        asking.recv(1)
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+    asking.close()
+    os.waitpid(child, 0)
+    return cpu / trips * 1e6, wall / trips * 1e6
