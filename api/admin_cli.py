@@ -79,12 +79,14 @@ def revoke_admin(username: str) -> None:
 @click.option("--days", type=int, default=None, help="Idle days (default GUEST_RETENTION_DAYS)")
 @with_appcontext
 def purge(days: int | None) -> None:
-    """Delete guest chats idle longer than GUEST_RETENTION_DAYS and expired revocations."""
+    """Delete guest chats idle longer than GUEST_RETENTION_DAYS, expired revocations and budget
+    hours past the budgets' window."""
     retention = days if days is not None else app_config().guest_retention_days
     done = purge_stale(db.session, utcnow(), retention)
     click.echo(
         f"Purged {done.guest_chats} guest chats ({done.messages} messages) idle over "
-        f"{retention} days and {done.revocations} expired token revocations."
+        f"{retention} days, {done.revocations} expired token revocations and "
+        f"{done.budget_hours} budget hours past the budgets' window."
     )
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from shared.access import Caller
 from shared.config import Config
-from shared.models import UsageEvent, UsageKind
+from shared.models import UsageEvent, UsageHour, UsageKind
 
 WINDOW = timedelta(days=1)
 # What a turn reserves when its caller has no finished turn in the window to learn from.
@@ -61,7 +61,10 @@ class Budget:
 
     def params(self, now: datetime) -> dict[str, Any]:
         """The parameters of `spent_stmt` and `window_rows_stmt` at `now`."""
-        return dict(self.scope_params) | {"b_since": now - WINDOW}
+        since = now - WINDOW
+        (_, key), *_ = self.scope_params  # the scope's one value, as usage_hours keys it
+        scope = dict(self.scope_params) | {hours_key(self.name): str(key)}
+        return scope | {"b_since": since, "b_hours": first_full_hour(since)}
 
 
 class QuotaExceeded(Exception):
@@ -117,25 +120,56 @@ def in_window(name: BudgetName) -> sa.ColumnElement[bool]:
     return sa.and_(SCOPES[name], UsageEvent.kind == UsageKind.LLM, UsageEvent.created_at > since)
 
 
+def first_full_hour(since: datetime) -> datetime:
+    """The first hour wholly inside a window that starts (exclusive) at `since`."""
+    return since.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def hours_key(name: BudgetName) -> str:
+    """The parameter naming a budget's scope in `usage_hours` (one per budget: a guest's two
+    budgets are read in one statement)."""
+    return f"b_key_{name}"
+
+
+# Columns a budget's spent figure is read as (`spent_columns`).
+SPENT_COLUMNS = 3
+
+
 @functools.cache
-def spent_stmt(name: BudgetName) -> sa.Select[int, int | None]:
-    """Tokens counted in the window, and the largest finished turn (the next reservation);
-    run with `Budget.params`."""
+def spent_columns(name: BudgetName) -> tuple[sa.ColumnElement[Any], ...]:
+    """What budget `name` has spent in the window, and the largest finished turn in it (the
+    next reservation; as two columns: hours, rows), as scalar subqueries for a statement that
+    runs anyway (a turn's lock), run with `Budget.params`.
+
+    The window's whole hours come from `usage_hours` (kept by triggers on the ledger: at most
+    25 rows), its partial first hour from the ledger rows themselves: exact at every instant,
+    and the work does not grow with the turns of the day."""
+    hours = sa.and_(
+        UsageHour.scope == name,
+        UsageHour.scope_key == sa.bindparam(hours_key(name), type_=sa.String),
+        UsageHour.hour_start >= sa.bindparam("b_hours", type_=UsageHour.hour_start.type),
+    )
+    first_hour = sa.and_(
+        in_window(name),
+        UsageEvent.created_at < sa.bindparam("b_hours", type_=UsageEvent.created_at.type),
+    )
     finished = sa.case((UsageEvent.pending.is_(False), row_tokens()))
-    return sa.select(sa.func.coalesce(sa.func.sum(row_tokens()), 0), sa.func.max(finished)).where(
-        in_window(name)
+    used = sa.func.coalesce(sa.func.sum(UsageHour.tokens), 0)
+    used_first = sa.func.coalesce(sa.func.sum(row_tokens()), 0)
+    return (
+        (
+            sa.select(used).where(hours).scalar_subquery()
+            + sa.select(used_first).where(first_hour).scalar_subquery()
+        ),
+        sa.select(sa.func.max(UsageHour.largest)).where(hours).scalar_subquery(),
+        sa.select(sa.func.max(finished)).where(first_hour).scalar_subquery(),
     )
 
 
 @functools.cache
-def spent_columns(name: BudgetName) -> tuple[sa.ScalarSelect[int], sa.ScalarSelect[int | None]]:
-    """`spent_stmt` as two scalar subqueries, for a statement that runs anyway (a turn's lock)."""
-    used, largest = spent_stmt(name).selected_columns
-    where = in_window(name)
-    return (
-        sa.select(used).where(where).scalar_subquery(),
-        sa.select(largest).where(where).scalar_subquery(),
-    )
+def spent_stmt(name: BudgetName) -> sa.Select[Any]:
+    """`spent_columns` as a statement of its own (one row), run with `Budget.params`."""
+    return sa.select(*spent_columns(name))
 
 
 @functools.cache

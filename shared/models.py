@@ -229,3 +229,20 @@ class UsageEvent(Base):
         sa.Index("ix_usage_events_ip", "client_ip", "created_at"),
         sa.Index("ix_usage_events_created_at", "created_at"),
     )
+
+
+class UsageHour(Base):
+    """The LLM tokens of one budget scope's ledger rows in one UTC hour, kept by database
+    triggers on `usage_events` (every insert, settlement, release and move between scopes), so
+    a budget reads its window from at most 25 of these plus the rows of one partial hour.
+
+    `scope` is a budget's name; `scope_key` its guest id, client IP or user id (as text);
+    `largest` the largest finished row (the next reservation's estimate; never lowered)."""
+
+    __tablename__ = "usage_hours"
+
+    scope: so.Mapped[str] = so.mapped_column(sa.String(8), primary_key=True)
+    scope_key: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True)
+    hour_start: so.Mapped[datetime] = so.mapped_column(UTCDateTime, primary_key=True)
+    tokens: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
+    largest: so.Mapped[int | None] = so.mapped_column()

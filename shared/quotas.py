@@ -30,6 +30,7 @@ from shared import metrics
 from shared.access import Caller
 from shared.budgets import (
     DEFAULT_TURN_ESTIMATE,
+    SPENT_COLUMNS,
     Budget,
     BudgetName,
     QuotaExceeded,
@@ -146,14 +147,15 @@ _RELEASE = sa.delete(UsageEvent).where(
 
 
 class Spending:
-    """What `spent_all_stmt` read: per budget, the tokens used and the largest finished turn."""
+    """What `spent_all_stmt` read: per budget (`SPENT_COLUMNS` each), the tokens used and the
+    largest finished turn."""
 
     def __init__(self, budgets: list[Budget], row: Sequence[Any]) -> None:
         self.budgets = budgets
         self.row = row
 
     def used(self, budget: Budget) -> int:
-        return int(self.row[2 * self.budgets.index(budget)])
+        return int(self.row[SPENT_COLUMNS * self.budgets.index(budget)])
 
     @property
     def over(self) -> Budget | None:
@@ -163,7 +165,7 @@ class Spending:
     @property
     def estimate(self) -> int:
         """The tokens to reserve: the caller's largest recent turn (see budgets.estimate)."""
-        return estimate(self.row[1::2])
+        return estimate(v for i, v in enumerate(self.row) if i % SPENT_COLUMNS)
 
 
 def budget_params(budgets: list[Budget], now: datetime) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What `flask --app api purge` deletes: idle guest chats and revocations of expired tokens.
+"""What `flask --app api purge` deletes: idle guest chats, revocations of expired tokens and
+budget hours the budgets' window has left behind.
 
 Deletes run in small batches, each its own short transaction, so the purge can run while both
 services serve: no long locks, and a guest chat that becomes active again between finding it
@@ -14,7 +15,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.models import Chat, Message, RevokedToken
+from shared.budgets import WINDOW
+from shared.models import Chat, Message, RevokedToken, UsageHour
 
 BATCH_SIZE = 500
 Session = so.Session | so.scoped_session[Any]
@@ -25,6 +27,7 @@ class Purged:
     guest_chats: int
     messages: int
     revocations: int
+    budget_hours: int
 
 
 def deleted(session: Session, statement: sa.Delete) -> int:
@@ -63,7 +66,22 @@ def purge_revocations(session: Session, now: datetime, batch: int) -> int:
     return removed
 
 
+def purge_budget_hours(session: Session, now: datetime) -> int:
+    """Delete budget hours that ended before the budgets' window began (no budget reads them;
+    the ledger keeps every row), one hour per transaction."""
+    cutoff = now - WINDOW - timedelta(hours=1)
+    removed = 0
+    old = UsageHour.hour_start < cutoff
+    while (
+        oldest := session.scalar(sa.select(sa.func.min(UsageHour.hour_start)).where(old))
+    ) is not None:
+        removed += deleted(session, sa.delete(UsageHour).where(UsageHour.hour_start == oldest))
+        session.commit()
+    return removed
+
+
 def purge(session: Session, now: datetime, retention_days: int, batch: int = BATCH_SIZE) -> Purged:
     cutoff = now - timedelta(days=retention_days)
     chats, messages = purge_guest_chats(session, cutoff, batch)
-    return Purged(chats, messages, purge_revocations(session, now, batch))
+    revocations = purge_revocations(session, now, batch)
+    return Purged(chats, messages, revocations, purge_budget_hours(session, now))

@@ -63,7 +63,7 @@ def test_purge_removes_only_idle_guest_chats_and_expired_revocations(
     revoke(app, "live", timedelta(days=1))
     result = app.test_cli_runner().invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert "Purged 1 guest chats (2 messages) idle over 30 days and 1 expired" in result.output
+    assert "Purged 1 guest chats (2 messages) idle over 30 days, 1 expired" in result.output
     assert remaining(app) == ({fresh_guest, idle_user}, 4, {"live"})
 
 
