@@ -237,7 +237,8 @@ class UsageHour(Base):
     a budget reads its window from at most 25 of these plus the rows of one partial hour.
 
     `scope` is a budget's name; `scope_key` its guest id, client IP or user id (as text);
-    `largest` the largest finished row (the next reservation's estimate; never lowered)."""
+    `largest` the largest finished row (the next reservation's estimate; not lowered when a
+    row leaves the hour, forgotten when the hour is emptied)."""
 
     __tablename__ = "usage_hours"
 

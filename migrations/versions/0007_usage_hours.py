@@ -25,7 +25,9 @@ SCOPES = (
     ("user", "CAST({r}.user_id AS TEXT)", "{r}.guest_id IS NULL AND {r}.user_id IS NOT NULL"),
 )
 TOKENS = "({r}.prompt_tokens + {r}.completion_tokens)"
-# A finished row's tokens (the largest one estimates the next reservation), else NULL.
+# A finished row's tokens (the largest one estimates the next reservation), else NULL. An hour's
+# largest is not lowered when a row leaves it (a maximum cannot be undone) but is forgotten
+# when the hour is emptied.
 FINISHED = "CASE WHEN NOT {r}.pending THEN " + TOKENS + " END"
 
 
@@ -50,7 +52,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS usage_hours_track ON usage_events")
         op.execute("DROP FUNCTION IF EXISTS usage_hours_track()")
-        op.execute("DROP FUNCTION IF EXISTS usage_hours_add(text, text, timestamptz, bigint, integer)")
+        op.execute(
+            "DROP FUNCTION IF EXISTS usage_hours_add(text, text, timestamptz, bigint, integer)"
+        )
     else:
         for event in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS usage_hours_{event}")
@@ -89,7 +93,8 @@ def create_postgresql_triggers() -> None:
             VALUES (a_scope, a_key, a_hour, a_tokens, a_largest)
             ON CONFLICT (scope, scope_key, hour_start) DO UPDATE
             SET tokens = usage_hours.tokens + EXCLUDED.tokens,
-                largest = GREATEST(usage_hours.largest, EXCLUDED.largest)
+                largest = CASE WHEN usage_hours.tokens + EXCLUDED.tokens = 0 THEN NULL
+                          ELSE GREATEST(usage_hours.largest, EXCLUDED.largest) END
         $$
         """
     )
@@ -128,8 +133,9 @@ def sqlite_changes(row: str, sign: str, largest: str) -> str:
             f"WHERE {row}.kind = 'llm' AND {condition.format(r=row)} "
             "ON CONFLICT (scope, scope_key, hour_start) DO UPDATE "
             "SET tokens = tokens + excluded.tokens, "
-            "largest = max(coalesce(largest, excluded.largest), "
-            "coalesce(excluded.largest, largest));"
+            "largest = CASE WHEN tokens + excluded.tokens = 0 THEN NULL "
+            "ELSE max(coalesce(largest, excluded.largest), coalesce(excluded.largest, largest)) "
+            "END;"
         )
     return " ".join(statements)
 
