@@ -247,3 +247,6 @@ class UsageHour(Base):
     hour_start: so.Mapped[datetime] = so.mapped_column(UTCDateTime, primary_key=True)
     tokens: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0, server_default="0")
     largest: so.Mapped[int | None] = so.mapped_column()
+
+    # The purge finds the hours past the window by their start.
+    __table_args__ = (sa.Index("ix_usage_hours_hour_start", "hour_start"),)

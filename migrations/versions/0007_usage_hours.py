@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("largest", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("scope", "scope_key", "hour_start", name=op.f("pk_usage_hours")),
     )
+    op.create_index("ix_usage_hours_hour_start", "usage_hours", ["hour_start"])
     if op.get_bind().dialect.name == "postgresql":
         create_postgresql_triggers()
     else:
@@ -58,6 +59,7 @@ def downgrade() -> None:
     else:
         for event in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS usage_hours_{event}")
+    op.drop_index("ix_usage_hours_hour_start", table_name="usage_hours")
     op.drop_table("usage_hours")
 
 
