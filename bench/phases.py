@@ -5,7 +5,8 @@ subprocess, sends `--turns` text turns as one guest in one chat and reports this
 time (`time.thread_time`: waiting for the upstream or the database counts nothing) per turn
 for the whole request and for each phase of the turn engine (phases nest: the reply
 includes its finish and the second commit). The ledger grows by one row per
-turn, so a budget read that scans the window shows as a phase that grows with `--turns`.
+turn, so a budget read that scans the window shows as a phase that grows with `--turns`. On
+PostgreSQL the server's own CPU per turn is reported too (all of its processes).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench.services import fresh_pg_database, wait_port
+from bench.textturn import cpu_seconds, postgres_pids
 
 Spent = collections.Counter[str]
 
@@ -85,7 +87,7 @@ def main() -> int:
             QUOTA_GUEST_TOKENS_PER_DAY="1000000000",
             QUOTA_GUEST_IP_TOKENS_PER_DAY="1000000000",
         )
-        report = measure(args.turns)
+        report = measure(url, args.turns)
     finally:
         upstream.terminate()
         upstream.wait()
@@ -93,7 +95,7 @@ def main() -> int:
     return 0
 
 
-def measure(turns: int) -> str:
+def measure(url: str, turns: int) -> str:
     from flask_migrate import upgrade
 
     from api import create_app
@@ -119,11 +121,15 @@ def measure(turns: int) -> str:
         turn()
     spent: Spent = collections.Counter()
     instrument(spent)
-    started = time.thread_time()
+    database = postgres_pids() if url.startswith("postgresql") else []
+    started, server = time.thread_time(), cpu_seconds(database)
     for _ in range(turns):
         turn()
     total = time.thread_time() - started
     lines = [f"{turns} turns, {total / turns * 1000:.2f} ms of CPU per request in all"]
+    if database:
+        server = (cpu_seconds(database) - server) / turns * 1000
+        lines.append(f"  PostgreSQL's processes: {server:.3f} ms of CPU per turn")
     for label, seconds in spent.most_common():
         lines.append(f"  {seconds / turns * 1000:6.3f} ms  {label}")
     return "\n".join(lines)

@@ -53,11 +53,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS usage_hours_track ON usage_events")
         op.execute("DROP FUNCTION IF EXISTS usage_hours_track()")
-        op.execute(
-            "DROP FUNCTION IF EXISTS usage_hours_add(text, text, timestamptz, bigint, integer)"
-        )
     else:
-        for event in ("insert", "update", "delete"):
+        for event in ("insert", "update", "move", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS usage_hours_{event}")
     op.drop_index("ix_usage_hours_hour_start", table_name="usage_hours")
     op.drop_table("usage_hours")
@@ -84,25 +81,61 @@ def backfill() -> None:
         )
 
 
+def upsert(
+    scope: str, key: str, hour: str, tokens: str, largest: str, where: str, dialect: str
+) -> str:
+    """Add `tokens` (and `largest`) to a scope's hour when `where` holds. An hour emptied of its
+    tokens forgets its largest."""
+    return (
+        "INSERT INTO usage_hours (scope, scope_key, hour_start, tokens, largest) "
+        f"SELECT '{scope}', {key}, {hour}, {tokens}, {largest} WHERE {where} "
+        "ON CONFLICT (scope, scope_key, hour_start) DO UPDATE "
+        "SET tokens = usage_hours.tokens + excluded.tokens, "
+        "largest = CASE WHEN usage_hours.tokens + excluded.tokens = 0 THEN NULL "
+        f"ELSE {GREATEST[dialect]} END;"
+    )
+
+
+# The larger of the two where either may be NULL (PostgreSQL's GREATEST ignores NULLs; SQLite's
+# two-argument max would return NULL).
+GREATEST = {
+    "postgresql": "GREATEST(usage_hours.largest, excluded.largest)",
+    "sqlite": "max(coalesce(usage_hours.largest, excluded.largest), "
+    "coalesce(excluded.largest, usage_hours.largest))",
+}
+
+
+def changes(row: str, tokens: str, largest: str, dialect: str) -> str:
+    """The upserts that add `tokens` (and `largest`) of row `row` to every scope it is in."""
+    return " ".join(
+        upsert(
+            scope,
+            key.format(r=row),
+            hour_of(row, dialect),
+            tokens.format(r=row),
+            largest.format(r=row),
+            f"{row}.kind = 'llm' AND {condition.format(r=row)}",
+            dialect,
+        )
+        for scope, key, condition in SCOPES
+    )
+
+
+# A settlement changes a row's tokens but not its scopes or hour: one upsert per scope then.
+SAME_PLACE = ("kind", "guest_id", "client_ip", "user_id", "created_at")
+DELTA = "(" + TOKENS.format(r="NEW") + " - " + TOKENS.format(r="OLD") + ")"
+
+
 def create_postgresql_triggers() -> None:
     # OR REPLACE: functions outlive a dropped table (a test database reset by dropping tables).
+    same = " AND ".join(f"OLD.{c} IS NOT DISTINCT FROM NEW.{c}" for c in SAME_PLACE)
+    in_place = changes("NEW", DELTA, FINISHED, "postgresql")
+    remove = changes("OLD", "-" + TOKENS, "NULL", "postgresql")
+    add = changes("NEW", TOKENS, FINISHED, "postgresql")
     op.execute(
-        """
-        CREATE OR REPLACE FUNCTION usage_hours_add(
-            a_scope text, a_key text, a_hour timestamptz, a_tokens bigint, a_largest integer
-        ) RETURNS void LANGUAGE sql AS $$
-            INSERT INTO usage_hours (scope, scope_key, hour_start, tokens, largest)
-            VALUES (a_scope, a_key, a_hour, a_tokens, a_largest)
-            ON CONFLICT (scope, scope_key, hour_start) DO UPDATE
-            SET tokens = usage_hours.tokens + EXCLUDED.tokens,
-                largest = CASE WHEN usage_hours.tokens + EXCLUDED.tokens = 0 THEN NULL
-                          ELSE GREATEST(usage_hours.largest, EXCLUDED.largest) END
-        $$
-        """
-    )
-    remove, add = postgresql_changes("OLD", "-", "NULL"), postgresql_changes("NEW", "", FINISHED)
-    op.execute(
-        "CREATE OR REPLACE FUNCTION usage_hours_track() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "CREATE OR REPLACE FUNCTION usage_hours_track() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN "
+        f"IF TG_OP = 'UPDATE' THEN IF {same} THEN {in_place} RETURN NULL; END IF; END IF; "
         f"IF TG_OP <> 'INSERT' THEN {remove} END IF; "
         f"IF TG_OP <> 'DELETE' THEN {add} END IF; "
         "RETURN NULL; END $$"
@@ -113,41 +146,19 @@ def create_postgresql_triggers() -> None:
     )
 
 
-def postgresql_changes(row: str, sign: str, largest: str) -> str:
-    """The calls that add (`sign` "") or take away ("-") row `row` in every scope it is in."""
-    calls = " ".join(
-        f"IF {condition.format(r=row)} THEN PERFORM usage_hours_add('{scope}', "
-        f"{key.format(r=row)}, {hour_of(row, 'postgresql')}, {sign}{TOKENS.format(r=row)}, "
-        f"{largest.format(r=row)}); END IF;"
-        for scope, key, condition in SCOPES
-    )
-    return f"IF {row}.kind = 'llm' THEN {calls} END IF;"
-
-
-def sqlite_changes(row: str, sign: str, largest: str) -> str:
-    """The upserts that add (`sign` "") or take away ("-") row `row` in every scope."""
-    statements = []
-    for scope, key, condition in SCOPES:
-        statements.append(
-            "INSERT INTO usage_hours (scope, scope_key, hour_start, tokens, largest) "
-            f"SELECT '{scope}', {key.format(r=row)}, {hour_of(row, 'sqlite')}, "
-            f"{sign}{TOKENS.format(r=row)}, {largest.format(r=row)} "
-            f"WHERE {row}.kind = 'llm' AND {condition.format(r=row)} "
-            "ON CONFLICT (scope, scope_key, hour_start) DO UPDATE "
-            "SET tokens = tokens + excluded.tokens, "
-            "largest = CASE WHEN tokens + excluded.tokens = 0 THEN NULL "
-            "ELSE max(coalesce(largest, excluded.largest), coalesce(excluded.largest, largest)) "
-            "END;"
-        )
-    return " ".join(statements)
-
-
 def create_sqlite_triggers() -> None:
-    add, remove = sqlite_changes("NEW", "", FINISHED), sqlite_changes("OLD", "-", "NULL")
+    add = changes("NEW", TOKENS, FINISHED, "sqlite")
+    remove = changes("OLD", "-" + TOKENS, "NULL", "sqlite")
+    same = " AND ".join(f"OLD.{c} IS NEW.{c}" for c in SAME_PLACE)
     op.execute(f"CREATE TRIGGER usage_hours_insert AFTER INSERT ON usage_events BEGIN {add} END")
     op.execute(f"CREATE TRIGGER usage_hours_delete AFTER DELETE ON usage_events BEGIN {remove} END")
+    columns = "kind, guest_id, client_ip, user_id, prompt_tokens, completion_tokens, pending, "
+    columns += "created_at"
     op.execute(
-        "CREATE TRIGGER usage_hours_update AFTER UPDATE OF kind, guest_id, client_ip, user_id, "
-        "prompt_tokens, completion_tokens, pending, created_at ON usage_events "
-        f"BEGIN {remove} {add} END"
+        f"CREATE TRIGGER usage_hours_update AFTER UPDATE OF {columns} ON usage_events "
+        f"WHEN {same} BEGIN {changes('NEW', DELTA, FINISHED, 'sqlite')} END"
+    )
+    op.execute(
+        f"CREATE TRIGGER usage_hours_move AFTER UPDATE OF {columns} ON usage_events "
+        f"WHEN NOT ({same}) BEGIN {remove} {add} END"
     )
