@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.services import fresh_pg_database, wait_port
+from bench.services import database_url, wait_port
 from bench.textturn import cpu_seconds, postgres_pids
 
-Spent = collections.Counter[str]
+Spent = collections.defaultdict[str, float]
 
 
 def timed(owner: Any, name: str, label: str, spent: Spent) -> None:
@@ -67,10 +67,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=19931)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="bench-phases-")
-    if args.database == "sqlite":
-        url = f"sqlite:///{workdir}/phases.db"
-    else:
-        url = fresh_pg_database("bench_phases")
+    url = database_url(args.database, workdir, "bench_phases")
     upstream = subprocess.Popen(
         [sys.executable, "-m", "tests.fake_openai", "--port", str(args.port), "--no-record"],
         stdout=subprocess.DEVNULL,
@@ -119,7 +116,7 @@ def measure(url: str, turns: int) -> str:
 
     for _ in range(20):  # warm: statements compiled, connections open
         turn()
-    spent: Spent = collections.Counter()
+    spent: Spent = collections.defaultdict(float)
     instrument(spent)
     database = postgres_pids() if url.startswith("postgresql") else []
     started, server = time.thread_time(), cpu_seconds(database)
@@ -130,7 +127,7 @@ def measure(url: str, turns: int) -> str:
     if database:
         server = (cpu_seconds(database) - server) / turns * 1000
         lines.append(f"  PostgreSQL's processes: {server:.3f} ms of CPU per turn")
-    for label, seconds in spent.most_common():
+    for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
         lines.append(f"  {seconds / turns * 1000:6.3f} ms  {label}")
     return "\n".join(lines)
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from bench.client import Session, http_client, small_webm
-from bench.services import BIN, Stack, fresh_pg_database
+from bench.services import BIN, Stack, database_url
 
 
 async def load(stack: Stack, kind: str, seconds: float, concurrency: int) -> int:
@@ -83,10 +83,7 @@ def main() -> int:
     parser.add_argument("--port-base", type=int, default=19500)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="bench-profile-")
-    if args.database == "sqlite":
-        url = f"sqlite:///{workdir}/bench.db"
-    else:
-        url = fresh_pg_database("bench_profile")
+    url = database_url(args.database, workdir, "bench_profile")
     stack = Stack(url, args.port_base + 1, args.port_base + 2, args.port_base + 3)
     try:
         stack.start()

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from bench import floor, voice_stream
 from bench.client import Session, big_wav, http_client, median, ms, percentile, small_webm
 from bench.offline_turn import offline_turn_table
-from bench.services import Stack, fresh_pg_database, rss_kib
+from bench.services import Stack, database_url, rss_kib
 from bench.textturn import cpu_per_turn, loopback_round_trip
 from bench.turns import branchy_chat, insert_seeded, reattach
 from shared.db import sync_url
@@ -414,12 +414,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pg-database", default="bench")
     parser.add_argument("--keep", action="store_true", help="leave services up (Ctrl-C to stop)")
     return parser.parse_args()
-
-
-def database_url(kind: str, stack_dir: str, pg_name: str) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{stack_dir}/bench.db"
-    return fresh_pg_database(pg_name)
 
 
 def main() -> int:

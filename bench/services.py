@@ -98,6 +98,24 @@ def fresh_pg_database(name: str) -> str:
     return f"{PG_ADMIN_URL}/{name}"
 
 
+def terminate(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL after 15 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def database_url(kind: str, workdir: str, pg_name: str) -> str:
+    """A fresh database of `kind` ("sqlite": a file in `workdir`; else PostgreSQL `pg_name`,
+    recreated)."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir}/bench.db"
+    return fresh_pg_database(pg_name)
+
+
 @dataclass
 class Stack:
     """The fake upstream plus the API and voice services on one database, on loopback."""
@@ -216,13 +234,8 @@ class Stack:
         return workers or masters
 
     def end(self, proc: subprocess.Popen[bytes]) -> None:
-        """Stop one process this stack started (SIGTERM, then SIGKILL after 15 s)."""
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        """Stop one process this stack started."""
+        terminate(proc)
         self._procs.remove(proc)
 
     def stop(self) -> None:
@@ -230,12 +243,7 @@ class Stack:
         for proc in reversed(self._procs):
             if proc.poll() is None:
                 grandchildren = [c for p in children(proc.pid) for c in [p, *children(p)]]
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                terminate(proc)
                 for pid in grandchildren:
                     if not any(name in cmdline(pid) for name in ("gunicorn", "hypercorn")):
                         continue
