@@ -1,8 +1,8 @@
 """The stack's floor: what gunicorn, Flask and the SDK cost for one reply, with nothing else.
 
-`bench.floor:app` is served with the API's own server settings (bin/run-local: gthread,
-keep-alive 75 s, the same workers x threads) and the API's own chat provider (the SDK on the
-keep-alive transport, shared/providers). Its one route reads a JSON body, asks the upstream
+`bench.floor:create_app()` is served by bin/run-local as it serves the API (gunicorn gthread,
+keep-alive 75 s, the same workers x threads) and answers with the API's own chat provider (the
+SDK on the keep-alive transport, shared/providers). Its one route reads a JSON body, asks the upstream
 and returns the reply as JSON with 201: no database, no token, no log line, no metrics, no
 schema. A text turn cannot cost less than this on the SPEC's stack; what it costs above the
 floor is the product's own work (auth, budgets, six statements, serialization, logging).
@@ -10,7 +10,6 @@ floor is the product's own work (auth, budgets, six statements, serialization, l
 
 from __future__ import annotations
 
-import os
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ import httpx
 from flask import Flask, request
 
 from bench.client import ms
-from bench.services import children, wait_port
+from bench.services import ROOT, wait_port, worker_pids
 from bench.textturn import cpu_per_call
 from shared.config import Config
 from shared.providers.registry import chat_provider
@@ -43,12 +42,11 @@ def create_app() -> Flask:
 
 
 def serve(bench: Bench, port: int) -> subprocess.Popen[bytes]:
-    """gunicorn on `port` with the flags bin/run-local gives the API (workers and threads from
-    the same API_WORKERS / API_THREADS), serving the floor app."""
-    workers, threads = os.environ.get("API_WORKERS", "2"), os.environ.get("API_THREADS", "8")
-    flags = ["--no-control-socket", "--keep-alive", "75", "--bind", f"127.0.0.1:{port}"]
-    flags += ["--workers", workers, "--threads", threads]
-    return bench.stack.spawn(["gunicorn", *flags, "bench.floor:create_app()"], "floor.log")
+    """The floor app on `port`, started by bin/run-local exactly as it starts the API (the same
+    gunicorn settings, API_WORKERS / API_THREADS honoured); its voice service on `port + 1`."""
+    env = {"API_APP": "bench.floor:create_app()", "API_PORT": str(port)}
+    env["VOICE_PORT"] = str(port + 1)
+    return bench.stack.spawn([str(ROOT / "bin" / "run-local")], "floor.log", env)
 
 
 async def measure(bench: Bench, port: int) -> dict[str, str]:
@@ -72,7 +70,8 @@ async def measure(bench: Bench, port: int) -> dict[str, str]:
         for concurrency, key in ((1, "seq"), (8, "c8")):
             p50, p99 = await bench.paired_overhead([call] * concurrency, "floor")
             figures[f"floor_{key}_p50"], figures[f"floor_{key}_p99"] = ms(p50), ms(p99)
-        (cpu,) = await cpu_per_call([call] * 8, bench.sizes.overhead_turns, children(server.pid))
+        workers = worker_pids(server, "gunicorn")
+        (cpu,) = await cpu_per_call([call] * 8, bench.sizes.overhead_turns, workers)
         figures["floor_cpu"] = f"{cpu:.2f} ms"
         figures["floor_throughput"] = f"{await bench.sustained([post] * 32, 'floor'):.0f} /s"
         return figures

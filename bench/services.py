@@ -98,6 +98,14 @@ def fresh_pg_database(name: str) -> str:
     return f"{PG_ADMIN_URL}/{name}"
 
 
+def worker_pids(run_local: subprocess.Popen[bytes], server: str) -> list[int]:
+    """PIDs of the worker processes of `server` ("gunicorn" or "hypercorn") that a
+    bin/run-local process started."""
+    masters = [p for p in children(run_local.pid) if server in cmdline(p)]
+    workers = [c for m in masters for c in children(m)]
+    return workers or masters
+
+
 def terminate(proc: subprocess.Popen[bytes]) -> None:
     """SIGTERM, then SIGKILL after 15 s."""
     proc.send_signal(signal.SIGTERM)
@@ -166,10 +174,13 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def spawn(self, args: list[str], log: str) -> subprocess.Popen[bytes]:
+    def spawn(
+        self, args: list[str], log: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start `args` with the stack's environment (and `env` over it), output to `log`."""
         out = open(self.workdir / log, "ab")  # noqa: SIM115 - closed with the process
         proc = subprocess.Popen(
-            args, cwd=ROOT, env=self.env(), stdout=out, stderr=subprocess.STDOUT
+            args, cwd=ROOT, env=self.env() | (env or {}), stdout=out, stderr=subprocess.STDOUT
         )
         self._procs.append(proc)
         return proc
@@ -229,9 +240,7 @@ class Stack:
 
     def worker_pids(self, server: str) -> list[int]:
         """PIDs of the worker processes of `server` ("gunicorn" or "hypercorn")."""
-        masters = [p for p in children(self.services.pid) if server in cmdline(p)]
-        workers = [c for m in masters for c in children(m)]
-        return workers or masters
+        return worker_pids(self.services, server)
 
     def end(self, proc: subprocess.Popen[bytes]) -> None:
         """Stop one process this stack started."""
