@@ -14,7 +14,7 @@ from sqlalchemy import orm as so
 
 from shared.budgets import WINDOW, Budget, BudgetName, spent_stmt
 from shared.db import configure_sqlite, sync_url
-from shared.models import UsageEvent, UsageKind, User
+from shared.models import UsageEvent, UsageHour, UsageKind, User
 from shared.retention import purge_budget_hours
 from tests.test_migrations import migrate, scratch_url
 
@@ -64,15 +64,11 @@ def from_ledger(session: so.Session) -> Hours:
 
 def kept(session: so.Session) -> Hours:
     """usage_hours as the triggers left it (hours whose rows all went away left out)."""
-    rows = session.execute(sa.text("SELECT * FROM usage_hours")).mappings()
-    found: Hours = {}
-    for row in rows:
-        hour = row["hour_start"]
-        hour = datetime.fromisoformat(hour) if isinstance(hour, str) else hour
-        hour = hour.replace(tzinfo=UTC) if hour.tzinfo is None else hour.astimezone(UTC)
-        if row["tokens"] or row["largest"] is not None:
-            found[(row["scope"], row["scope_key"], hour)] = (int(row["tokens"]), row["largest"])
-    return found
+    return {
+        (hour.scope, hour.scope_key, hour.hour_start): (hour.tokens, hour.largest)
+        for hour in session.scalars(sa.select(UsageHour).execution_options(populate_existing=True))
+        if hour.tokens or hour.largest is not None
+    }
 
 
 def llm(at: datetime, tokens: int, pending: bool = False, **who: Any) -> UsageEvent:
