@@ -4,8 +4,9 @@
 keep-alive 75 s, the same workers x threads) and answers with the API's own chat provider
 (the SDK on the keep-alive transport, shared/providers). Its one route reads a JSON body, asks
 the upstream and returns the reply as JSON with 201: no database, no token, no log line, no
-metrics, no schema. A text turn cannot cost less than this on the SPEC's stack; what it costs above the
-floor is the product's own work (auth, budgets, six statements, serialization, logging).
+metrics, no schema. A text turn cannot cost less than this on the SPEC's stack; what it costs
+above the floor is the product's own work (auth, budgets, six statements, serialization,
+logging).
 """
 
 from __future__ import annotations
