@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncAttrs
+from sqlalchemy import orm as so
+from sqlalchemy.ext.asyncio import AsyncAttrs, AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -47,6 +48,24 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A statement that is atomic on its own needs no BEGIN and COMMIT (two round trips on
+# PostgreSQL); the connection's isolation level is reset when it goes back to the pool.
+AUTOCOMMIT: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
+
+
+def on_its_own(session: so.Session) -> None:
+    """Run the session's next statements each as its own transaction (autocommit): for a
+    single write or reads that need not agree. Only when no transaction is open yet."""
+    if not session.in_transaction():
+        session.connection(execution_options=AUTOCOMMIT)
+
+
+async def aon_its_own(session: AsyncSession) -> None:
+    """`on_its_own` for an asyncio session."""
+    if not session.in_transaction():
+        await session.connection(execution_options=AUTOCOMMIT)
 
 
 def sync_url(url: str) -> str:

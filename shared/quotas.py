@@ -41,7 +41,7 @@ from shared.budgets import (
     window_rows_stmt,
 )
 from shared.config import Config
-from shared.db import utcnow
+from shared.db import aon_its_own, utcnow
 from shared.models import UsageEvent, UsageKind
 from shared.providers.base import NO_USAGE, ChatMessage, Usage
 from shared.providers.registry import resolve
@@ -263,6 +263,9 @@ async def acheck(
 ) -> Ticket:
     """`check` for asyncio services."""
     async with _async_lock(), sessions() as session:
+        # The budgets' read and the reservation need not agree in one snapshot (read
+        # committed: they would not anyway); the worker's lock orders this process's checks.
+        await aon_its_own(session)
         now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
         tokens = estimate([])
         if budgets:
@@ -283,5 +286,6 @@ async def acheck(
 async def arelease(sessions: async_sessionmaker[AsyncSession], ticket: Ticket) -> None:
     """`release` for asyncio services."""
     async with sessions() as session:
+        await aon_its_own(session)
         await session.execute(*release(ticket))
         await session.commit()

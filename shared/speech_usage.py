@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.access import Caller
 from shared.config import Config
+from shared.db import aon_its_own
 from shared.models import UsageEvent, UsageKind
 
 
@@ -58,5 +59,6 @@ def speech_event(
 
 async def arecord(sessions: async_sessionmaker[AsyncSession], event: UsageEvent) -> None:
     async with sessions() as session:
+        await aon_its_own(session)  # one INSERT: no BEGIN and COMMIT of its own
         session.add(event)
         await session.commit()

@@ -35,10 +35,12 @@ class Tally:
 
 def _autocommit(connection: Any) -> bool:
     """Whether the driver runs each statement as its own transaction (no BEGIN/COMMIT sent)."""
-    driver = connection.connection.driver_connection
-    if hasattr(driver, "autocommit"):  # psycopg 3
-        return bool(driver.autocommit)
-    return getattr(driver, "isolation_level", "") is None  # sqlite3
+    dbapi = connection.connection.dbapi_connection
+    autocommit = getattr(dbapi, "autocommit", None)
+    if isinstance(autocommit, bool):  # psycopg 3, and SQLAlchemy's adapter around asyncpg
+        return autocommit
+    # sqlite3 (whose own `autocommit`, from Python 3.12, is not what SQLAlchemy sets)
+    return getattr(dbapi, "isolation_level", "") is None
 
 
 def _in_transaction(dbapi_connection: Any) -> bool:

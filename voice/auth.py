@@ -10,6 +10,7 @@ from quart import g, request
 
 from shared.access import Caller
 from shared.admission import ACCOUNT_GONE, MISSING_TOKEN, token_refusal
+from shared.db import aon_its_own
 from shared.models import User
 from shared.tokens import TokenError, bearer_credentials, caller_row_stmt, decode_access_token
 from voice.database import db
@@ -33,8 +34,7 @@ async def authenticate(token: str) -> Caller:
     except TokenError as exc:
         raise unauthorized(str(exc)) from exc
     session = db()
-    if not session.in_transaction():  # one read: no BEGIN and COMMIT of its own
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    await aon_its_own(session)  # one read: no BEGIN and COMMIT of its own
     account = caller_row_stmt(claims.user_id, claims.jti, claims.family)
     row = (await session.execute(account)).first()
     refusal = token_refusal(row, claims)

@@ -18,6 +18,7 @@ from shared.access import (
     may_use_chat,
 )
 from shared.audio import Container
+from shared.db import aon_its_own
 from shared.models import Chat, Message
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech import speak_in_full
@@ -43,6 +44,7 @@ class VoiceTurn:
 
 
 async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
+    await aon_its_own(db())  # one read: no BEGIN and COMMIT of its own
     chat = await db().scalar(chat_for(caller, chat_id))
     if chat is None:
         raise Problem(404, "Chat not found.")

@@ -28,14 +28,6 @@ def writes_at_once(session: so.Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def on_its_own(session: so.Session) -> None:
-    """Run the session's next statement as its own transaction (autocommit): for a single
-    statement that is atomic anyway, it saves the BEGIN and COMMIT round trips. Only when no
-    transaction is open yet; the connection's isolation level is reset when it is returned."""
-    if not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 @dataclass(frozen=True)
 class Inserted:
     question_id: int | None

@@ -25,6 +25,7 @@ from sqlalchemy import orm as so
 from shared import metrics, prepared, quotas
 from shared.access import Caller
 from shared.config import Config
+from shared.db import on_its_own
 from shared.models import Message, MessageStatus
 from shared.turns import batched, replies
 from shared.turns.store import Started
@@ -127,7 +128,7 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
         model = charged[0] if charged is not None else None
         counted(turn, outcome, model)
         return reply
-    batched.on_its_own(session)
+    on_its_own(session)
     finishing, params = replies.finish_stmt(turn.ai_message.id, outcome)
     charging, charge_params = charge or (None, {})
     both = _finish_at_once(finishing, charging)
