@@ -17,6 +17,7 @@ from api.http import abort
 from api.limits import trimmed_agent_fields
 from api.models import check_choices
 from api.paging import page_of
+from api.reads import without_transaction
 from api.schemas import AgentPatchSchema, AgentSchema
 from shared.access import Caller, agent_for, may_change_agent, visible_agents
 from shared.models import Agent
@@ -44,6 +45,7 @@ def changeable_agent(agent_id: int) -> Agent:
 class Agents(MethodView):
     @blp.response(200, AgentCardSchema(many=True))
     @blp.paginate()
+    @without_transaction
     @login_required
     def get(self, pagination_parameters: PaginationParameters) -> list[Agent]:
         """List my agents and public ones"""
@@ -70,6 +72,7 @@ class Agents(MethodView):
 @blp.route("/<id:agent_id>")
 class AgentById(MethodView):
     @blp.response(200, AgentCardSchema)
+    @without_transaction
     @login_required
     def get(self, agent_id: int) -> Agent:
         """Get an agent"""

@@ -72,6 +72,7 @@ class AgentChats(MethodView):
     @blp.response(200, ChatSchema(many=True))
     @blp.alt_response(403, description="The agent is no longer available (it went private)")
     @blp.paginate()
+    @without_transaction
     @login_required
     def get(self, agent_id: int, pagination_parameters: PaginationParameters) -> list[Chat]:
         """List my chats with an agent"""
@@ -118,6 +119,7 @@ class Chats(MethodView):
 class ChatById(MethodView):
     @blp.response(200, ChatSchema)
     @blp.alt_response(403, description="The chat's agent is no longer available")
+    @without_transaction
     @login_required
     def get(self, chat_id: int) -> Chat:
         """Get a chat"""

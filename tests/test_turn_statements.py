@@ -1,4 +1,4 @@
-"""What a text turn and a history page cost the database, counted (see tests/sqlcount.py).
+"""What turns and reads cost the database, counted (see tests/sqlcount.py).
 
 The numbers do not depend on the machine, so they are asserted: a change that adds a query,
 a reload after commit or a commit fails here. On PostgreSQL every statement, BEGIN and COMMIT
@@ -82,6 +82,35 @@ def test_a_failed_turn_takes_two_commits(
     assert_a_turns_cost(app, tally)
 
 
+@pytest.mark.parametrize(
+    ("action", "body", "statements"), [("regenerate", None, 8), ("edit", {"content": "Hey"}, 9)]
+)
+def test_a_new_version_takes_two_commits_and_eight_round_trips(
+    app: Flask,
+    client: FlaskClient,
+    auth_headers: Headers,
+    new_chat: NewChat,
+    action: str,
+    body: dict[str, str] | None,
+    statements: int,
+) -> None:
+    chat = new_chat(auth_headers)
+    say(client, auth_headers, chat["id"], "one")
+    turn = say(client, auth_headers, chat["id"], "two").json
+    target = turn["ai_message" if action == "regenerate" else "user_message"]["id"]
+    url = f"/api/chats/{chat['id']}/messages/{target}/{action}"
+    response, tally = tally_of(app, lambda: client.post(url, json=body, headers=auth_headers))
+    assert response.status_code == 201, response.json
+    assert response.json["ai_message"]["version"] == (2 if action == "regenerate" else 1)
+    # BEGIN, the lock, the message with the one it follows, the branch cut with the new
+    # version counted (one UPDATE), the INSERT, the context read, COMMIT; the finish.
+    assert tally.commits == 2, tally.report()
+    if on_postgresql(app):
+        assert tally.round_trips == 8, tally.report()
+    else:
+        assert len(tally.statements) == statements, tally.report()
+
+
 def test_a_history_page_takes_three_round_trips(
     app: Flask, client: FlaskClient, auth_headers: Headers, new_chat: NewChat
 ) -> None:
@@ -110,3 +139,17 @@ def test_later_history_pages_count_then_read(
     assert response.status_code == 200
     assert len(response.json) == (1 if page == 2 else 0)
     assert '"total": 4' in response.headers["X-Pagination"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/chats", "/api/chats/{chat}", "/api/agents", "/api/agents/{agent}"]
+)
+def test_a_read_takes_two_round_trips_and_no_transaction(
+    app: Flask, client: FlaskClient, auth_headers: Headers, new_chat: NewChat, path: str
+) -> None:
+    chat = new_chat(auth_headers)
+    url = path.format(chat=chat["id"], agent=chat["agent_id"])
+    response, tally = tally_of(app, lambda: client.get(url, headers=auth_headers))
+    assert response.status_code == 200, response.json
+    # the token's account with its revocation, then what is read; no BEGIN, no ROLLBACK
+    assert tally.round_trips == 2, tally.report()

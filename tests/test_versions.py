@@ -99,6 +99,50 @@ def test_edit_message_branches_and_the_model_follows_the_branch_shown(
     ]  # fmt: skip
 
 
+def test_regenerate_a_reply_off_the_branch_shown_shows_its_branch(
+    client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
+) -> None:
+    chat = new_chat(auth_headers)
+    first = send(client, chat, auth_headers, "cats?")
+    more = send(client, chat, auth_headers, "more cats")
+    act(client, chat, first["user_message"]["id"], "edit", auth_headers, {"content": "dogs?"})
+    upstream.reply = "cats again"
+
+    response = act(client, chat, more["ai_message"]["id"], "regenerate", auth_headers)
+
+    assert response.status_code == 201
+    turn = response.json
+    assert turn["user_message"]["id"] == more["user_message"]["id"]
+    assert (turn["user_message"]["version"], turn["user_message"]["version_count"]) == (1, 1)
+    assert (turn["ai_message"]["version"], turn["ai_message"]["version_count"]) == (2, 2)
+    assert sent_to_model(upstream) == ["cats?", "Echo: cats?", "more cats"]
+    assert shown(client, chat, auth_headers) == [
+        ("cats?", 1, 2), ("Echo: cats?", 1, 1), ("more cats", 1, 1), ("cats again", 2, 2)
+    ]  # fmt: skip
+
+
+def test_edit_a_message_off_the_branch_shown_shows_its_branch(
+    client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
+) -> None:
+    chat = new_chat(auth_headers)
+    first = send(client, chat, auth_headers, "cats?")
+    more = send(client, chat, auth_headers, "more cats")
+    act(client, chat, first["user_message"]["id"], "edit", auth_headers, {"content": "dogs?"})
+
+    response = act(
+        client, chat, more["user_message"]["id"], "edit", auth_headers, {"content": "kittens?"}
+    )
+
+    assert response.status_code == 201
+    turn = response.json
+    assert turn["user_message"]["parent_id"] == first["ai_message"]["id"]
+    assert (turn["user_message"]["version"], turn["user_message"]["version_count"]) == (2, 2)
+    assert sent_to_model(upstream) == ["cats?", "Echo: cats?", "kittens?"]
+    assert shown(client, chat, auth_headers) == [
+        ("cats?", 1, 2), ("Echo: cats?", 1, 1), ("kittens?", 2, 2), ("Echo: kittens?", 1, 1)
+    ]  # fmt: skip
+
+
 def test_versions_refuse_wrong_messages(
     client: FlaskClient,
     register: Callable[..., dict[str, Any]],

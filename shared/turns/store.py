@@ -98,9 +98,12 @@ def answer_to(
     question: Message,
     budget: HistoryBudget,
     reserving: Reserving | None,
+    version: int | None = None,
 ) -> Started:
-    """A new pending reply to `question`, as the newest version among its replies."""
-    version = tree.next_version(session, chat.id, question.id)
+    """A new pending reply to `question`, as the newest version among its replies
+    (`version`, when the caller made room for it already)."""
+    if version is None:
+        version = tree.next_version(session, chat.id, question.id)
     reply = message_values(chat.id, caller, MessageBy.AI, "", question.id, version)
     new = add_turn(session, chat.id, caller, None, reply, ledger_row(reserving))
     return started(session, chat, question, cast(Message, new.reply), budget, new.ticket)
@@ -141,17 +144,34 @@ def reset_reply(reply: Message) -> None:
     reply.first_token_ms = reply.total_ms = None
 
 
-def message_in(session: so.Session, chat: LockedChat, message_id: int, by: MessageBy) -> Message:
-    message = session.scalar(
-        sa.select(Message).where(Message.id == message_id, Message.chat_id == chat.id)
-    )
-    if message is None:
+def message_and_parent(
+    session: so.Session, chat: LockedChat, message_id: int, by: MessageBy
+) -> tuple[Message, Message | None]:
+    """Message `message_id` of the chat, sent `by`, and the message it follows, in one read."""
+    row = session.execute(_MESSAGE_AND_PARENT, {"target": message_id, "chat": chat.id}).first()
+    if row is None:
         raise message_not_found()
+    message, parent = row
     if message.message_by is not by:
         if by is MessageBy.AI:
             raise TurnRefused(409, "That message is not an AI reply.", "not_a_reply")
         raise TurnRefused(409, "That message is not one you sent.", "not_a_question")
-    return message
+    return message, parent
+
+
+def _message_and_parent() -> sa.Select[Message, Message]:
+    parent = so.aliased(Message)
+    return (
+        sa.select(Message, parent)
+        .outerjoin(parent, parent.id == Message.parent_id)
+        .where(
+            Message.id == sa.bindparam("target", type_=sa.Integer),
+            Message.chat_id == sa.bindparam("chat", type_=sa.Integer),
+        )
+    )
+
+
+_MESSAGE_AND_PARENT = _message_and_parent()
 
 
 def begin_regenerate(
@@ -165,13 +185,12 @@ def begin_regenerate(
     """A new version of AI reply `message_id`, answering the same question; the earlier
     version and what followed it stay stored, off the shown branch."""
     chat = lock_chat(session, caller, chat_id, reserving=reserving)
-    reply = message_in(session, chat, message_id, MessageBy.AI)
-    question = session.get(Message, reply.parent_id) if reply.parent_id else None
+    reply, question = message_and_parent(session, chat, message_id, MessageBy.AI)
     if question is None:
         raise TurnRefused(409, "That reply answers no message.", "not_a_reply")
-    tree.cut_after(session, chat.id, question)
-    session.expire_all()
-    return answer_to(session, chat, caller, question, budget, reserving)
+    version = tree.make_room(session, chat.id, question)
+    session.expire(reply)  # no longer shown, one version more
+    return answer_to(session, chat, caller, question, budget, reserving, version)
 
 
 def begin_edit(
@@ -185,12 +204,10 @@ def begin_edit(
 ) -> Started:
     """A new version of the caller's message `message_id` with `content`, and its reply."""
     chat = lock_chat(session, caller, chat_id, said=content, reserving=reserving)
-    original = message_in(session, chat, message_id, MessageBy.USER)
-    parent = session.get(Message, original.parent_id) if original.parent_id else None
-    tree.cut_after(session, chat.id, parent)
-    session.expire_all()
+    original, parent = message_and_parent(session, chat, message_id, MessageBy.USER)
+    version = tree.make_room(session, chat.id, parent)
+    session.expire(original)  # no longer shown, one version more
     parent_id = parent.id if parent is not None else None
-    version = tree.next_version(session, chat.id, parent_id)
     question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
     reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
     new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))

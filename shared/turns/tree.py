@@ -8,6 +8,7 @@ grow with the length of the chat or the number of its branches.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Protocol, cast
 
@@ -91,6 +92,56 @@ def next_version(session: so.Session, chat_id: int, parent_id: int | None) -> in
         .execution_options(synchronize_session=False)
     )
     return count + 1
+
+
+def make_room(session: so.Session, chat_id: int, node: Message | None) -> int:
+    """Make the shown branch end at `node` (None: show nothing) with room for a new child of
+    `node`: the version that child gets; its siblings learn the new count. One UPDATE when
+    `node` is on the shown branch (regenerating or editing what the chat shows); else the
+    branch is moved to it first (and `node`, changed, is expired)."""
+    if node is not None and not node.selected:
+        show_path(session, chat_id, node)
+        session.expire(node)
+    params: dict[str, object] = {"room_chat": chat_id}
+    if node is not None:
+        params |= {"room_node": node.id, "room_node_at": node.created_at}
+    rows = prepared.run(session.connection(), _make_room(node is None), params)
+    parent_id = node.id if node is not None else None
+    return 1 + sum(1 for row in rows if row.parent_id == parent_id)
+
+
+@functools.cache
+def _make_room(root: bool) -> sa.Update:
+    """UPDATE the shown messages after the node (no longer shown) and the node's children
+    (their version count, from a count of them) in one statement, built once per shape: a
+    message that is both is updated once."""
+    messages = cast(sa.Table, Message.__table__)
+    chat = sa.bindparam("room_chat", type_=sa.Integer)
+    node = sa.bindparam("room_node", type_=sa.Integer)
+    node_at = sa.bindparam("room_node_at", type_=Message.created_at.type)
+
+    def child_of_node(table: sa.FromClause) -> sa.ColumnElement[bool]:
+        return table.c.parent_id.is_(None) if root else table.c.parent_id == node
+
+    later: sa.ColumnElement[bool] = messages.c.selected.is_(True)
+    if not root:
+        after = sa.tuple_(messages.c.created_at, messages.c.id) > sa.tuple_(node_at, node)
+        later = sa.and_(later, after)
+    others = messages.alias("siblings")
+    count = sa.select(sa.func.count()).where(others.c.chat_id == chat, child_of_node(others))
+    sibling = child_of_node(messages)
+    return (
+        sa.update(messages)
+        .where(messages.c.chat_id == chat, sa.or_(later, sibling))
+        .values(
+            selected=sa.case((later, sa.false()), else_=messages.c.selected),
+            version_count=sa.case(
+                (sibling, count.scalar_subquery() + 1), else_=messages.c.version_count
+            ),
+        )
+        # The parent, not `sibling` itself: SQLite 3.40 returns `parent_id IS NULL` wrongly.
+        .returning(messages.c.parent_id)
+    )
 
 
 def cut_after(session: so.Session, chat_id: int, node: Message | None) -> None:
