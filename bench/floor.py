@@ -12,6 +12,7 @@ logging).
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import httpx
@@ -61,20 +62,34 @@ async def measure(bench: Bench, port: int) -> dict[str, str]:
         async def post() -> httpx.Response:
             return await bench.http.post(url, json={"content": "hello there"})
 
-        async def call() -> None:
-            response = await post()
-            if response.status_code != 201:
-                raise RuntimeError(f"floor: {response.status_code} {response.text[:200]}")
-
-        bench.stack.set_upstream(latency=bench.latency, endpoint_latency={})
-        figures = {}
-        for concurrency, key in ((1, "seq"), (8, "c8")):
-            p50, p99 = await bench.paired_overhead([call] * concurrency, "floor")
-            figures[f"floor_{key}_p50"], figures[f"floor_{key}_p99"] = ms(p50), ms(p99)
-        workers = worker_pids(server, "gunicorn")
-        (cpu,) = await cpu_per_call([call] * 8, bench.sizes.overhead_turns, workers)
-        figures["floor_cpu"] = f"{cpu:.2f} ms"
-        figures["floor_throughput"] = f"{await bench.sustained([post] * 32, 'floor'):.0f} /s"
-        return figures
+        return await measured(bench, "floor", post, 201, worker_pids(server, "gunicorn"))
     finally:
         bench.stack.end(server)
+
+
+async def measured(
+    bench: Bench,
+    name: str,
+    post: Callable[[], Awaitable[httpx.Response]],
+    ok: int,
+    pids: list[int],
+) -> dict[str, str]:
+    """An endpoint (`post` answers `ok`) measured as the text turn is: `{name}_seq_p50`,
+    `_c8_p50`, `_c8_p99` overhead over a direct SDK call, `_cpu` of `pids` per request at c=8
+    and `_throughput` at c=32 with a 0 ms upstream."""
+
+    async def call() -> None:
+        response = await post()
+        if response.status_code != ok:
+            raise RuntimeError(f"{name}: {response.status_code} {response.text[:200]}")
+
+    bench.stack.set_upstream(latency=bench.latency, endpoint_latency={})
+    figures = {}
+    for concurrency, key in ((1, "seq"), (8, "c8")):
+        p50, p99 = await bench.paired_overhead([call] * concurrency, name)
+        figures[f"{name}_{key}_p50"], figures[f"{name}_{key}_p99"] = ms(p50), ms(p99)
+    (cpu,) = await cpu_per_call([call] * 8, bench.sizes.overhead_turns, pids)
+    figures[f"{name}_cpu"] = f"{cpu:.2f} ms"
+    throughput = await bench.sustained([post] * 32, name, ok)
+    figures[f"{name}_throughput"] = f"{throughput:.0f} /s"
+    return figures

@@ -23,7 +23,7 @@ import httpx
 import openai
 import sqlalchemy as sa
 
-from bench import floor, voice_stream
+from bench import floor, gateway, voice_stream
 from bench.client import Session, big_wav, http_client, median, ms, percentile, small_webm
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, database_url, rss_kib
@@ -124,9 +124,9 @@ class Bench:
 
     # 2. Throughput -------------------------------------------------------------------------
     async def sustained(
-        self, calls: Sequence[Callable[[], Awaitable[httpx.Response]]], label: str
+        self, calls: Sequence[Callable[[], Awaitable[httpx.Response]]], label: str, ok: int = 201
     ) -> float:
-        """Requests per second that `calls` (one caller each, back to back) complete with 201
+        """Requests per second that `calls` (one caller each, back to back) complete with `ok`
         in the scenario's time; the upstream answers at once."""
         self.stack.set_upstream(latency=0.0, endpoint_latency={})
         done = 0
@@ -141,7 +141,7 @@ class Bench:
                 except httpx.TransportError:  # e.g. a keep-alive connection closed under us
                     errors += 1
                     continue
-                if response.status_code == 201:
+                if response.status_code == ok:
                     done += 1
                 else:
                     errors += 1
@@ -310,6 +310,8 @@ class Bench:
             self.notes += notes
         if want("floor"):
             r.update(await floor.measure(self, self.stack.api_port + 3))
+        if want("gateway"):
+            r.update(await gateway.measure(self, self.stack.api_port + 5, self.notes))
         if want("memory"):
             r["memory"] = f"{await self.memory():.1f} MB"
         if want("reattach"):
@@ -340,6 +342,11 @@ METRICS: list[tuple[str, str, str, Limit]] = [
     ("floor_c8_p99", "floor: concurrency 8, overhead p99", "(report)", None),
     ("floor_cpu", "floor: worker CPU per reply (c=8)", "(report)", None),
     ("floor_throughput", "floor: throughput, concurrency 32, 0 ms upstream", "(report)", None),
+    ("gateway_seq_p50", "gateway (LiteLLM proxy): sequential overhead p50", "(report)", None),
+    ("gateway_c8_p50", "gateway: concurrency 8, overhead p50", "(report)", None),
+    ("gateway_c8_p99", "gateway: concurrency 8, overhead p99", "(report)", None),
+    ("gateway_cpu", "gateway: CPU per request, all its processes (c=8)", "(report)", None),
+    ("gateway_throughput", "gateway: throughput, concurrency 32, 0 ms upstream", "(report)", None),
     ("voice", "3. 50 voice turns at once ÷ one turn (200 ms/call)", "≤ 2.0", 2.0),
     ("stream", "4. first delta at client - upstream first chunk, p50", "≤ 20 ms", 20.0),
     ("length_turn", "5. turn latency, 10,000 ÷ 10 prior messages", "≤ 1.3", 1.3),
@@ -408,7 +415,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated: overhead,cpu,throughput,voice,stream,length,memory,voicestream,"
-        "reattach,branches,floor,offline",
+        "reattach,branches,floor,gateway (needs BENCH_LITELLM),offline",
     )
     parser.add_argument("--port-base", type=int, default=19000)
     parser.add_argument("--pg-database", default="bench")
