@@ -7,6 +7,10 @@ for the whole request and for each phase of the turn engine (phases nest: the re
 includes its finish and the second commit). The ledger grows by one row per
 turn, so a budget read that scans the window shows as a phase that grows with `--turns`. On
 PostgreSQL the server's own CPU per turn is reported too (all of its processes).
+
+`--latency` makes the upstream wait before it answers, as in `make bench` (50 ms): the same
+code then costs more CPU per turn, because the process sleeps in every turn and resumes on
+cold caches (on this machine about twice as much; see bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -64,12 +68,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("database", nargs="?", default="sqlite", choices=["sqlite", "postgresql"])
     parser.add_argument("--turns", type=int, default=300)
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="the upstream's latency (s): the process idles this long in every turn",
+    )
     parser.add_argument("--port", type=int, default=19931)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="bench-phases-")
     url = database_url(args.database, workdir, "bench_phases")
     upstream = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_openai", "--port", str(args.port), "--no-record"],
+        [
+            sys.executable,
+            "-m",
+            "tests.fake_openai",
+            "--port",
+            str(args.port),
+            "--no-record",
+            "--latency",
+            str(args.latency),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -88,7 +107,7 @@ def main() -> int:
     finally:
         upstream.terminate()
         upstream.wait()
-    print(f"{args.database}: {report}")
+    print(f"{args.database}, upstream latency {args.latency * 1000:.0f} ms: {report}")
     return 0
 
 
