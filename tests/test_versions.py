@@ -99,13 +99,20 @@ def test_edit_message_branches_and_the_model_follows_the_branch_shown(
     ]  # fmt: skip
 
 
+def hidden_turn(client: FlaskClient, chat: Chat, headers: Headers) -> tuple[Any, Any]:
+    """Two turns ("cats?", "more cats"), then the first question edited ("dogs?"): both
+    turns, the second one off the branch shown now."""
+    first = send(client, chat, headers, "cats?")
+    more = send(client, chat, headers, "more cats")
+    act(client, chat, first["user_message"]["id"], "edit", headers, {"content": "dogs?"})
+    return first, more
+
+
 def test_regenerate_a_reply_off_the_branch_shown_shows_its_branch(
     client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
 ) -> None:
     chat = new_chat(auth_headers)
-    first = send(client, chat, auth_headers, "cats?")
-    more = send(client, chat, auth_headers, "more cats")
-    act(client, chat, first["user_message"]["id"], "edit", auth_headers, {"content": "dogs?"})
+    _, more = hidden_turn(client, chat, auth_headers)
     upstream.reply = "cats again"
 
     response = act(client, chat, more["ai_message"]["id"], "regenerate", auth_headers)
@@ -125,9 +132,7 @@ def test_edit_a_message_off_the_branch_shown_shows_its_branch(
     client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Chat], upstream: Behaviour
 ) -> None:
     chat = new_chat(auth_headers)
-    first = send(client, chat, auth_headers, "cats?")
-    more = send(client, chat, auth_headers, "more cats")
-    act(client, chat, first["user_message"]["id"], "edit", auth_headers, {"content": "dogs?"})
+    first, more = hidden_turn(client, chat, auth_headers)
 
     response = act(
         client, chat, more["user_message"]["id"], "edit", auth_headers, {"content": "kittens?"}
