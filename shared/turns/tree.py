@@ -99,14 +99,14 @@ def make_room(session: so.Session, chat_id: int, node: Message | None) -> int:
     `node`: the version that child gets; its siblings learn the new count. One UPDATE when
     `node` is on the shown branch (regenerating or editing what the chat shows); else the
     branch is moved to it first (and `node`, changed, is expired)."""
-    if node is not None and not node.selected:
-        show_path(session, chat_id, node)
-        session.expire(node)
     params: dict[str, object] = {"room_chat": chat_id}
     if node is not None:
         params |= {"room_node": node.id, "room_node_at": node.created_at}
+        if not node.selected:
+            show_path(session, chat_id, node)
+            session.expire(node)  # not read again here: its caller reloads it when used
     rows = prepared.run(session.connection(), _make_room(node is None), params)
-    parent_id = node.id if node is not None else None
+    parent_id = params.get("room_node")
     return 1 + sum(1 for row in rows if row.parent_id == parent_id)
 
 
