@@ -19,6 +19,7 @@ from api import (
     bodies,
     chats,
     cli,
+    deps,
     errors,
     exports,
     health,
@@ -34,14 +35,9 @@ from api import metrics as metrics_endpoint
 from api import usage as usage_api
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
-from shared.app_state import keep_config, start_catalog
-from shared.config import ROOT, Config
-from shared.db import configure_sqlite, engine_options, sync_url
-from shared.login_guard import LoginGuard
-from shared.providers.metered import metered
-from shared.providers.registry import chat_provider
-from shared.ratelimit import RateLimiter
-from shared.tokens import ALGORITHM
+from shared.auth.tokens import ALGORITHM
+from shared.core.config import ROOT, Config
+from shared.core.db import configure_sqlite, engine_options, sync_url
 
 API_DESCRIPTION = """Create AI agents, open chats with them and talk by text.
 
@@ -109,11 +105,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, static_folder=None, instance_path=str(ROOT / "instance"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(flask_settings(config))
-    keep_config(app.extensions, config)
-    app.extensions["chat_provider"] = metered(chat_provider(config), "llm")
-    app.extensions["rate_limiter"] = RateLimiter(config)
-    start_catalog(app.extensions, config)
-    app.extensions["login_guard"] = LoginGuard(config)
+    deps.install(app, config)
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops

@@ -25,9 +25,9 @@ from api.usage_schemas import (
     UsageQuerySchema,
     UsageTotalSchema,
 )
-from shared.admin import LastAdmin, account_stmt, update_user
-from shared.models import User
-from shared.usage_report import totals, users_stmt, with_usage
+from shared.auth.admin import LastAdmin, account_stmt, update_user
+from shared.core.models import User
+from shared.usage.report import totals, users_stmt, with_usage
 
 blp = Blueprint("admin", __name__, url_prefix="/api/admin", description="Administration")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -6,13 +6,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from api.deps import app_config
 from api.extensions import db
-from api.limits import app_config
-from shared.admin import LastAdmin, account_by_name_stmt, update_user
-from shared.db import utcnow
-from shared.models import User
-from shared.retention import purge as purge_stale
-from shared.usage_report import users_stmt, with_usage
+from shared.auth.admin import LastAdmin, account_by_name_stmt, update_user
+from shared.core.db import utcnow
+from shared.core.models import User
+from shared.usage.report import users_stmt, with_usage
+from shared.usage.retention import purge as purge_stale
 
 users = AppGroup("users", help="List accounts and change their state.")
 

@@ -9,8 +9,8 @@ from marshmallow import fields, post_dump
 from api.auth import current_caller
 from api.openapi import Text
 from api.schemas import AgentSchema
-from shared.access import may_change_agent, may_see_prompt
-from shared.models import Agent
+from shared.auth.access import may_change_agent, may_see_prompt
+from shared.core.models import Agent
 
 
 class AgentCardSchema(AgentSchema):

@@ -19,8 +19,8 @@ from api.models import check_choices
 from api.paging import page_of
 from api.reads import without_transaction
 from api.schemas import AgentPatchSchema, AgentSchema
-from shared.access import Caller, agent_for, may_change_agent, visible_agents
-from shared.models import Agent
+from shared.auth.access import Caller, agent_for, may_change_agent, visible_agents
+from shared.core.models import Agent
 
 blp = Blueprint("agents", __name__, url_prefix="/api/agents", description="AI agents")
 

@@ -22,16 +22,16 @@ from flask_smorest import Blueprint
 
 from api.chat_ux_schemas import RegisteredSchema, SignedInSchema
 from api.claims import CLAIM_DOC, claim_request_guest, registered
+from api.deps import login_guard
 from api.extensions import db, jwt
 from api.http import abort
 from api.schemas import CredentialsSchema, LoginSchema, MeSchema, TokenSchema
-from api.throttle import client_ip, login_guard, throttle
-from shared.access import Caller, caller_for
-from shared.accounts import GENERATION_CLAIM, accepts_token, end_all_sessions
-from shared.admission import MISSING_TOKEN
-from shared.models import ANONYMOUS_USERNAME, User
-from shared.passwords import hash_password, verify_password
-from shared.tokens import (
+from api.throttle import client_ip, throttle
+from shared.auth.access import Caller, caller_for
+from shared.auth.accounts import GENERATION_CLAIM, accepts_token, end_all_sessions
+from shared.auth.passwords import hash_password, verify_password
+from shared.auth.standing import MISSING_TOKEN
+from shared.auth.tokens import (
     FAMILY_CLAIM,
     GUEST_CLAIM,
     TokenError,
@@ -42,6 +42,7 @@ from shared.tokens import (
     purge_expired_stmt,
     revocation,
 )
+from shared.core.models import ANONYMOUS_USERNAME, User
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Accounts and tokens")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,7 +58,7 @@ TOKEN_CALLER_KEY = "_token_caller"
 
 def token_required(view: F) -> F:
     """A valid access token (signature, expiry, type, claims) whose account the view's work
-    checks in its first statement (a turn's lock, see shared/admission.py): exactly the rules
+    checks in its first statement (a turn's lock, see shared/auth/standing.py): exactly the rules
     of `login_required`, without a query of their own. The caller: `token_caller()`."""
 
     @wraps(view)

@@ -1,13 +1,13 @@
-"""JSON bodies are checked by the shared rule (shared/jsonbody.py) before any view parses them.
+"""JSON bodies are checked by the shared rule (shared/web/jsonbody.py) before any view parses them.
 
-A refused body raises BadBody, answered by the shared error table (shared/error_replies.py).
+A refused body raises BadBody, answered by the shared error table (shared/web/error_table.py).
 """
 
 from __future__ import annotations
 
 from flask import Flask, request
 
-from shared.jsonbody import check_json_body, is_json_media_type
+from shared.web.jsonbody import check_json_body, is_json_media_type
 
 
 def check_body() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from api.openapi import Text, not_blank
-from shared.validation import MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
+from shared.core.validation import MAX_STARTER_CHARS, MAX_STARTERS, NOT_BLANK
 
 MAX_DESCRIPTION = 500
 MAX_EMOJI_CHARS = 8

@@ -9,9 +9,9 @@ from marshmallow import Schema, fields, validate
 
 from api.openapi import Text
 from api.schemas import TITLE, ChatSchema, TokenSchema, UserSchema
-from shared.chat_export import EXPORT_FORMAT, EXPORT_VERSION
-from shared.models import MessageBy
-from shared.validation import MAX_ID
+from shared.chats.export import EXPORT_FORMAT, EXPORT_VERSION
+from shared.core.models import MessageBy
+from shared.core.validation import MAX_ID
 
 CLAIMED = "Chats of the guest whose access token came as the bearer token, now the account's"
 
@@ -47,7 +47,7 @@ class ChatHitSchema(ChatSchema):
     )
 
 
-# Export and import: one document format (see shared/chat_export.py); the file's size is
+# Export and import: one document format (see shared/chats/export.py); the file's size is
 # capped by MAX_IMPORT_BYTES.
 class UTCMoment(fields.AwareDateTime):
     """An aware time, stored in UTC (clamped where UTC leaves the representable years 1-9999)."""

@@ -18,7 +18,7 @@ from api.paging import page_of
 from api.reads import without_transaction
 from api.schemas import ChatCreateSchema, ChatPatchSchema, ChatQuerySchema, ChatSchema
 from api.search import search_chats
-from shared.access import (
+from shared.auth.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
     Caller,
@@ -28,9 +28,9 @@ from shared.access import (
     may_use_chat,
     usable_chats,
 )
-from shared.conversation import DEFAULT_CHAT_TITLE
-from shared.models import Agent, Chat
-from shared.validation import trimmed
+from shared.chats.conversation import DEFAULT_CHAT_TITLE
+from shared.core.models import Agent, Chat
+from shared.core.validation import trimmed
 
 blp = Blueprint("chats", __name__, url_prefix="/api", description="Chats with agents")
 

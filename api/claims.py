@@ -1,4 +1,4 @@
-"""The API's hook for guest chats kept on sign-up (the rule lives in shared/guest_claim.py)."""
+"""The API's hook for guest chats kept on sign-up (the rule lives in shared/auth/guest_claim.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from flask import current_app, request
 
 from api.extensions import db
-from shared.guest_claim import bearer_token, claim_guest_chats
-from shared.models import User
+from shared.auth.guest_claim import bearer_token, claim_guest_chats
+from shared.core.models import User
 
 CLAIM_DOC = (
     "Send a guest's access token as the bearer token to move that guest's chats to the "

@@ -8,9 +8,9 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from api.extensions import db
-from shared.models import ANONYMOUS_USERNAME, User
-from shared.passwords import hash_password
-from shared.validation import PASSWORD_MIN_CHARS
+from shared.auth.passwords import hash_password
+from shared.core.models import ANONYMOUS_USERNAME, User
+from shared.core.validation import PASSWORD_MIN_CHARS
 
 
 @click.command("create-superuser")

@@ -1,4 +1,4 @@
-"""Every error the API returns, in the one envelope: shared/error_replies.py decides, this
+"""Every error the API returns, in the one envelope: shared/web/error_table.py decides, this
 module answers with Flask (and with flask-jwt-extended's token refusals)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from api.extensions import db, jwt
-from shared.admission import ACCOUNT_GONE, MISSING_TOKEN, REVOKED
-from shared.error_replies import HANDLED, ErrorReply, error_reply, http_reply, reply_for
-from shared.errors import retry_reply
-from shared.tokens import EXPIRED
+from shared.auth.standing import ACCOUNT_GONE, MISSING_TOKEN, REVOKED
+from shared.auth.tokens import EXPIRED
+from shared.turns.failures import retry_reply
+from shared.web.error_table import HANDLED, ErrorReply, error_reply, http_reply, reply_for
 
 
 def as_response(reply: ErrorReply) -> Response:

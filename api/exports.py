@@ -19,11 +19,11 @@ from api.chat_ux_schemas import (
     ImportResultSchema,
 )
 from api.chats import chat_or_404
+from api.deps import app_config
 from api.extensions import db
 from api.http import abort
-from api.limits import app_config
-from shared.access import Caller, own_chats
-from shared.chat_export import (
+from shared.auth.access import Caller, own_chats
+from shared.chats.export import (
     add_imported_messages,
     agent_for_import,
     chat_document,
@@ -31,8 +31,8 @@ from shared.chat_export import (
     export_document,
     imported_chat,
 )
-from shared.db import utcnow
-from shared.models import Agent, Chat, Message
+from shared.core.db import utcnow
+from shared.core.models import Agent, Chat, Message
 
 blp = Blueprint("exports", __name__, url_prefix="/api", description="Chat export and import")
 NO_AGENT = "No agent you can use has this id or name."

@@ -4,7 +4,7 @@ from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from shared.db import Base
+from shared.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.metrics import worker_exited
+from shared.core.metrics import worker_exited
 
 
 def child_exit(_server: Any, worker: Any) -> None:

@@ -7,12 +7,12 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from api.deps import app_config
 from api.extensions import db
-from api.limits import app_config
 from api.models import model_health
 from api.schemas import HealthSchema
-from shared.health import DATABASE_PROBE, health_report
 from shared.providers.registry import speech_engines
+from shared.web.health import DATABASE_PROBE, health_report
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Service health")
 

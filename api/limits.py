@@ -1,4 +1,4 @@
-"""The live Config of the API app, and how agent fields are normalised before they are stored.
+"""How agent fields are normalised before they are stored.
 
 Lengths and blank text are checked by the request schemas (api/schemas.py) against this
 Config at request time; views do not check them again.
@@ -8,15 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-
-from shared.app_state import config_in
-from shared.config import Config
-from shared.validation import trimmed
-
-
-def app_config() -> Config:
-    return config_in(current_app.extensions)
+from shared.core.validation import trimmed
 
 
 def trimmed_agent_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from api.reads import without_transaction
 from api.schemas import MessageCreateSchema, MessageQuerySchema, MessageSchema, TurnSchema
 from api.throttle import client_ip, throttle
 from api.turns import Turn, retry, send_message
-from shared.models import Message
-from shared.ratelimit import reply_checks
+from shared.core.models import Message
+from shared.limits.ratelimit import reply_checks
 from shared.turns.tree import NEWEST_FIRST, OLDEST_FIRST, shown_branch
 
 blp = Blueprint("messages", __name__, url_prefix="/api/chats", description="Chat messages")

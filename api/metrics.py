@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from api.deps import app_config
 from api.http import abort
-from api.limits import app_config
 from api.throttle import client_ip
-from shared.metrics import exposition, may_read
+from shared.core.metrics import exposition, may_read
 
 bp = Blueprint("metrics", __name__)
 

@@ -5,25 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_caller, login_required
+from api.deps import app_config, catalog
 from api.extensions import db
-from api.limits import app_config
 from api.schemas import ModelsSchema
-from shared.agent_choices import check_agent_choices, speech_voices
-from shared.app_state import catalog_in
-from shared.lifecycle import ListedModel, ModelCatalog, ModelWarning
-from shared.model_report import AGENT_MODELS, agents_with_models, caller_warnings, health_warnings
+from shared.catalog.choices import check_agent_choices, speech_voices
+from shared.catalog.lifecycle import ListedModel, ModelWarning
+from shared.catalog.warnings import (
+    AGENT_MODELS,
+    agents_with_models,
+    caller_warnings,
+    health_warnings,
+)
 from shared.providers.registry import resolve, speech_api
 
 blp = Blueprint("models", __name__, url_prefix="/api", description="Models and voices")
-
-
-def catalog() -> ModelCatalog:
-    return catalog_in(current_app.extensions)
 
 
 def listing() -> list[ListedModel] | None:

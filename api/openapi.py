@@ -9,7 +9,7 @@ from flask_smorest import Api
 from marshmallow import ValidationError, fields
 from werkzeug.routing import IntegerConverter
 
-from shared.validation import MAX_ID, NO_NUL, has_text
+from shared.core.validation import MAX_ID, NO_NUL, has_text
 
 
 class IdConverter(IntegerConverter):

@@ -7,9 +7,9 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask_smorest.pagination import PaginationParameters
 
+from api.deps import app_config
 from api.extensions import db
 from api.http import abort
-from api.limits import app_config
 
 T = TypeVar("T")
 

@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from api.extensions import db
-from shared.db import on_its_own
+from shared.core.db import on_its_own
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,4 +1,4 @@
-"""Request ids and one structured log line per API request (see shared/requestlog.py).
+"""Request ids and one structured log line per API request (see shared/web/requestlog.py).
 
 Flask runs plain functions as hooks, so the shared ones are registered as they are.
 """
@@ -9,7 +9,7 @@ from functools import partial
 
 from flask import Flask, g, request
 
-from shared import requestlog
+from shared.web import requestlog
 
 
 def register(app: Flask) -> None:

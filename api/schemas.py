@@ -11,11 +11,11 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from api import card_fields
-from api.limits import app_config
+from api.deps import app_config
 from api.openapi import StrictBool, Text, not_blank
-from shared.models import MessageBy, MessageStatus
-from shared.text_limits import default_limit, documented_limit, too_long
-from shared.validation import (
+from shared.core.models import MessageBy, MessageStatus
+from shared.core.text_limits import default_limit, documented_limit, too_long
+from shared.core.validation import (
     MAX_ID,
     NOT_BLANK_NO_NUL,
     PASSWORD_MAX_CHARS,

@@ -10,10 +10,10 @@ from sqlalchemy import orm as so
 
 from api.extensions import db
 from api.paging import page_of
-from shared.access import Caller, usable_chats
-from shared.models import Chat
-from shared.search import chat_matches, newest_matching_messages, search_terms, title_matches
-from shared.snippets import Snippet, snippet
+from shared.auth.access import Caller, usable_chats
+from shared.chats.search import chat_matches, newest_matching_messages, search_terms, title_matches
+from shared.chats.snippets import Snippet, snippet
+from shared.core.models import Chat
 
 
 class ChatHit:

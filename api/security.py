@@ -1,10 +1,10 @@
-"""Security headers on every API response (see shared/security_headers.py)."""
+"""Security headers on every API response (see shared/web/security_headers.py)."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from shared.security_headers import is_docs_page, missing_headers
+from shared.web.security_headers import is_docs_page, missing_headers
 
 
 def add_security_headers(response: Response) -> Response:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import cast
+from flask import request
 
-from flask import current_app, request
-
-from shared.login_guard import LoginGuard
-from shared.ratelimit import RateLimiter, RuleName
+from api.deps import rate_limiter
+from shared.limits.ratelimit import RuleName
 
 
 def client_ip() -> str:
@@ -17,8 +15,4 @@ def client_ip() -> str:
 
 def throttle(checks: list[tuple[RuleName, str]]) -> None:
     """Count this request against each (rule, key); raises Throttled (429) when over a limit."""
-    cast(RateLimiter, current_app.extensions["rate_limiter"]).hit(checks)
-
-
-def login_guard() -> LoginGuard:
-    return cast(LoginGuard, current_app.extensions["login_guard"])
+    rate_limiter().hit(checks)

@@ -1,4 +1,4 @@
-"""The shared token rules (shared/tokens.py) applied where flask-jwt-extended decodes tokens.
+"""The shared token rules (shared/auth/tokens.py) applied where flask-jwt-extended decodes tokens.
 
 flask-jwt-extended fills in a missing `type` ("access") and `jti`, and never requires `exp`;
 the decode key loader sees the claims first, so an incomplete token is refused (401) there,
@@ -13,7 +13,7 @@ import jwt as pyjwt
 from flask import Flask, current_app, request
 
 from api.extensions import jwt
-from shared.tokens import bearer_credentials, claims_are_complete
+from shared.auth.tokens import bearer_credentials, claims_are_complete
 
 
 @jwt.decode_key_loader

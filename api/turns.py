@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-from flask import current_app
 from sqlalchemy import orm as so
 
+from api.deps import app_config, chat_provider
 from api.extensions import db
-from api.limits import app_config
 from api.throttle import client_ip
-from shared.access import Caller
-from shared.conversation import HistoryBudget
-from shared.models import Message
-from shared.providers.base import ChatProvider
+from shared.auth.access import Caller
+from shared.chats.conversation import HistoryBudget
+from shared.core.models import Message
 from shared.turns import charges, store
 from shared.turns.blocking import write_reply
 
@@ -23,10 +21,6 @@ Turn = dict[str, Message]
 def session() -> so.Session:
     """The request's session itself (the engine's functions take a plain Session)."""
     return db.session()
-
-
-def app_chat_provider() -> ChatProvider:
-    return cast(ChatProvider, current_app.extensions["chat_provider"])
 
 
 def history_budget() -> HistoryBudget:
@@ -41,7 +35,7 @@ def answered(begin: charges.Begin, caller: Caller, *args: Any) -> Turn:
     so answering them needs no reload."""
     session().expire_on_commit = False
     turn = charges.begin(session(), app_config(), client_ip(), begin, caller, *args)
-    reply = write_reply(session(), turn, app_chat_provider())
+    reply = write_reply(session(), turn, chat_provider())
     return {"user_message": turn.user_message, "ai_message": reply}
 
 

@@ -8,12 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.auth import current_caller, login_required
+from api.deps import app_config
 from api.extensions import db
-from api.limits import app_config
 from api.throttle import client_ip
 from api.usage_schemas import BudgetsSchema
-from shared.budgets import WINDOW
-from shared.usage_report import caller_budgets
+from shared.usage.budgets import WINDOW
+from shared.usage.report import caller_budgets
 
 blp = Blueprint("usage", __name__, url_prefix="/api", description="Token budgets")
 

@@ -12,8 +12,8 @@ from api.messages import provider_error_docs
 from api.schemas import MessageCreateSchema, MessageSchema, SelectSchema, TurnSchema
 from api.throttle import client_ip, throttle
 from api.turns import Turn, edit, regenerate, select
-from shared.models import Message
-from shared.ratelimit import reply_checks
+from shared.core.models import Message
+from shared.limits.ratelimit import reply_checks
 
 blp = Blueprint(
     "versions", __name__, url_prefix="/api/chats", description="Message versions and branches"

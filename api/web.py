@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, send_from_directory
 
-from api.limits import app_config
-from shared.webui import SWAGGER_ASSETS, WEB_DIR, ui_config, ui_headers
+from api.deps import app_config
+from shared.web.webui import SWAGGER_ASSETS, WEB_DIR, ui_config, ui_headers
 
 bp = Blueprint("web", __name__)
 

@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
 
 import httpx
 from flask import Flask, request
 
 from bench.client import ms
+from bench.harness import Harness
 from bench.services import ROOT, wait_port, worker_pids
 from bench.textturn import cpu_per_call
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.registry import chat_provider
-
-if TYPE_CHECKING:
-    from bench.run import Bench
 
 ROUTE = "/floor/reply"
 
@@ -43,7 +40,7 @@ def create_app() -> Flask:
     return app
 
 
-def serve(bench: Bench, port: int) -> subprocess.Popen[bytes]:
+def serve(bench: Harness, port: int) -> subprocess.Popen[bytes]:
     """The floor app on `port`, started by bin/run-local exactly as it starts the API (the same
     gunicorn settings, API_WORKERS / API_THREADS honoured); its voice service on `port + 1`."""
     env = {"API_APP": "bench.floor:create_app()", "API_PORT": str(port)}
@@ -51,7 +48,7 @@ def serve(bench: Bench, port: int) -> subprocess.Popen[bytes]:
     return bench.stack.spawn([str(ROOT / "bin" / "run-local")], "floor.log", env)
 
 
-async def measure(bench: Bench, port: int) -> dict[str, str]:
+async def measure(bench: Harness, port: int) -> dict[str, str]:
     """The floor measured as the text turn is: sequential and c=8 overhead over a direct SDK
     call, its workers' CPU per reply at c=8, its throughput at c=32 with a 0 ms upstream."""
     server = serve(bench, port)
@@ -68,7 +65,7 @@ async def measure(bench: Bench, port: int) -> dict[str, str]:
 
 
 async def measured(
-    bench: Bench,
+    bench: Harness,
     name: str,
     post: Callable[[], Awaitable[httpx.Response]],
     ok: int,

@@ -19,15 +19,12 @@ import json
 import os
 import secrets
 import subprocess
-from typing import TYPE_CHECKING
 
 import httpx
 
 from bench.floor import measured
+from bench.harness import Harness
 from bench.services import children, terminate, wait_port
-
-if TYPE_CHECKING:
-    from bench.run import Bench
 
 MODEL = "gpt-4o-mini"
 # Two worker processes, as the API (gunicorn) has.
@@ -43,7 +40,7 @@ def config(upstream: str) -> dict[str, object]:
     }
 
 
-def serve(bench: Bench, command: str, port: int, key: str) -> subprocess.Popen[bytes]:
+def serve(bench: Harness, command: str, port: int, key: str) -> subprocess.Popen[bytes]:
     """LiteLLM's proxy on `port`, its output in the stack's log directory. The services'
     DATABASE_URL is left out: given one, the proxy would store spend in it."""
     path = bench.stack.workdir / "litellm.json"  # YAML is a superset of JSON
@@ -60,7 +57,7 @@ def serve(bench: Bench, command: str, port: int, key: str) -> subprocess.Popen[b
         return subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-async def measure(bench: Bench, port: int, notes: list[str]) -> dict[str, str]:
+async def measure(bench: Harness, port: int, notes: list[str]) -> dict[str, str]:
     """The gateway's figures (`gateway_*`), or none when BENCH_LITELLM names no command."""
     command = os.environ.get("BENCH_LITELLM")
     if not command:

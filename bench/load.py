@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from bench.client import Session, http_client, percentile, small_webm
 from bench.services import Stack, fresh_pg_database
-from shared.db import sync_url
-from shared.models import Message, MessageBy
+from shared.core.db import sync_url
+from shared.core.models import Message, MessageBy
 
 KINDS = ("text", "stream", "voice")
 GENEROUS_LIMITS = {

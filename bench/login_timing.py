@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from api import create_app
-from shared.config import ROOT, Config
+from shared.core.config import ROOT, Config
 
 
 def timed(client: FlaskClient, body: dict[str, str]) -> float:

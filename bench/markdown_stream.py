@@ -15,7 +15,7 @@ import shutil
 
 from playwright.sync_api import Route, sync_playwright
 
-from shared.config import ROOT
+from shared.core.config import ROOT
 
 ORIGIN = "http://bench.invalid"
 BLOCK = (

@@ -16,8 +16,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from shared.audio import decode_pcm, encode_pcm
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import decode_pcm, encode_pcm
 from shared.providers.base import ChatMessage
 from shared.providers.local_llm import LocalChat, local_llm_installed
 from shared.providers.offline_speech import PiperTextToSpeech, offline_engines

@@ -51,8 +51,9 @@ def instrument(spent: Spent) -> None:
     from sqlalchemy import orm as so
 
     from api import turns
-    from shared import metrics, requestlog
+    from shared.core import metrics
     from shared.turns import charges, store, tree
+    from shared.web import requestlog
 
     timed(store, "lock_chat", "lock (UPDATE chats ... RETURNING)", spent)
     timed(tree, "branch_end", "branch end (SELECT)", spent)

@@ -24,11 +24,11 @@ from flask_migrate import upgrade
 
 from api import create_app
 from api.extensions import db
-from shared.config import ROOT, Config
-from shared.db import Base
-from shared.models import Agent, Chat, Message, MessageBy, User
-from shared.passwords import hash_password
-from shared.search import message_matches
+from shared.auth.passwords import hash_password
+from shared.chats.search import message_matches
+from shared.core.config import ROOT, Config
+from shared.core.db import Base
+from shared.core.models import Agent, Chat, Message, MessageBy, User
 
 WORDS = [f"w{index:04d}" for index in range(3000)]
 QUERIES = {

@@ -14,12 +14,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from bench.harness import Harness
 from bench.services import cmdline
-
-if TYPE_CHECKING:
-    from bench.run import Bench
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -65,7 +62,7 @@ async def cpu_per_call(
     ]
 
 
-async def cpu_per_turn(bench: Bench, turns: int, concurrency: int = 8) -> tuple[float, float]:
+async def cpu_per_turn(bench: Harness, turns: int, concurrency: int = 8) -> tuple[float, float]:
     """Milliseconds of API-worker CPU and of PostgreSQL CPU per text turn."""
     bench.stack.set_upstream(latency=bench.latency, endpoint_latency={})
     sessions = [await bench.guest() for _ in range(concurrency)]

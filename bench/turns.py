@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from bench.client import Session, median
-from shared.db import sync_url
-from shared.models import Chat, Message, MessageBy
-
-if TYPE_CHECKING:
-    from bench.run import Bench
+from bench.harness import Harness
+from shared.core.db import sync_url
+from shared.core.models import Chat, Message, MessageBy
 
 BRANCH_EVERY = 100
 CHAIN = """
@@ -103,7 +100,7 @@ def seed_branchy(database_url: str, chat_id: int, count: int) -> int:
     return branches
 
 
-async def branchy_chat(bench: Bench) -> float:
+async def branchy_chat(bench: Harness) -> float:
     bench.stack.set_upstream(latency=0.0, endpoint_latency={})
     short, long = await bench.guest(), await bench.guest()
     seed_branchy(bench.stack.database_url, short.chat_id, 10)
@@ -151,7 +148,7 @@ async def reattach_first_event(session: Session, reply_id: int) -> float:
     return first
 
 
-async def reattach(bench: Bench) -> float:
+async def reattach(bench: Harness) -> float:
     bench.stack.set_upstream(latency=0.0, stream_chunk_delay=0.02, endpoint_latency={})
     session = await bench.guest()
     content = " ".join(["more"] * 20)

@@ -19,8 +19,8 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from api import create_app
-from shared.config import ROOT, Config
-from shared.db import Base, engine_options, sync_url
+from shared.core.config import ROOT, Config
+from shared.core.db import Base, engine_options, sync_url
 from tests.fake_openai import Behaviour, FakeOpenAIServer
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"

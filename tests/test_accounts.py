@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.extensions import db
-from shared.accounts import end_all_sessions, set_disabled
-from shared.models import User
+from shared.auth.accounts import end_all_sessions, set_disabled
+from shared.core.models import User
 from tests.conftest import bearer
 from tests.test_auth import forged
 

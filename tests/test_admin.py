@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.conftest import Headers
 
 ADMIN_PASSWORD = "boss-password-1"

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from api import create_app
-from shared.config import Config, ConfigError
+from shared.core.config import Config, ConfigError
 from tests.conftest import Headers, bearer
 from tests.test_auth import forged
 

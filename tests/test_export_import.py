@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour
 

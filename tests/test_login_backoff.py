@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from shared.login_guard import backoff_seconds
+from shared.limits.login_guard import backoff_seconds
 from tests.conftest import MakeApp
 
 WRONG = {"username": "alice", "password": "not-her-password"}

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from api import create_app
-from shared.config import ROOT, Config
+from shared.core.config import ROOT, Config
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour, Failure
 
@@ -79,12 +79,12 @@ def test_metrics_are_hidden_from_addresses_not_allowed(config: Config) -> None:
 
 
 WORKER = """
-from shared import metrics
+from shared.core import metrics
 metrics.observe_request("api", "GET", "/api/health", 200, 0.01)
 metrics.ACTIVE_STREAMS.inc()
 """
 READER = """
-from shared import metrics
+from shared.core import metrics
 print(metrics.exposition()[0].decode())
 """
 

@@ -13,9 +13,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
 from api import create_app
-from shared.config import ROOT, Config
-from shared.db import sync_url
-from shared.passwords import hash_password
+from shared.auth.passwords import hash_password
+from shared.core.config import ROOT, Config
+from shared.core.db import sync_url
 from tests.conftest import TEST_SECRET, bearer
 
 BEFORE = "0002_anonymous_and_starter"

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from shared import prepared
-from shared.db import UTCDateTime, engine_options, sync_url
+from shared.core.db import UTCDateTime, engine_options, sync_url
 
 
 class Colour(enum.Enum):

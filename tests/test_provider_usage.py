@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.base import ChatMessage, ReplyStream, Usage
 from shared.providers.offline import OfflineChat
 from shared.providers.openai_chat import OpenAIChat

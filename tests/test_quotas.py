@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from api.extensions import db
-from shared import quotas
-from shared.access import Caller
-from shared.budgets import DEFAULT_TURN_ESTIMATE
-from shared.config import Config
+from shared.auth.access import Caller
+from shared.core.config import Config
+from shared.usage import reservations as quotas
+from shared.usage.budgets import DEFAULT_TURN_ESTIMATE
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour, Failure
 

@@ -9,7 +9,7 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.conftest import Headers, MakeApp
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -124,7 +124,7 @@ def test_limits_can_be_disabled(make_app: MakeApp) -> None:
 
 
 def test_config_rejects_malformed_limits() -> None:
-    from shared.config import ConfigError
+    from shared.core.config import ConfigError
 
     with pytest.raises(ConfigError, match="RATE_LIMIT_REPLIES"):
         Config.from_env({"RATE_LIMIT_REPLIES": "often"})

@@ -11,8 +11,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api.extensions import db
-from shared.models import Chat, Message, RevokedToken
-from shared.retention import purge
+from shared.core.models import Chat, Message, RevokedToken
+from shared.usage.retention import purge
 from tests.conftest import Headers
 
 

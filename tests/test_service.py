@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shared.config import DEV_SECRET, Config, ConfigError
+from shared.core.config import DEV_SECRET, Config, ConfigError
 from tests.conftest import MakeApp
 
 
@@ -150,7 +150,7 @@ def test_database_outage_answers_503_and_recovers(make_app: MakeApp, tmp_path: P
     """With the database gone every endpoint answers 503 JSON; once it is back, all is well."""
     from flask_migrate import upgrade
 
-    from shared.config import ROOT
+    from shared.core.config import ROOT
 
     home = tmp_path / "db"
     app = make_app(database_url=f"sqlite:///{home / 'app.db'}")

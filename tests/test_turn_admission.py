@@ -1,5 +1,5 @@
 """A turn checks its caller's token inside the statement that locks the chat
-(shared/admission.py): still exact on the very next request, with the same refusals."""
+(shared/auth/standing.py): still exact on the very next request, with the same refusals."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour, Failure
 from tests.test_quotas import assert_over_budget, budget, budget_client, say

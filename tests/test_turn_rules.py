@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from shared.errors import failure_reason, stored_failure, turn_failure
-from shared.models import Message, MessageBy, MessageStatus
+from shared.core.models import Message, MessageBy, MessageStatus
 from shared.providers.base import ProviderError, ProviderTimeout, ProviderUnavailable
-from shared.turns.failures import Kept, TurnFailed, interrupted
+from shared.turns.failures import (
+    Kept,
+    TurnFailed,
+    failure_reason,
+    interrupted,
+    stored_failure,
+    turn_failure,
+)
 from shared.turns.replies import failed
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from api import create_app
-from shared.config import ROOT, Config
-from shared.db import sync_url
+from shared.core.config import ROOT, Config
+from shared.core.db import sync_url
 from tests.conftest import TEST_SECRET
 
 MIGRATIONS = str(ROOT / "migrations")

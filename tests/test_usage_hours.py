@@ -12,10 +12,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.budgets import WINDOW, Budget, BudgetName, spent_stmt
-from shared.db import configure_sqlite, sync_url
-from shared.models import UsageEvent, UsageHour, UsageKind, User
-from shared.retention import purge_budget_hours
+from shared.core.db import configure_sqlite, sync_url
+from shared.core.models import UsageEvent, UsageHour, UsageKind, User
+from shared.usage.budgets import WINDOW, Budget, BudgetName, spent_stmt
+from shared.usage.retention import purge_budget_hours
 from tests.test_migrations import migrate, scratch_url
 
 __all__ = ["scratch_url"]  # the fixture, used by name
@@ -108,7 +108,7 @@ def test_every_write_to_the_ledger_keeps_the_hours_exact(engine: sa.Engine) -> N
         assert kept(session) == from_ledger(session)
         assert kept(session)[("guest", "g-1", T0)] == (340, 200)
 
-        # A guest who signs up takes their ledger rows along (shared/guest_claim.py).
+        # A guest who signs up takes their ledger rows along (shared/auth/guest_claim.py).
         session.execute(
             sa.update(UsageEvent)
             .where(UsageEvent.guest_id == "g-2")

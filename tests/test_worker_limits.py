@@ -9,8 +9,8 @@ import redis
 import yaml
 from flask import Flask
 
-from shared.config import ROOT, Config
-from shared.ratelimit import storage_url
+from shared.core.config import ROOT, Config
+from shared.limits.ratelimit import storage_url
 from tests.conftest import MakeApp
 
 MY_REDIS = "redis://127.0.0.1:6379/13"  # this issue's own database index
@@ -31,7 +31,7 @@ def test_in_memory_limits_are_divided_among_workers(make_app: MakeApp) -> None:
 def test_per_process_limits_are_announced_once_at_start(
     make_app: MakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="shared.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="shared.limits.ratelimit"):
         make_app(workers=3, rate_limit_replies="30/minute")
     notes = [r.getMessage() for r in caplog.records if "per process" in r.getMessage()]
     assert len(notes) == 1
@@ -47,7 +47,7 @@ def test_redis_url_shares_limits_across_workers_without_dividing(
         pytest.fail("Redis must run on 127.0.0.1:6379 for this test")
     shared = {"redis_url": MY_REDIS, "workers": 2, "rate_limit_guest_tokens": "4/minute"}
     assert storage_url(config.replace(**shared)) == MY_REDIS
-    with caplog.at_level(logging.WARNING, logger="shared.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="shared.limits.ratelimit"):
         first = guest_statuses(make_app(**shared), 2, ip="10.0.0.3")
         second = guest_statuses(make_app(**shared), 3, ip="10.0.0.3")  # another process
     assert first + second == [201, 201, 201, 201, 429]

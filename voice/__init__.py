@@ -7,10 +7,10 @@ from quart import Quart
 from quart_cors import cors
 from quart_schema import QuartSchema
 
-from shared.app_state import keep_config
-from shared.config import Config
+from shared.core.config import Config
 from voice import (
     bodies,
+    deps,
     errors,
     health,
     messages,
@@ -46,7 +46,7 @@ def create_app(config: Config | None = None) -> Quart:
     config = config or Config.from_env()
     app = Quart(__name__, static_folder=None)
     app.config.update(quart_settings(config))
-    keep_config(app.extensions, config)
+    deps.install(app, config)
     document(app)
 
     @app.before_serving

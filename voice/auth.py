@@ -8,14 +8,14 @@ from typing import Any, TypeVar, cast
 
 from quart import g, request
 
-from shared.access import Caller
-from shared.admission import ACCOUNT_GONE, MISSING_TOKEN, token_refusal
-from shared.db import aon_its_own
-from shared.models import User
-from shared.tokens import TokenError, bearer_credentials, caller_row_stmt, decode_access_token
+from shared.auth.access import Caller
+from shared.auth.standing import ACCOUNT_GONE, MISSING_TOKEN, token_refusal
+from shared.auth.tokens import TokenError, bearer_credentials, caller_row_stmt, decode_access_token
+from shared.core.db import aon_its_own
+from shared.core.models import User
 from voice.database import db
+from voice.deps import app_config
 from voice.errors import unauthorized
-from voice.settings import app_config
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 
@@ -48,7 +48,7 @@ async def authenticate(token: str) -> Caller:
 
 def token_required(view: F) -> F:
     """A valid access token whose account the view's turn checks in its first statement (the
-    chat's lock, see shared/admission.py): the rules of `login_required` without a query of
+    chat's lock, see shared/auth/standing.py): the rules of `login_required` without a query of
     their own."""
 
     @wraps(view)

@@ -13,7 +13,7 @@ from typing import Any
 from quart import Quart, Request, request
 from werkzeug.datastructures import Headers
 
-from shared.jsonbody import check_json_body, is_json_media_type
+from shared.web.jsonbody import check_json_body, is_json_media_type
 
 JSON_BODY_LIMIT = 64 * 1024
 AUDIO_UPLOAD_PATH = re.compile(r"/voice/chats/[^/]+/messages")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 import sqlalchemy as sa
-from quart import current_app, g
+from quart import g
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from shared.config import Config
-from shared.db import async_url, configure_sqlite, engine_options
+from shared.core.config import Config
+from shared.core.db import async_url, configure_sqlite, engine_options
+from voice.deps import sessions
 
 
 def create_engine(config: Config) -> AsyncEngine:
@@ -31,10 +32,6 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     # Objects stay usable after commit: a turn commits before every upstream call so it holds
     # no connection while waiting, then keeps working with the chat it loaded.
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-def sessions() -> async_sessionmaker[AsyncSession]:
-    return cast(async_sessionmaker[AsyncSession], current_app.extensions["voice_sessions"])
 
 
 def db() -> AsyncSession:

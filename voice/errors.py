@@ -1,4 +1,4 @@
-"""Every error the voice service returns, in the one envelope: shared/error_replies.py decides,
+"""Every error the voice service returns, in the one envelope: shared/web/error_table.py decides,
 this module answers with Quart (plus what only this service raises: Problem, audio, pydantic)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from quart import Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from shared.audio import InvalidAudio
-from shared.error_replies import (
+from shared.media.audio import InvalidAudio
+from shared.web.error_table import (
     HANDLED,
     ErrorReply,
     error_reply,

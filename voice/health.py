@@ -7,13 +7,13 @@ from typing import Any
 from quart import Blueprint
 from quart_schema import document_response, security_scheme, tag
 
-from shared.health import DATABASE_PROBE, health_report
 from shared.providers.offline_speech import offline_engines
 from shared.providers.registry import speech_engines
+from shared.web.health import DATABASE_PROBE, health_report
 from voice.database import db
+from voice.deps import app_config
 from voice.lifecycle import model_health
 from voice.schemas import ErrorOut, HealthOut
-from voice.settings import app_config
 
 bp = Blueprint("health", __name__, url_prefix="/voice")
 

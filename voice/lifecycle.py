@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from quart import current_app
-
-from shared.app_state import catalog_in
-from shared.lifecycle import ModelCatalog, ModelWarning
-from shared.model_report import AGENT_MODELS, health_warnings
+from shared.catalog.lifecycle import ModelWarning
+from shared.catalog.warnings import AGENT_MODELS, health_warnings
 from voice.database import db
-from voice.settings import app_config
-
-
-def catalog() -> ModelCatalog:
-    return catalog_in(current_app.extensions)
+from voice.deps import app_config, catalog
 
 
 async def model_health() -> list[ModelWarning]:

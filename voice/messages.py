@@ -14,10 +14,11 @@ from quart_schema import (
     validate_request,
 )
 
-from shared.ratelimit import reply_checks
+from shared.core.validation import MAX_ID
+from shared.limits.ratelimit import reply_checks
 from shared.turns import store
-from shared.validation import MAX_ID
 from voice.auth import current_caller, login_required, token_required
+from voice.deps import app_config
 from voice.schemas import (
     ErrorOut,
     StreamEvents,
@@ -27,7 +28,6 @@ from voice.schemas import (
     VoiceUpload,
 )
 from voice.services import client_ip, throttle
-from voice.settings import app_config
 from voice.storage import history_budget, message_json
 from voice.streaming import streamed_turn
 from voice.turns import VoiceTurn, chat_or_404, voice_turn

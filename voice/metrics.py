@@ -5,10 +5,10 @@ from __future__ import annotations
 from quart import Blueprint, Response
 from quart_schema import hide
 
-from shared.metrics import exposition, may_read
+from shared.core.metrics import exposition, may_read
+from voice.deps import app_config
 from voice.errors import Problem
 from voice.services import client_ip
-from voice.settings import app_config
 
 bp = Blueprint("metrics", __name__)
 

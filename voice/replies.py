@@ -5,15 +5,16 @@ from __future__ import annotations
 from quart import Blueprint, Response, jsonify
 from quart_schema import document_response, tag, validate_request
 
-from shared.ratelimit import reply_checks
+from shared.core.validation import MAX_ID
+from shared.limits.ratelimit import reply_checks
 from shared.turns import replies, store
 from shared.turns.follow import follow
-from shared.validation import MAX_ID
 from voice.auth import current_caller, login_required, token_required
+from voice.deps import writer
 from voice.messages import document_errors
 from voice.schemas import MessageOut, StreamEvents, StreamIn
 from voice.services import client_ip, throttle
-from voice.storage import history_budget, message_json, writer
+from voice.storage import history_budget, message_json
 from voice.streaming import event_stream, streamed_turn
 from voice.turns import chat_or_404
 from voice.turnstart import begin

@@ -1,4 +1,4 @@
-"""Request ids and one structured log line per voice request (see shared/requestlog.py).
+"""Request ids and one structured log line per voice request (see shared/web/requestlog.py).
 
 Quart would run plain hooks in a worker thread, so the shared ones are wrapped in coroutines.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from quart import Quart, Response, g, request
 
-from shared import requestlog
+from shared.web import requestlog
 
 
 async def start_request() -> None:

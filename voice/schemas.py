@@ -8,9 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 from quart_schema.pydantic import File
 
-from shared.text_limits import default_limit, documented_limit, too_long
-from shared.validation import NOT_BLANK_NO_NUL, has_text
-from voice.settings import app_config
+from shared.core.text_limits import default_limit, documented_limit, too_long
+from shared.core.validation import NOT_BLANK_NO_NUL, has_text
+from voice.deps import app_config
 
 
 class ErrorOut(BaseModel):

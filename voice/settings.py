@@ -1,20 +1,13 @@
-"""The app's Config and the Quart settings derived from it."""
+"""The Quart settings derived from the Config."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from quart import current_app
-
-from shared.app_state import config_in
-from shared.config import Config
+from shared.core.config import Config
 
 # Room for the multipart framing around the recording itself.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-def app_config() -> Config:
-    return config_in(current_app.extensions)
 
 
 def quart_settings(config: Config) -> dict[str, Any]:

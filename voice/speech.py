@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import cast
-
-from quart import Blueprint, Response, current_app
+from quart import Blueprint, Response
 from quart_schema import document_response, tag
 
-from shared.access import chat_for, message_in_chat
-from shared.ratelimit import reply_checks
-from shared.speech import speak_in_full
-from shared.speech_cache import SpeechCache, speech_key
-from shared.validation import MAX_ID
+from shared.auth.access import chat_for, message_in_chat
+from shared.core.validation import MAX_ID
+from shared.limits.ratelimit import reply_checks
+from shared.speech.cache import speech_key
+from shared.speech.whole import speak_in_full
 from voice.auth import current_caller, login_required
 from voice.database import db
+from voice.deps import app_config, providers, speech_cache
 from voice.errors import Problem
 from voice.schemas import ErrorOut, SpeechHeaders, SpeechOut
-from voice.services import client_ip, providers, throttle
-from voice.settings import app_config
+from voice.services import client_ip, throttle
 
 bp = Blueprint("voice_speech", __name__, url_prefix="/voice/chats")
 ID = f"int(min=1, max={MAX_ID})"
-
-
-def cache() -> SpeechCache:
-    return cast(SpeechCache, current_app.extensions["speech_cache"])
 
 
 @bp.get(f"/<{ID}:chat_id>/messages/<{ID}:message_id>/speech")
@@ -53,11 +47,11 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
     tts, config = providers().tts, app_config()
     voice = chat.agent.voice or config.openai_tts_voice
     key = speech_key(message.id, message.content, voice, engine_name(tts.name))
-    audio, state = await cache().get(key), "hit"
+    audio, state = await speech_cache().get(key), "hit"
     if audio is None:
         await throttle(reply_checks(caller, client_ip()))
         audio, state = await speak_in_full(tts, message.content, voice), "miss"
-        await cache().put(key, audio)
+        await speech_cache().put(key, audio)
     headers = {"Cache-Control": "private, max-age=86400", "X-Speech-Cache": state}
     return Response(audio.data, 200, headers, mimetype=audio.mime_type)
 

@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 
-from shared.errors import envelope
+from shared.core.errors import envelope
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "An unexpected error occurred while the reply was streamed."

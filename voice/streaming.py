@@ -16,8 +16,8 @@ from quart import Response
 from shared.turns.follow import Event, follow
 from shared.turns.generation import launch
 from shared.turns.store import Started
+from voice.deps import writer
 from voice.sse import ended_stream
-from voice.storage import writer
 
 
 def event(name: str, data: dict[str, Any]) -> str:

@@ -10,28 +10,27 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from shared.access import (
+from shared.auth.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
     Caller,
     chat_for,
     may_use_chat,
 )
-from shared.audio import Container
-from shared.db import aon_its_own
-from shared.models import Chat, Message
+from shared.core.db import aon_its_own
+from shared.core.models import Chat, Message
+from shared.core.text_limits import within_limit
+from shared.core.validation import has_text, trimmed
+from shared.media.audio import Container
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
-from shared.speech import speak_in_full
-from shared.text_limits import within_limit
+from shared.speech.whole import speak_in_full
 from shared.turns import store
 from shared.turns.failures import Kept, TurnFailed
 from shared.turns.generation import launch
-from shared.validation import has_text, trimmed
 from voice.database import db
+from voice.deps import app_config, providers, writer
 from voice.errors import Problem
-from voice.services import providers
-from voice.settings import app_config
-from voice.storage import history_budget, writer
+from voice.storage import history_budget
 from voice.turnstart import reserved
 from voice.usage import record_heard, record_spoken
 

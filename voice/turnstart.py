@@ -6,12 +6,11 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from shared.access import Caller
+from shared.auth.access import Caller
 from shared.turns import charges
 from shared.turns.store import Started
+from voice.deps import app_config, writer
 from voice.services import client_ip
-from voice.settings import app_config
-from voice.storage import writer
 
 
 async def begin(work: charges.Begin, caller: Caller, *args: Any) -> Started:

@@ -8,8 +8,8 @@ from typing import IO
 from quart import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from shared.audio import Container, identify_recording
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import Container, identify_recording
 from voice.errors import Problem
 
 FIELD = "audio"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from shared.access import Caller
-from shared.models import UsageKind
-from shared.speech_usage import arecord, recording_seconds, speech_event, speech_model
-from voice.database import sessions
-from voice.services import client_ip, providers
-from voice.settings import app_config
+from shared.auth.access import Caller
+from shared.core.models import UsageKind
+from shared.usage.speech import arecord, recording_seconds, speech_event, speech_model
+from voice.deps import app_config, providers, sessions
+from voice.services import client_ip
 
 
 async def record_heard(caller: Caller, recording: bytes) -> None:

@@ -18,19 +18,18 @@ from typing import Any
 
 from quart import Response, g
 
-from shared.access import Caller
-from shared.audio import Container
-from shared.errors import provider_failure
-from shared.models import Chat
+from shared.auth.access import Caller
+from shared.core.models import Chat
+from shared.media.audio import Container
 from shared.providers.base import SpeechAudio, TextToSpeech
-from shared.speech_stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
+from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
 from shared.turns import store
+from shared.turns.failures import provider_failure
 from shared.turns.follow import Event, follow
 from shared.turns.generation import launch
 from shared.turns.store import Started
-from voice.services import providers
-from voice.settings import app_config
-from voice.storage import history_budget, message_json, writer
+from voice.deps import app_config, providers, writer
+from voice.storage import history_budget, message_json
 from voice.streaming import event_stream
 from voice.turns import transcribed
 from voice.turnstart import reserved

@@ -5,8 +5,8 @@ from __future__ import annotations
 from quart import Blueprint, Response, jsonify, send_from_directory
 from quart_schema import hide
 
-from shared.webui import SWAGGER_ASSETS, WEB_DIR, ui_config, ui_headers
-from voice.settings import app_config
+from shared.web.webui import SWAGGER_ASSETS, WEB_DIR, ui_config, ui_headers
+from voice.deps import app_config
 
 bp = Blueprint("web", __name__)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from shared.db import UTCDateTime
+from shared.core.db import UTCDateTime
 
 revision = "0002_anonymous_and_starter"
 down_revision = "0001_initial"

@@ -10,7 +10,7 @@ Revises: 0003_hardening
 import sqlalchemy as sa
 from alembic import op
 
-from shared.db import UTCDateTime
+from shared.core.db import UTCDateTime
 
 revision = "0004_turns"
 down_revision = "0003_hardening"

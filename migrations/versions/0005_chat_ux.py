@@ -3,7 +3,7 @@
 Revision ID: 0005_chat_ux
 Revises: 0004_turns
 
-Search (see shared/search.py): PostgreSQL gets GIN full-text indexes on the folded (lower-case,
+Search (see shared/chats/search.py): PostgreSQL gets GIN full-text indexes on the folded (lower-case,
 unaccented) title and message text; SQLite gets FTS5 tables kept in sync by triggers. A later
 migration that recreates `chats` or `messages` on SQLite (batch mode copies the table) drops
 their triggers: it must call `create_sqlite_search_triggers()` again.

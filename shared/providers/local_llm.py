@@ -19,7 +19,7 @@ from contextlib import aclosing, contextmanager
 from pathlib import Path
 from typing import Any
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.base import (
     NO_USAGE,
     ChatMessage,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.base import ChatMessage
 from shared.providers.openai_chat import OpenAIChat
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncGenerator, Callable
 from typing import Any, TypeVar
 
-from shared import metrics
+from shared.core import metrics
 from shared.providers.base import ProviderError, ReplyStream, Stage
 
 P = TypeVar("P")

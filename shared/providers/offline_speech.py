@@ -19,7 +19,7 @@ import subprocess
 import threading
 from typing import Any
 
-from shared.audio import WAV, decode_pcm, wav_from_pcm
+from shared.media.audio import WAV, decode_pcm, wav_from_pcm
 from shared.providers.base import ProviderError, ProviderUnavailable, SpeechAudio
 from shared.providers.whisper_stt import whisper_installed
 

@@ -9,7 +9,7 @@ import openai
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.base import (
     NO_USAGE,
     ChatMessage,

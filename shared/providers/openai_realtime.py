@@ -25,8 +25,8 @@ from typing import Any
 import openai
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
-from shared.audio import MP3, encode_pcm, split_for_speech
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import MP3, encode_pcm, split_for_speech
 from shared.providers.base import (
     ProviderError,
     ProviderTimeout,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import openai
 
-from shared.audio import MP3, sniff_container
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import MP3, sniff_container
 from shared.providers.base import ProviderError, SpeechAudio
 from shared.providers.openai_chat import client_options, translate_error
 

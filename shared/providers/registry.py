@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlparse
 
-from shared.config import Config, ReplyChoice
+from shared.core.config import Config, ReplyChoice
 from shared.providers import offline_speech
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.providers.openai_realtime import OpenAIRealtimeSpeech

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.base import ChatProvider
 from shared.providers.local_llm import (
     LOCAL_MODEL_NAME,

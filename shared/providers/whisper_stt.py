@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from shared.audio import decode_pcm
+from shared.media.audio import decode_pcm
 from shared.providers.base import ProviderError
 
 # faster-whisper imports huggingface_hub; nothing here may ever reach a hub.

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared import prepared
-from shared.models import Message, UsageEvent
+from shared.core.models import Message, UsageEvent
 
 
 def writes_at_once(session: so.Session) -> bool:

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import orm as so
 
-from shared.models import Message
+from shared.core.models import Message
 from shared.providers.base import ChatProvider, ProviderError
 from shared.turns import charges, replies
 from shared.turns.failures import Kept, TurnFailed

@@ -1,4 +1,4 @@
-"""Budgets at the turn engine's entry and exit (the rules are in shared/budgets.py).
+"""Budgets at the turn engine's entry and exit (the rules are in shared/usage/budgets.py).
 
 A turn starts only once the caller's budgets allow it. `begin` (and `abegin`, its voice-service
 twin) has the engine's `store.begin_*` check them in the statement that locks the chat and
@@ -17,23 +17,33 @@ import functools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared import metrics, prepared, quotas
-from shared.access import Caller
-from shared.config import Config
-from shared.db import on_its_own
-from shared.models import Message, MessageStatus
+from shared import prepared
+from shared.auth.access import Caller
+from shared.core import metrics
+from shared.core.config import Config
+from shared.core.db import on_its_own
+from shared.core.models import Message, MessageStatus
 from shared.turns import batched, replies
 from shared.turns.store import Started
-
-if TYPE_CHECKING:
-    from shared.turns.generation import Writer
+from shared.usage import reservations as quotas
 
 Begin = Callable[..., Started]
+T = TypeVar("T")
+
+
+class Writer(Protocol):
+    """What the async entry needs of the voice service's writer (shared/turns/generation.py):
+    its sessions, and running a sync store function in a fresh committed session."""
+
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T: ...
 
 
 def begin(

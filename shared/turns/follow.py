@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import orm as so
 
-from shared.errors import stored_failure
-from shared.models import Message, MessageStatus
+from shared.core.models import Message, MessageStatus
+from shared.turns.failures import stored_failure
 from shared.turns.generation import Writer
 from shared.turns.live import LiveEvent
 

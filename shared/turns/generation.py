@@ -12,14 +12,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.errors import turn_failure
-from shared.models import Message, MessageStatus
+from shared.core.models import Message, MessageStatus
+from shared.core.validation import has_text
 from shared.providers.base import ChatProvider, ProviderError, ReplyStream
 from shared.turns import charges, replies
-from shared.turns.failures import Kept, TurnFailed, interrupted
+from shared.turns.failures import Kept, TurnFailed, interrupted, turn_failure
 from shared.turns.live import LiveHub, Running
 from shared.turns.store import Started
-from shared.validation import has_text
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

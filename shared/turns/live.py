@@ -12,7 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.models import Message
+from shared.core.models import Message
 
 # What a follower receives: ("delta", {"content", "offset"}) or ("end", {"event", "data"}).
 LiveEvent = tuple[str, dict[str, Any]]

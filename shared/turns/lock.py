@@ -12,21 +12,21 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared import prepared
-from shared.access import (
+from shared.auth.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
     Caller,
     chats_owned_by,
     may_see_agent,
 )
-from shared.admission import account_accepts, account_params, check_token
-from shared.budgets import BudgetName, spent_columns
-from shared.conversation import retitled, title_from
-from shared.db import utcnow
-from shared.models import Agent, Chat
-from shared.quotas import Reserving
-from shared.tokens import AccessClaims, TokenError
+from shared.auth.standing import account_accepts, account_params, check_token
+from shared.auth.tokens import AccessClaims, TokenError
+from shared.chats.conversation import retitled, title_from
+from shared.core.db import utcnow
+from shared.core.models import Agent, Chat
 from shared.turns.failures import TurnRefused, chat_not_found
+from shared.usage.budgets import BudgetName, spent_columns
+from shared.usage.reservations import Reserving
 
 
 @dataclass(frozen=True)

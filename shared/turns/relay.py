@@ -14,7 +14,7 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from shared.models import MessageStatus
+from shared.core.models import MessageStatus
 from shared.turns.live import Reload
 
 PREFIX = "chatbot:reply:"

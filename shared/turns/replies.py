@@ -9,12 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared import prepared
-from shared.access import Caller, own_chats
-from shared.db import utcnow
-from shared.errors import failure_reason
-from shared.models import Chat, Message, MessageBy, MessageStatus
+from shared.auth.access import Caller, own_chats
+from shared.core.db import utcnow
+from shared.core.models import Chat, Message, MessageBy, MessageStatus
 from shared.providers.base import NO_USAGE, ProviderError, Usage
-from shared.turns.failures import TurnRefused, message_not_found
+from shared.turns.failures import TurnRefused, failure_reason, message_not_found
 
 # A pending reply's content is written at most this often (seconds) while it grows.
 SAVE_INTERVAL = 0.5

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import orm as so
 
-from shared.access import Caller
-from shared.db import utcnow
-from shared.models import Message, MessageBy, MessageStatus
-from shared.quotas import Ticket
+from shared.auth.access import Caller
+from shared.core.db import utcnow
+from shared.core.models import Message, MessageBy, MessageStatus
 from shared.turns import batched
+from shared.usage.reservations import Ticket
 
 
 def message_values(

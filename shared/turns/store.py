@@ -15,18 +15,18 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.access import (
+from shared.auth.access import (
     Caller,
 )
-from shared.conversation import HistoryBudget, model_context
-from shared.db import utcnow
-from shared.models import Message, MessageBy, MessageStatus
+from shared.chats.conversation import HistoryBudget, model_context
+from shared.core.db import utcnow
+from shared.core.models import Message, MessageBy, MessageStatus
 from shared.providers.base import ChatMessage
-from shared.quotas import Reserving, Ticket
 from shared.turns import tree
 from shared.turns.failures import TurnRefused, message_not_found
 from shared.turns.lock import LockedChat, lock_chat
 from shared.turns.rows import add_turn, message_values
+from shared.usage.reservations import Reserving, Ticket
 
 
 @dataclass(frozen=True)

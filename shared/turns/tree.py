@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared import prepared
-from shared.models import Message, MessageBy, MessageStatus
+from shared.core.models import Message, MessageBy, MessageStatus
 
 NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
 OLDEST_FIRST = (Message.created_at, Message.id)

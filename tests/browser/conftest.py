@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.config import ROOT
+from shared.core.config import ROOT
 from tests.conftest import TEST_SECRET
 from tests.fake_openai import FakeOpenAIServer, tone_wav
 

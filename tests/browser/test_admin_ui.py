@@ -7,7 +7,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from api.extensions import db
-from shared.models import UsageEvent, UsageKind
+from shared.core.models import UsageEvent, UsageKind
 from tests.browser.test_accounts_ui import log_in, send, session
 from tests.test_admin import make_admin
 

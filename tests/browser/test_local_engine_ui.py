@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from shared.config import ROOT
+from shared.core.config import ROOT
 from tests.browser.conftest import DESKTOP, free_port, stop, wait_healthy
 from tests.conftest import TEST_SECRET
 from tests.fake_local_llm import FakeLocalServer

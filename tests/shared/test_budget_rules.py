@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from shared.budgets import WINDOW, Budget, QuotaExceeded, estimate, resets_at
-from shared.metrics import may_read
+from shared.core.metrics import may_read
 from shared.providers.base import NO_USAGE, ChatMessage, Usage
-from shared.quotas import spent
+from shared.usage.budgets import WINDOW, Budget, QuotaExceeded, estimate, resets_at
+from shared.usage.reservations import spent
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GUESTS = Budget("guest", 100, (("b_guest", "g-1"),))

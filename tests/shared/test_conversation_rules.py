@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from shared.conversation import (
+from shared.chats.conversation import (
     DEFAULT_CHAT_TITLE,
     TITLE_CHARS,
     HistoryBudget,
     model_context,
     title_from,
 )
-from shared.models import Message, MessageBy
+from shared.core.models import Message, MessageBy
 
 
 def message(by: MessageBy, content: str) -> Message:

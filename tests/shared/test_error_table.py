@@ -1,17 +1,17 @@
-"""The one error table (shared/errors.py, shared/error_replies.py) with no app."""
+"""The one error table (shared/core/errors.py, shared/web/error_table.py) with no app."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from shared.error_replies import HANDLED, http_reply, reply_for, too_large_reply
-from shared.errors import envelope, first_error_sentence
-from shared.jsonbody import BadBody
+from shared.core.errors import envelope, first_error_sentence
+from shared.core.validation import InvalidInput
+from shared.limits.ratelimit import Throttled
 from shared.providers.base import ProviderError, ProviderTimeout, ProviderUnavailable
-from shared.ratelimit import Throttled
 from shared.turns.failures import Kept, ReplyInterrupted, TurnFailed, TurnRefused
-from shared.validation import InvalidInput
+from shared.web.error_table import HANDLED, http_reply, reply_for, too_large_reply
+from shared.web.jsonbody import BadBody
 
 
 def test_envelope_names_the_status_and_leaves_out_empty_errors() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.base import ProviderTimeout, ProviderUnavailable
 from shared.providers.openai_chat import OpenAIChat
 

@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 
-from shared.agent_choices import allowed_voices, check_agent_choices, speech_voices
-from shared.config import Config, ConfigError
-from shared.lifecycle import ListedModel, ModelCatalog, model_warnings, parse_date
+from shared.catalog.choices import allowed_voices, check_agent_choices, speech_voices
+from shared.catalog.lifecycle import ListedModel, ModelCatalog, model_warnings, parse_date
+from shared.core.config import Config, ConfigError
+from shared.core.validation import InvalidInput
 from shared.providers.chat_body import chat_body, is_reasoning_model
 from shared.providers.registry import speech_api
-from shared.validation import InvalidInput
 
 TODAY = date(2026, 12, 1)
 LISTING = [

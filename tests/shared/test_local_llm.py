@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.config import Config, ConfigError
+from shared.core.config import Config, ConfigError
 from shared.providers.base import ChatMessage
 from shared.providers.local_llm import TEMPLATE_TOKENS, ModelPool, fit_context, stream_from_thread
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dotenv import dotenv_values
 
-from shared.config import DEV_SECRET, ROOT, Config, ConfigError
+from shared.core.config import DEV_SECRET, ROOT, Config, ConfigError
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.sentences import SentenceSplitter, speakable, split_sentences
+from shared.media.sentences import SentenceSplitter, speakable, split_sentences
 
 
 def streamed(text: str, step: int = 1) -> list[str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from shared.search import search_terms
-from shared.snippets import snippet
+from shared.chats.search import search_terms
+from shared.chats.snippets import snippet
 
 
 def marked(text: str, query: str) -> list[str]:

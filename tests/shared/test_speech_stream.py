@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from shared.providers.base import ProviderError, SpeechAudio
-from shared.speech_stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
+from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
 
 REPLY = "One is here. Two is next. Three is slow. Four works. Five ends."
 

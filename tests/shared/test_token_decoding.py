@@ -9,8 +9,8 @@ from typing import Any
 import jwt
 import pytest
 
-from shared import tokens
-from shared.tokens import EXPIRED, TokenError, decode_access_token
+from shared.auth import tokens
+from shared.auth.tokens import EXPIRED, TokenError, decode_access_token
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 

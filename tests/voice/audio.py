@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import struct
 
-from shared.audio import encode_pcm
+from shared.media.audio import encode_pcm
 
 # name → (FFmpeg muxer, encoder, extension the STT provider must be told)
 FORMATS: dict[str, tuple[str, str, str]] = {

@@ -18,7 +18,7 @@ from quart import Quart
 from quart.datastructures import FileStorage
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.fake_openai import Behaviour
 from tests.voice.audio import recording
 from voice import create_app

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 
-from shared.accounts import end_all_sessions, set_disabled
+from shared.auth.accounts import end_all_sessions, set_disabled
 from tests.conftest import bearer
 from tests.test_accounts import change_account
 from tests.test_auth import forged

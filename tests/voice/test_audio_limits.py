@@ -10,8 +10,8 @@ import httpx
 import pytest
 from flask.testing import FlaskClient
 
-from shared.audio import RecordingTooLong, decode_pcm
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import RecordingTooLong, decode_pcm
 from tests.fake_openai import Behaviour
 from tests.voice.audio import FORMATS, recording, tone_pcm
 from tests.voice.bombs import BLOCK, RATE, silent_flac

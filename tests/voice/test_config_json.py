@@ -9,8 +9,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared import validation
-from shared.config import ROOT
+from shared.core import validation
+from shared.core.config import ROOT
 from tests.conftest import Headers
 
 UI_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.conftest import Headers, MakeApp
 
 

@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from api import create_app as create_api
-from shared.audio import decode_pcm, encode_pcm
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import decode_pcm, encode_pcm
 from shared.providers import reply_engines
 from shared.providers.base import ChatMessage
 from shared.providers.local_llm import LOCAL_MODEL_NAME, LocalChat, local_llm_installed

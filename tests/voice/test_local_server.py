@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
 from api import create_app as create_api
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.local_llm import local_llm_installed
 from shared.providers.local_server import forget_probes
 from tests.fake_local_llm import FakeLocalServer

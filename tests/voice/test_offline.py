@@ -14,8 +14,8 @@ import pytest
 from flask.testing import FlaskClient
 from quart import Quart
 
-from shared.audio import decode_pcm, encode_pcm, sniff_container
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import decode_pcm, encode_pcm, sniff_container
 from shared.providers import offline_speech
 from shared.providers.offline_speech import PiperTextToSpeech, PocketsphinxSpeechToText
 from tests.voice.conftest import Headers, stored_messages, upload

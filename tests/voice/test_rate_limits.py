@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.fake_openai import Behaviour
 from tests.voice.conftest import Headers
 

@@ -11,7 +11,7 @@ import threading
 import av
 import pytest
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.openai_realtime import OpenAIRealtimeSpeech
 from tests.fake_openai import Behaviour
 from tests.fake_realtime import CHUNK_SAMPLES, RealtimeFailure, expected_seconds

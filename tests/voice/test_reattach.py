@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from shared.config import Config
-from shared.db import sync_url
-from shared.ratelimit import storage_url
+from shared.core.config import Config
+from shared.core.db import sync_url
+from shared.limits.ratelimit import storage_url
 from tests.fake_openai import Behaviour
 from tests.voice.conftest import Headers, stored_messages
 from tests.voice.workers import read_events, worker_here, worker_process

@@ -8,7 +8,7 @@ import pytest
 from quart import Quart
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from shared.providers.offline_speech import offline_engines
 from voice import create_app
 

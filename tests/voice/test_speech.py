@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.fake_openai import Behaviour, Failure
 from tests.voice.conftest import Headers
 

@@ -1,5 +1,5 @@
 """Streamed turns check the caller's token inside the chat's locking statement
-(shared/admission.py): a logged-out or disabled token is refused on the next request."""
+(shared/auth/standing.py): a logged-out or disabled token is refused on the next request."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.fake_openai import Behaviour
 from tests.test_quotas import budget
 from tests.voice.audio import recording

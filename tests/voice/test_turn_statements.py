@@ -13,14 +13,20 @@ from typing import Any
 from flask.testing import FlaskClient
 from quart import Quart
 from quart.typing import TestClientProtocol as VoiceClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.sqlcount import Tally, counted
 from tests.voice.conftest import Headers, post_recording, stored_messages
 from tests.waiting import eventually
+from voice import deps
+
+
+def engine(voice_app: Quart) -> AsyncEngine:
+    return deps.services_of(voice_app).serving.engine  # type: ignore[union-attr]
 
 
 def on_postgresql(voice_app: Quart) -> bool:
-    return bool(voice_app.extensions["voice_engine"].dialect.name == "postgresql")
+    return bool(engine(voice_app).dialect.name == "postgresql")
 
 
 async def tally_of(
@@ -28,7 +34,7 @@ async def tally_of(
 ) -> tuple[Any, Tally]:
     """The response of `turn` and what the voice service sent the database for it, counted
     until `settled()` (the reply stored complete, read through the API's own engine)."""
-    with counted(voice_app.extensions["voice_engine"].sync_engine) as tally:
+    with counted(engine(voice_app).sync_engine) as tally:
         response = await turn()
         await response.get_data()
         await eventually(settled)

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
 from api import create_app as create_api
-from shared.config import Config
+from shared.core.config import Config
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour
 from tests.test_admin import make_admin

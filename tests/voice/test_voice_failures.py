@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import encode_multipart
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.fake_openai import Behaviour, Failure
 from tests.voice.audio import recording
 from tests.voice.conftest import VoiceChat, assert_turn_failed_at, upload

@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from quart import Quart
 from quart.typing import TestClientProtocol as VoiceClient
 
-from shared.config import Config
+from shared.core.config import Config
 from tests.fake_openai import Behaviour, Failure
 from tests.voice.audio import recording
 from tests.voice.conftest import Headers, stored_messages, upload
 from tests.voice.test_streaming import parse_events
 from tests.waiting import eventually
+from voice import deps
 
 PostAudio = Callable[..., Any]
 Chat = tuple[Headers, dict[str, Any]]
@@ -94,7 +95,7 @@ async def test_stream_voice_turn_speaks_before_the_reply_is_written(
 async def test_stream_voice_turn_speech_failure_keeps_the_text_and_names_the_sentence(
     voice_app: Quart, user_chat: Chat, upstream: Behaviour, client: FlaskClient
 ) -> None:
-    voice_app.extensions["chatbot_config"] = voice_app.extensions["chatbot_config"].replace(
+    deps.services_of(voice_app).config = deps.services_of(voice_app).config.replace(
         tts_max_in_flight=1  # one at a time, so the third synthesis call is sentence 3
     )
     upstream.reply = FIVE

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 import pytest
 from flask.testing import FlaskClient
 
-from shared.audio import sniff_container
+from shared.media.audio import sniff_container
 from tests.fake_openai import Behaviour
 from tests.voice.audio import FORMATS, recording
 from tests.voice.conftest import OpenVoiceChat, VoiceChat

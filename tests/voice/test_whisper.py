@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from shared.audio import decode_pcm, encode_pcm
-from shared.config import Config
+from shared.core.config import Config
+from shared.media.audio import decode_pcm, encode_pcm
 from shared.providers.offline_speech import PiperTextToSpeech, offline_engines
 from shared.providers.whisper_stt import WhisperSpeechToText, whisper_installed
 from tests.voice.conftest import Headers, stored_messages, upload

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared.config import ROOT, Config
+from shared.core.config import ROOT, Config
 from tests.voice.conftest import free_port
 
 MIB = 1024 * 1024

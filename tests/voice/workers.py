@@ -16,7 +16,7 @@ import httpx
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
-from shared.config import ROOT, Config
+from shared.core.config import ROOT, Config
 from tests.voice.conftest import free_port
 from voice import create_app
 

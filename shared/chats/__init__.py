@@ -1,0 +1,2 @@
+"""Chats as the user sees them: which history the model reads, search with snippets, and
+export/import."""

@@ -1,0 +1,114 @@
+"""Chat export and import: one JSON document format (also the import format) and Markdown.
+
+The document is `{"format": "agent-chatbot.chats", "version": 1, "exported_at", "chats": [...]}`,
+each chat `{title, agent: {id, name}, created_at, updated_at, messages: [{message_by, content,
+created_at}]}`. Importing creates new chats; nothing stored is ever overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.auth.access import Caller, visible_agents
+from shared.core.models import Agent, Chat, Message, MessageBy
+
+EXPORT_FORMAT = "agent-chatbot.chats"
+EXPORT_VERSION = 1
+
+
+def chat_document(chat: Chat, messages: Sequence[Message]) -> dict[str, Any]:
+    """One chat as exported (datetimes stay datetimes; the schema writes them as ISO 8601)."""
+    return {
+        "title": chat.title,
+        "agent": {"id": chat.agent_id, "name": chat.agent.name},
+        "created_at": chat.created_at,
+        "updated_at": chat.updated_at,
+        "messages": [
+            {"message_by": m.message_by, "content": m.content, "created_at": m.created_at}
+            for m in messages
+        ],
+    }
+
+
+def export_document(chats: Iterable[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "exported_at": now,
+        "chats": list(chats),
+    }
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def chat_markdown(chat: Chat, messages: Sequence[Message], now: datetime) -> str:
+    """The chat as a readable Markdown file: a heading, the facts, then each message."""
+    agent = " ".join(chat.agent.name.split())
+    lines = [
+        f"# {' '.join(chat.title.split())}",
+        "",
+        f"- Agent: {agent}",
+        f"- Started: {_when(chat.created_at)}",
+        f"- Last activity: {_when(chat.updated_at)}",
+        f"- Exported: {_when(now)}",
+        "",
+        "---",
+    ]
+    for message in messages:
+        speaker = "You" if message.message_by is MessageBy.USER else agent
+        lines += ["", f"**{speaker}** · {_when(message.created_at)}", "", message.content.strip()]
+    return "\n".join(lines) + "\n"
+
+
+def imported_chat(caller: Caller, agent_id: int, data: dict[str, Any]) -> Chat:
+    """A new chat of the caller's for a validated exported chat (its messages: see below)."""
+    return Chat(
+        agent_id=agent_id,
+        user_id=caller.user_id,
+        guest_id=caller.guest_id,
+        title=data["title"],
+        created_at=data["created_at"],
+        updated_at=data["updated_at"],
+    )
+
+
+def add_imported_messages(
+    session: so.Session, chat: Chat, caller: Caller, data: dict[str, Any]
+) -> None:
+    """Store the messages of a validated exported chat in the (flushed) new `chat`, as one
+    branch: each message follows the one before it, as the turn tree expects."""
+    parent_id: int | None = None
+    for message in data["messages"]:
+        row = Message(
+            chat_id=chat.id,
+            user_id=caller.user_id,
+            message_by=message["message_by"],
+            content=message["content"],
+            created_at=message["created_at"],
+            parent_id=parent_id,
+        )
+        session.add(row)
+        session.flush()  # the next message needs this one's id
+        parent_id = row.id
+
+
+def agent_for_import(caller: Caller, exported: dict[str, Any]) -> sa.Select[Agent]:
+    """The agent an imported chat goes to: one the caller can see with the exported id and
+    name, else with that name (the caller's own first), else with that id."""
+    same_id = Agent.id == (exported.get("id") or 0)
+    same_name = Agent.name == exported["name"]
+    preference = sa.case((sa.and_(same_id, same_name), 0), (same_name, 1), else_=2)
+    own_first = sa.case((Agent.owner_id == caller.user_id, 0), else_=1)
+    return (
+        sa.select(Agent)
+        .where(visible_agents(caller), sa.or_(same_id, same_name))
+        .order_by(preference, own_first, Agent.id)
+        .limit(1)
+    )

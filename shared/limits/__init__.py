@@ -1,0 +1,1 @@
+"""Abuse limits: request rates per caller and IP, and the back-off of failed logins."""
