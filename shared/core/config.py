@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from dotenv import dotenv_values
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
 MIN_SECRET_LENGTH = 32
 # The only environments (after trimming and lower-casing) that accept the development secret.

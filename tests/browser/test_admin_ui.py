@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from api.extensions import db
 from shared.core.models import UsageEvent, UsageKind
+from tests.api.test_admin import make_admin
 from tests.browser.test_accounts_ui import log_in, send, session
-from tests.test_admin import make_admin
 
 pytestmark = pytest.mark.browser
 

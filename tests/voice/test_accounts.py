@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from shared.auth.accounts import end_all_sessions, set_disabled
+from tests.api.test_accounts import change_account
+from tests.api.test_auth import forged
 from tests.conftest import bearer
-from tests.test_accounts import change_account
-from tests.test_auth import forged
 from tests.voice.conftest import VoiceChat
 
 

@@ -8,8 +8,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
+from tests.api.test_agent_visibility import public_agent, set_public
 from tests.fake_openai import Behaviour
-from tests.test_agent_visibility import public_agent, set_public
 from tests.voice.conftest import stored_messages
 
 

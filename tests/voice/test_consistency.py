@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from quart.typing import TestClientProtocol as VoiceClient
 
+from tests.api.test_consistency import incomplete_tokens
 from tests.conftest import bearer
-from tests.test_consistency import incomplete_tokens
 from tests.voice.conftest import Headers, VoiceChat
 
 

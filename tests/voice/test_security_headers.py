@@ -6,7 +6,7 @@ from typing import Any
 
 from quart.typing import TestClientProtocol as VoiceClient
 
-from tests.test_security_headers import assert_hardened, inline_script_hash
+from tests.api.test_security_headers import assert_hardened, inline_script_hash
 from tests.voice.conftest import Headers
 
 

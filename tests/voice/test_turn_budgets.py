@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from quart.typing import TestClientProtocol as VoiceClient
 
 from shared.core.config import Config
+from tests.api.test_quotas import budget
 from tests.fake_openai import Behaviour
-from tests.test_quotas import budget
 from tests.voice.audio import recording
 from tests.voice.conftest import Headers, ServeVoice, VoiceChat, stored_messages, upload
 from tests.voice.test_streaming import parse_events, stream_path

@@ -14,11 +14,11 @@ from quart.typing import TestClientProtocol as VoiceClient
 
 from api import create_app as create_api
 from shared.core.config import Config
+from tests.api.test_admin import make_admin
+from tests.api.test_metrics import sample
+from tests.api.test_quotas import budget
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour
-from tests.test_admin import make_admin
-from tests.test_metrics import sample
-from tests.test_quotas import budget
 from tests.voice.audio import recording
 from tests.voice.conftest import ServeVoice, VoiceChat, upload
 from tests.voice.test_streaming import parse_events, stream_path

@@ -83,3 +83,44 @@ def test_check_skips_javascript_when_asked(tmp_path: Path) -> None:
     write(small_tree(tmp_path), "web/assets/js/long.js", f"function long() {{\n{body}}}\n")
     assert "long.js:1: function is 42 lines" in check(tmp_path).stdout
     assert check(tmp_path, "--python-only").returncode == 0
+
+
+def test_check_reports_a_cycle_hidden_behind_type_checking(tmp_path: Path) -> None:
+    write(small_tree(tmp_path), "shared/a.py", "from shared.b import B\nA = 1\n")
+    hidden = (
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from shared.a import A\nB = 2\n"
+    )
+    write(tmp_path, "shared/b.py", hidden)
+    result = check(tmp_path)
+    assert result.returncode == 1
+    assert "import cycle: shared.a -> shared.b" in result.stdout
+
+
+def floored_tree(root: Path) -> Path:
+    write(root, "shared/__init__.py", 'FLOORS = ("core", "chats")\n')
+    write(root, "shared/core/__init__.py", "")
+    write(root, "shared/core/config.py", "LIMIT = 1\n")
+    write(root, "shared/chats/__init__.py", "")
+    write(root, "shared/chats/search.py", "from shared.core.config import LIMIT\n")
+    return root
+
+
+def test_check_passes_imports_that_go_down_the_floors(tmp_path: Path) -> None:
+    assert check(floored_tree(tmp_path), "--python-only").returncode == 0
+
+
+def test_check_reports_an_import_up_the_floors(tmp_path: Path) -> None:
+    write(floored_tree(tmp_path), "shared/core/rules.py", "from shared.chats import search\n")
+    result = check(tmp_path, "--python-only")
+    assert result.returncode == 1
+    assert (
+        "shared.core.rules: imports shared.chats.search (floor chats above core)" in result.stdout
+    )
+
+
+def test_report_counts_entries_arrows_and_cycles(tmp_path: Path) -> None:
+    result = check(floored_tree(tmp_path), "--report")
+    assert "shared/ top-level entries: 2 (chats, core)" in result.stdout
+    assert "arrows between top-level entries: 1" in result.stdout
+    assert "import cycles: 0" in result.stdout
+    assert "  chats: core" in result.stdout

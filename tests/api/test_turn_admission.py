@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.api.test_admin import admin_headers  # noqa: F401  (fixture)
 from tests.conftest import Headers, bearer
-from tests.test_admin import admin_headers  # noqa: F401  (fixture)
 
 NewChat = Callable[[Headers], dict[str, Any]]
 TURNS = ("send", "retry", "regenerate", "edit", "select")

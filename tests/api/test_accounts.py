@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 from api.extensions import db
 from shared.auth.accounts import end_all_sessions, set_disabled
 from shared.core.models import User
+from tests.api.test_auth import forged
 from tests.conftest import bearer
-from tests.test_auth import forged
 
 
 def change_account(app: Flask, user_id: int, change: Callable[..., None], *args: Any) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from shared.core.db import configure_sqlite, sync_url
-from tests.test_migrations import migrate, scratch_url, seed, snapshot
+from tests.migrations.test_migrations import migrate, scratch_url, seed, snapshot
 
 __all__ = ["scratch_url"]  # the fixture, used by name
 BEFORE = "0005_chat_ux"

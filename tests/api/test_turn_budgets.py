@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.core.config import Config
+from tests.api.test_quotas import assert_over_budget, budget, budget_client, say
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour, Failure
-from tests.test_quotas import assert_over_budget, budget, budget_client, say
 
 
 def messages(chat_id: int) -> str:

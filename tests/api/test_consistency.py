@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from shared.core.config import Config, ConfigError
+from tests.api.test_auth import forged
 from tests.conftest import Headers, bearer
-from tests.test_auth import forged
 
 
 def test_max_page_size_is_honoured_by_every_listing(

@@ -16,7 +16,7 @@ from shared.core.db import configure_sqlite, sync_url
 from shared.core.models import UsageEvent, UsageHour, UsageKind, User
 from shared.usage.budgets import WINDOW, Budget, BudgetName, spent_stmt
 from shared.usage.retention import purge_budget_hours
-from tests.test_migrations import migrate, scratch_url
+from tests.migrations.test_migrations import migrate, scratch_url
 
 __all__ = ["scratch_url"]  # the fixture, used by name
 Hours = dict[tuple[str, str, datetime], tuple[int, int | None]]
