@@ -57,6 +57,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python bin/check-architecture
+	$(BIN)/python bin/config-docs --check
 
 format:
 	$(BIN)/ruff format .

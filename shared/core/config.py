@@ -1,14 +1,22 @@
-"""Settings for both services, read once from the environment (and `.env` when present)."""
+"""Settings for both services: one typed class (pydantic-settings), read once from the environment
+(and `.env` when present) and validated at start.
+
+Every setting is a field here with its type, default and one-line description; the
+configuration table (docs/configuration.md) and `.env.example` are checked against these
+definitions by `bin/config-docs --check` in `make lint`. A bad value is refused with one line
+per problem (ConfigError), never a traceback: the services and the CLI print it and exit.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from dotenv import dotenv_values
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SECRET = "dev-secret-change-me-dev-secret-change-me"
@@ -17,8 +25,10 @@ MIN_SECRET_LENGTH = 32
 DEVELOPMENT_ENVS = frozenset({"development", "dev", "test", "testing"})
 ProviderChoice = Literal["auto", "openai", "offline"]
 TtsApi = Literal["auto", "speech", "realtime"]
-# Replies may also come from a local model (SmolLM2 in-process); see shared/providers/local_llm.py.
+# Replies may also come from a local model (in-process); see shared/providers/local_llm.py.
 ReplyChoice = Literal["auto", "openai", "offline", "local"]
+# A comma-separated list in the environment ("a, b"), a tuple in the code.
+Names = Annotated[tuple[str, ...], NoDecode]
 
 
 class ConfigError(RuntimeError):
@@ -29,176 +39,238 @@ def _default_database_url() -> str:
     return f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 
 
-@dataclass(frozen=True)
-class Config:
-    app_env: str = "development"
-    database_url: str = field(default_factory=_default_database_url)
-    jwt_secret_key: str = DEV_SECRET
-    jwt_access_minutes: int = 15
-    jwt_refresh_days: int = 30
-    openai_api_key: str = ""
-    openai_base_url: str = ""
+def _d(description: str, **kwargs: Any) -> Any:
+    """A field's default and its one-line description (the documentation's source)."""
+    return Field(description=description, **kwargs)
+
+
+class Config(BaseSettings):
+    """Both services' settings; the environment variable is the field's name in upper case."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    app_env: str = _d(
+        "anything but development/dev/test/testing turns on the secret checks",
+        default="development",
+    )
+    database_url: str = _d(
+        "SQLite file or `postgresql://user@host/db` (drivers are chosen per service)",
+        default_factory=_default_database_url,
+    )
+    jwt_secret_key: str = _d("HS256 signing key shared by both services", default=DEV_SECRET)
+    jwt_access_minutes: int = _d("access token lifetime in minutes", default=15, ge=1)
+    jwt_refresh_days: int = _d("refresh token lifetime in days", default=30, ge=1)
+    openai_api_key: str = _d("enables OpenAI; empty means offline", default="")
+    openai_base_url: str = _d(
+        "any OpenAI-compatible server, e.g. `http://localhost:8000/v1`", default=""
+    )
     # Defaults OpenAI still serves after the 2027 shutdowns (see README "Model lifecycle").
-    openai_chat_model: str = "gpt-6-luna"
-    openai_stt_model: str = "gpt-transcribe"
-    openai_tts_model: str = "gpt-realtime-2.1-mini"
-    openai_tts_voice: str = "alloy"
+    openai_chat_model: str = _d(
+        "default chat model (an agent's `model` overrides it)", default="gpt-6-luna"
+    )
+    openai_stt_model: str = _d(
+        "speech-to-text model (`/v1/audio/transcriptions`)", default="gpt-transcribe"
+    )
+    openai_tts_model: str = _d("text-to-speech model", default="gpt-realtime-2.1-mini")
+    openai_tts_voice: str = _d("default voice (an agent's `voice` overrides it)", default="alloy")
     # One upstream call may take this long, retried at most this often; a whole turn is
     # bounded by provider_timeout * (provider_max_retries + 1) plus backoff.
-    provider_timeout: float = 30.0
-    provider_max_retries: int = 1
-    llm_provider: ReplyChoice = "auto"
-    stt_provider: ProviderChoice = "auto"
-    tts_provider: ProviderChoice = "auto"
-    cors_origins: tuple[str, ...] = ()
-    public_api_url: str = ""
-    public_voice_url: str = ""
-    max_message_chars: int = 4000
-    max_prompt_chars: int = 8000
-    max_name_chars: int = 100
-    max_audio_bytes: int = 25 * 1024 * 1024
-    # A recording may play this long (checked from its container and while decoding).
-    max_audio_seconds: float = 120.0
-    max_page_size: int = 100
-    history_max_messages: int = 50
-    history_budget_chars: int = 16000
+    provider_timeout: float = _d("seconds one upstream call may take", default=30.0, gt=0)
+    provider_max_retries: int = _d("SDK retries on connection errors, 429 and 5xx", default=1, ge=0)
+    llm_provider: ReplyChoice = _d(
+        "replies: `auto`, `openai`, `offline` or `local`", default="auto"
+    )
+    stt_provider: ProviderChoice = _d(
+        "speech to text: `auto`, `openai` or `offline`", default="auto"
+    )
+    tts_provider: ProviderChoice = _d(
+        "text to speech: `auto`, `openai` or `offline`", default="auto"
+    )
+    cors_origins: Names = _d(
+        "comma-separated browser origins allowed to call the services", default=()
+    )
+    public_api_url: str = _d("where the web page finds the API (empty: same origin)", default="")
+    public_voice_url: str = _d(
+        "where the web page finds the voice service (empty: same origin)", default=""
+    )
+    max_message_chars: int = _d("longest text message", default=4000, ge=1)
+    max_prompt_chars: int = _d("longest agent prompt", default=8000, ge=1)
+    max_name_chars: int = _d("longest agent name", default=100, ge=1)
+    max_audio_bytes: int = _d("largest voice upload in bytes", default=25 * 1024 * 1024, ge=1)
+    max_audio_seconds: float = _d("longest recording in seconds", default=120.0, gt=0)
+    max_page_size: int = _d(
+        "largest `page_size` of every listing (1 to 100)", default=100, ge=1, le=100
+    )
+    history_max_messages: int = _d("most recent messages sent to the model", default=50, ge=1)
+    history_budget_chars: int = _d("character budget for that history", default=16000, ge=1)
     # Abuse limits ("N/second|minute|hour|day"); counters shared through Redis when configured.
-    rate_limit_enabled: bool = True
-    # Empty: REDIS_URL when set, else memory:// (counted per process, see `workers`).
-    rate_limit_storage_url: str = ""
-    rate_limit_replies: str = "20/minute"
-    rate_limit_replies_per_ip: str = "60/minute"
-    rate_limit_guest_tokens: str = "30/hour"
-    rate_limit_register: str = "10/hour"
-    rate_limit_login_per_ip: str = "30/minute"
-    rate_limit_login_per_user: str = "10/minute"
+    rate_limit_enabled: bool = _d("turn all abuse limits off with `false`", default=True)
+    rate_limit_storage_url: str = _d(
+        "counters' storage (empty: `REDIS_URL`, else `memory://` per process)", default=""
+    )
+    rate_limit_replies: str = _d(
+        "replies (text, stream, voice) per user or guest", default="20/minute"
+    )
+    rate_limit_replies_per_ip: str = _d("replies per client IP", default="60/minute")
+    rate_limit_guest_tokens: str = _d("guest tokens per IP", default="30/hour")
+    rate_limit_register: str = _d("registrations per IP", default="10/hour")
+    rate_limit_login_per_ip: str = _d("login attempts per IP", default="30/minute")
+    rate_limit_login_per_user: str = _d(
+        "login attempts per username from one client IP", default="10/minute"
+    )
     # Failed logins per (username, IP) and per IP before each further failure locks that
     # pair or IP for 1, 2, 4, ... seconds (see shared/limits/login_guard.py).
-    login_backoff_after: int = 5
-    login_backoff_after_per_ip: int = 20
-    login_backoff_max_seconds: int = 900
-    # Redis shared by every process and replica (rate limits, ...); empty = no Redis.
-    redis_url: str = ""
-    # Worker processes of this service (the entrypoint and `make run` export WORKERS). Without
-    # shared rate-limit storage each process allows its share: the configured limit / workers.
-    workers: int = 1
-    # How many reverse proxies sit in front (their X-Forwarded-For is trusted for client IPs).
-    proxy_hops: int = 0
-    # Spoken messages kept for replay (bytes of audio in memory; Redis entries up to a quarter).
-    speech_cache_bytes: int = 64 * 1024 * 1024
-    # Model lifecycle and cost limits: which speech API speaks replies, which models and voices
-    # non-admins may give an agent (empty: the defaults plus what GET /v1/models lists), the
-    # output cap per reply, and how often GET /v1/models is read again.
-    tts_api: TtsApi = "auto"
-    allowed_models: tuple[str, ...] = ()
-    allowed_voices: tuple[str, ...] = ()
-    max_reply_tokens: int = 4096
-    models_refresh_seconds: float = 3600.0
-    # Offline engines: a local OpenAI-compatible server probed when LLM_PROVIDER=auto has no key
-    # (default: Ollama's port), the in-process SmolLM2 model, and offline Whisper transcription.
-    local_llm_url: str = ""
-    local_llm_model: str = ""
-    local_llm_max_tokens: int = 256
-    local_llm_context: int = 4096
-    local_llm_concurrency: int = 1
-    stt_concurrency: int = 2
-    # Streamed voice: sentences synthesised at once (in order), longest sentence sent to speech.
-    tts_max_in_flight: int = 2
-    max_sentence_chars: int = 400
-    # Chat import (POST /api/chats/import): the largest export file accepted.
-    max_import_bytes: int = 5 * 1024 * 1024
-    # Token budgets over a rolling day (0 = unlimited); see shared/usage/reservations.py.
-    quota_user_tokens_per_day: int = 0
-    quota_guest_tokens_per_day: int = 20_000
-    quota_guest_ip_tokens_per_day: int = 100_000
-    # `flask --app api purge` deletes guest chats idle longer than this.
-    guest_retention_days: int = 30
-    # Client addresses or networks allowed to read /metrics ("0.0.0.0/0" for everyone).
-    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    login_backoff_after: int = _d(
+        "failed logins per (username, IP) before the lock", default=5, ge=1
+    )
+    login_backoff_after_per_ip: int = _d("failed logins per IP before the lock", default=20, ge=1)
+    login_backoff_max_seconds: int = _d("longest login lock in seconds", default=900, ge=1)
+    redis_url: str = _d("one Redis shared by every process and replica (empty: none)", default="")
+    # Without shared rate-limit storage each process allows its share: the limit / workers.
+    workers: int = _d(
+        "worker processes of this service (entrypoint and `make run` set it)", default=1, ge=1
+    )
+    proxy_hops: int = _d(
+        "reverse proxies in front whose `X-Forwarded-For` is trusted", default=0, ge=0
+    )
+    speech_cache_bytes: int = _d(
+        "spoken messages kept for replay (bytes in memory; Redis entries up to a quarter)",
+        default=64 * 1024 * 1024,
+        ge=0,
+    )
+    tts_api: TtsApi = _d("how replies are spoken: `auto`, `speech` or `realtime`", default="auto")
+    allowed_models: Names = _d(
+        "models non-admins may give an agent (empty: listed ones)", default=()
+    )
+    allowed_voices: Names = _d(
+        "voices non-admins may give an agent (empty: the provider's)", default=()
+    )
+    max_reply_tokens: int = _d("output cap per reply in tokens (0: none)", default=4096, ge=0)
+    models_refresh_seconds: float = _d(
+        "how often `GET /v1/models` is read again", default=3600.0, gt=0
+    )
+    local_llm_url: str = _d(
+        "a local OpenAI-compatible server probed when offline (empty: Ollama's)", default=""
+    )
+    local_llm_model: str = _d("that server's model (empty: the first one listed)", default="")
+    local_llm_max_tokens: int = _d("longest reply of the in-process local model", default=256, ge=1)
+    local_llm_context: int = _d("its context window in tokens", default=4096, ge=2)
+    local_llm_concurrency: int = _d("its replies written at once per process", default=1, ge=1)
+    stt_concurrency: int = _d("offline transcriptions at once per process", default=2, ge=1)
+    tts_max_in_flight: int = _d(
+        "sentences synthesised at once in a streamed voice reply", default=2, ge=1
+    )
+    max_sentence_chars: int = _d("longest sentence sent to speech at once", default=400, ge=20)
+    max_import_bytes: int = _d(
+        "largest chat export file `POST /api/chats/import` accepts", default=5 * 1024 * 1024, ge=1
+    )
+    quota_user_tokens_per_day: int = _d(
+        "tokens per account per rolling day (0: unlimited)", default=0, ge=0
+    )
+    quota_guest_tokens_per_day: int = _d(
+        "tokens per guest per rolling day (0: unlimited)", default=20_000, ge=0
+    )
+    quota_guest_ip_tokens_per_day: int = _d(
+        "tokens of all guests from one IP per rolling day (0: unlimited)", default=100_000, ge=0
+    )
+    guest_retention_days: int = _d(
+        "`flask --app api purge` deletes guest chats idle longer", default=30, ge=1
+    )
+    metrics_allow: Names = _d(
+        "addresses or networks that may read `/metrics`", default=("127.0.0.1", "::1")
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # `Config(...)` in code takes only what it is given; `from_env` reads the environment.
+        return (init_settings,)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
-        """Build settings from `environ` (default: `.env` overlaid by the process environment)."""
+        """Settings from `environ` (default: `.env` overlaid by the process environment)."""
         if environ is None:
             dotenv = {k: v for k, v in dotenv_values(ROOT / ".env").items() if v is not None}
             environ = {**dotenv, **os.environ}
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = environ.get(f.name.upper())
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _parse(f.name, str(f.type), raw)
-        if "app_env" not in values:
-            # Fail closed: with no environment named, the development secret is refused.
-            values["app_env"] = environ.get("FLASK_ENV") or "production"
-        config = cls(**values)
-        config.validate()
-        return config
+        values: dict[str, Any] = {
+            name: environ[name.upper()] for name in cls.model_fields if environ.get(name.upper())
+        }
+        # Fail closed: with no environment named, the development secret is refused.
+        values.setdefault("app_env", environ.get("FLASK_ENV") or "production")
+        return cls.checked(values)
+
+    @classmethod
+    def checked(cls, values: Mapping[str, Any]) -> Config:
+        """Validated settings, or ConfigError with one line per problem."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            raise ConfigError(problems(exc)) from None
+
+    @field_validator(
+        "cors_origins", "allowed_models", "allowed_voices", "metrics_allow", mode="before"
+    )
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator(
+        "rate_limit_replies",
+        "rate_limit_replies_per_ip",
+        "rate_limit_guest_tokens",
+        "rate_limit_register",
+        "rate_limit_login_per_ip",
+        "rate_limit_login_per_user",
+    )
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"must look like '20/minute', got {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if self.local_llm_context <= self.local_llm_max_tokens:
+            raise ValueError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS")
+        # Last, so a malformed setting is reported as such first.
+        if self.is_production and self.jwt_secret_key == DEV_SECRET:
+            raise ValueError(
+                "JWT_SECRET_KEY must be set outside development (the dev secret is refused "
+                f"unless APP_ENV is one of {', '.join(sorted(DEVELOPMENT_ENVS))})"
+            )
+        if self.is_production and len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:
         """Anything but an explicit development or test environment counts as production."""
         return self.app_env.strip().lower() not in DEVELOPMENT_ENVS
 
-    def validate(self) -> None:
-        """Refuse settings that would be unsafe or cannot work."""
-        if self.llm_provider not in ("auto", "openai", "offline", "local"):
-            raise ConfigError("LLM_PROVIDER must be auto, openai, offline or local")
-        for name in ("stt_provider", "tts_provider"):
-            if getattr(self, name) not in ("auto", "openai", "offline"):
-                raise ConfigError(f"{name.upper()} must be auto, openai or offline")
-        if self.tts_api not in ("auto", "speech", "realtime"):
-            raise ConfigError("TTS_API must be auto, speech or realtime")
-        if self.local_llm_max_tokens < 1 or self.local_llm_context <= self.local_llm_max_tokens:
-            raise ConfigError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS (>= 1)")
-        if self.max_audio_seconds <= 0:
-            raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
-        if self.workers < 1:
-            raise ConfigError("WORKERS must be at least 1")
-        if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
-            raise ConfigError("LOGIN_BACKOFF_AFTER and LOGIN_BACKOFF_AFTER_PER_IP must be >= 1")
-        if not 1 <= self.max_page_size <= 100:  # 100 is the documented largest page
-            raise ConfigError("MAX_PAGE_SIZE must be between 1 and 100")
-        for name in (f.name for f in fields(self) if f.name.startswith("rate_limit_")):
-            value = getattr(self, name)
-            if isinstance(value, str) and name != "rate_limit_storage_url" and not _is_rate(value):
-                raise ConfigError(f"{name.upper()} must look like '20/minute', got {value!r}")
-        # Last, so a malformed setting is reported as such first.
-        if self.is_production:
-            if self.jwt_secret_key == DEV_SECRET:
-                raise ConfigError(
-                    "JWT_SECRET_KEY must be set outside development (the dev secret is refused "
-                    f"unless APP_ENV is one of {', '.join(sorted(DEVELOPMENT_ENVS))})"
-                )
-            if len(self.jwt_secret_key) < MIN_SECRET_LENGTH:
-                raise ConfigError(
-                    f"JWT_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
-                )
-
     def replace(self, **changes: Any) -> Config:
-        return replace(self, **changes)
+        """A copy with `changes`, validated like any Config."""
+        return type(self).checked({**dict(self), **changes})
 
 
-def _is_rate(value: str) -> bool:
-    from limits import parse
-
-    try:
-        parse(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse(name: str, type_name: str, raw: str) -> Any:
-    try:
-        if type_name == "int":
-            return int(raw)
-        if type_name == "float":
-            return float(raw)
-        if type_name == "bool":
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if type_name.startswith("tuple"):
-            return tuple(part.strip() for part in raw.split(",") if part.strip())
-    except ValueError as exc:
-        raise ConfigError(f"{name.upper()} must be a number, got {raw!r}") from exc
-    return raw
+def problems(exc: ValidationError) -> str:
+    """One line per refused setting, named as in the environment."""
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"])
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where.upper()}: {message}" if where else message)
+    return "\n".join(lines)
