@@ -40,7 +40,8 @@ class Writer(Protocol):
     """What the async entry needs of the voice service's writer (shared/turns/generation.py):
     its sessions, and running a sync store function in a fresh committed session."""
 
-    sessions: async_sessionmaker[AsyncSession]
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
 
     async def run(self, work: Callable[..., T], *args: Any) -> T: ...
 
