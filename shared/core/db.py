@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,3 +110,17 @@ def engine_options(url: str) -> dict[str, Any]:
     # raises a disconnect error, SQLAlchemy then invalidates the whole pool, the request gets
     # a 503 and the next one reconnects. The pool is sized for a voice worker's bursts.
     return {"pool_pre_ping": False, "pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
+
+
+def first_row(session: so.Session, statement: sa.Executable, params: Mapping[str, Any]) -> Any:
+    """The first row `statement` returns in the session's transaction, or None (also for a
+    statement that returns no rows). Core execution: SQLAlchemy's compiled cache serves it."""
+    result = session.connection().execute(statement, params)
+    return result.first() if result.returns_rows else None
+
+
+def all_rows(
+    session: so.Session, statement: sa.Executable, params: Mapping[str, Any]
+) -> Sequence[Any]:
+    """Every row `statement` returns in the session's transaction."""
+    return session.connection().execute(statement, params).all()

@@ -19,7 +19,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared import prepared
+from shared.core.db import first_row
 from shared.core.models import Message, UsageEvent
 
 
@@ -57,7 +57,7 @@ def _insert(session: so.Session, model: type[Any], values: dict[str, Any] | None
     if values is None:
         return None
     keys = tuple(sorted(values))
-    return int(prepared.first(session.connection(), _insert_one(model.__table__, keys), values)[0])
+    return int(first_row(session, _insert_one(model.__table__, keys), values)[0])
 
 
 # The statements are built once per shape and executed with parameters: building a statement
@@ -81,7 +81,7 @@ def _insert_at_once(
     params: dict[str, Any] = {}
     for prefix, values in zip(PREFIXES, (question, reply, reserving), strict=True):
         params.update({f"{prefix}{key}": value for key, value in (values or {}).items()})
-    row = prepared.first(session.connection(), _turn_insert(shape), params)
+    row = first_row(session, _turn_insert(shape), params)
     return Inserted(row[0], row[1], row[2])
 
 

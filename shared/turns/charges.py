@@ -23,11 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared import prepared
 from shared.auth.access import Caller
 from shared.core import metrics
 from shared.core.config import Config
-from shared.core.db import on_its_own
+from shared.core.db import first_row, on_its_own
 from shared.core.models import Message, MessageStatus
 from shared.turns import batched, replies
 from shared.turns.store import Started
@@ -107,7 +106,7 @@ async def abegin(
         return await writer.run(begun, reserving, work, caller, *args)
 
 
-def charge_stmt(turn: Started, outcome: replies.Outcome) -> quotas.Prepared | None:
+def charge_stmt(turn: Started, outcome: replies.Outcome) -> quotas.BoundStatement | None:
     """What settles the turn's ticket: the tokens its reply used (returning the model's name),
     or the reservation given back when the reply failed."""
     if turn.ticket is None:
@@ -135,7 +134,7 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     if not batched.writes_at_once(session):
         reply = replies.finish(session, turn.ai_message, outcome)
         # A settlement returns the model it charged; a reservation given back returns nothing.
-        charged = prepared.first(session.connection(), *charge) if charge is not None else None
+        charged = first_row(session, *charge) if charge is not None else None
         model = charged[0] if charged is not None else None
         counted(turn, outcome, model)
         return reply
@@ -143,7 +142,7 @@ def finish(session: so.Session, turn: Started, outcome: replies.Outcome) -> Mess
     finishing, params = replies.finish_stmt(turn.ai_message.id, outcome)
     charging, charge_params = charge or (None, {})
     both = _finish_at_once(finishing, charging)
-    row = prepared.first(session.connection(), both, params | charge_params)
+    row = first_row(session, both, params | charge_params)
     if row is None:  # closed by someone else meanwhile: left as it is
         return replies.stored(session, turn.ai_message.id)
     counted(turn, outcome, row.charged_model)

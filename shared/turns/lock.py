@@ -11,7 +11,6 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared import prepared
 from shared.auth.access import (
     AGENT_UNAVAILABLE,
     AGENT_UNAVAILABLE_MESSAGE,
@@ -22,7 +21,7 @@ from shared.auth.access import (
 from shared.auth.standing import account_accepts, account_params, check_token
 from shared.auth.tokens import AccessClaims, TokenError
 from shared.chats.conversation import retitled, title_from
-from shared.core.db import utcnow
+from shared.core.db import first_row, utcnow
 from shared.core.models import Agent, Chat
 from shared.turns.failures import TurnRefused, chat_not_found
 from shared.usage.budgets import BudgetName, spent_columns
@@ -76,7 +75,7 @@ def lock_chat(
     budgets = reserving.names if reserving is not None else ()
     shape = (caller.is_guest, caller.token is not None, touch, said is not None, budgets)
     spending = reserving.params() if reserving is not None else {}
-    row = prepared.first(session.connection(), _lock_stmt(*shape), params | accounts | spending)
+    row = first_row(session, _lock_stmt(*shape), params | accounts | spending)
     if row is None:
         if caller.token is not None:
             raise check_token_refusal(session, caller)

@@ -8,9 +8,8 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared import prepared
 from shared.auth.access import Caller, own_chats
-from shared.core.db import utcnow
+from shared.core.db import first_row, utcnow
 from shared.core.models import Chat, Message, MessageBy, MessageStatus
 from shared.providers.base import NO_USAGE, ProviderError, Usage
 from shared.turns.failures import TurnRefused, failure_reason, message_not_found
@@ -118,7 +117,7 @@ _FINISH = (
 
 def finish(session: so.Session, reply: Message, outcome: Outcome) -> Message | None:
     """`finish_stmt`: the stored reply comes back from the UPDATE itself, not a second read."""
-    row = prepared.first(session.connection(), *finish_stmt(reply.id, outcome))
+    row = first_row(session, *finish_stmt(reply.id, outcome))
     return taken(reply, row) if row is not None else stored(session, reply.id)
 
 

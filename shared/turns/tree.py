@@ -15,7 +15,7 @@ from typing import Protocol, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared import prepared
+from shared.core.db import all_rows
 from shared.core.models import Message, MessageBy, MessageStatus
 
 NEWEST_FIRST = (Message.created_at.desc(), Message.id.desc())
@@ -48,7 +48,7 @@ def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[Branch
     """The newest `limit` messages of the shown branch, newest first (its tip first), with
     whether each has children: the columns a turn needs, in one statement, no ORM objects."""
     params = {"branch_chat": chat_id, "branch_limit": limit}
-    return cast(Sequence[BranchEnd], prepared.run(session.connection(), _BRANCH_END, params))
+    return cast(Sequence[BranchEnd], all_rows(session, _BRANCH_END, params))
 
 
 def _branch_end() -> sa.Select[int, MessageBy, str, MessageStatus, bool]:
@@ -105,7 +105,7 @@ def make_room(session: so.Session, chat_id: int, node: Message | None) -> int:
         if not node.selected:
             show_path(session, chat_id, node)
             session.expire(node)  # not read again here: its caller reloads it when used
-    rows = prepared.run(session.connection(), _make_room(node is None), params)
+    rows = all_rows(session, _make_room(node is None), params)
     parent_id = params.get("room_node")
     return 1 + sum(1 for row in rows if row.parent_id == parent_id)
 

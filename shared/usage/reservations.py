@@ -109,10 +109,10 @@ def reservation(caller: Caller, ip: str, model: str, tokens: int) -> UsageEvent:
 
 # Charges are statements built once and run with parameters (named unlike any column: an
 # UPDATE would take such a parameter as a value to SET).
-Prepared = tuple[sa.UpdateBase, dict[str, Any]]
+BoundStatement = tuple[sa.UpdateBase, dict[str, Any]]
 
 
-def settle(ticket: Ticket, used: Spent) -> Prepared:
+def settle(ticket: Ticket, used: Spent) -> BoundStatement:
     """Replace the reservation by the tokens used (returning the model charged)."""
     params: dict[str, Any] = {"c_ticket": ticket.event_id, "c_prompt": used.prompt_tokens}
     params |= {"c_completion": used.completion_tokens, "c_model": used.model}
@@ -136,7 +136,7 @@ def _settle_stmt(names_model: bool) -> sa.Update:
     )
 
 
-def release(ticket: Ticket) -> Prepared:
+def release(ticket: Ticket) -> BoundStatement:
     """A turn that failed spent nothing (upstreams do not bill failed calls)."""
     return _RELEASE, {"c_ticket": ticket.event_id}
 
