@@ -75,5 +75,7 @@ def test_a_model_outside_the_list_is_refused_in_words_a_user_knows(page: Page) -
     dialog.get_by_label("Model (optional)").fill("whisper-1")
     dialog.get_by_role("button", name="Save").click()
     error = page.locator("#agent-error")
-    expect(error).to_have_text("The model 'whisper-1' isn't available here. Pick one from the list.")
+    expect(error).to_have_text(
+        "The model 'whisper-1' isn't available here. Pick one from the list."
+    )
     expect(dialog).to_be_visible()

@@ -15,7 +15,9 @@ def send(page: Page, text: str) -> None:
 
 
 def test_a_chat_titled_by_a_markdown_message_shows_plain_text(page: Page) -> None:
-    send(page, "Here is **code** and a table:\n```python\ndef add(a, b):\n```\n| a | b |\n|---|---|")
+    send(
+        page, "Here is **code** and a table:\n```python\ndef add(a, b):\n```\n| a | b |\n|---|---|"
+    )
 
     expect(page.locator(".message-ai")).to_have_count(1)
     title = page.locator("#chat-list .chat-name")
