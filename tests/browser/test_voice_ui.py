@@ -201,9 +201,7 @@ def test_failed_speech_shows_reply_as_text(page: Page, upstream: Behaviour) -> N
     )
 
 
-def test_read_aloud_shows_it_is_reading_and_stops_on_click(
-    page: Page, upstream: Behaviour
-) -> None:
+def test_read_aloud_shows_it_is_reading_and_stops_on_click(page: Page, upstream: Behaviour) -> None:
     upstream.reply = "A long answer to read."
     upstream.speech_clip_seconds = 8.0  # long enough to be stopped while it plays
     page.get_by_label("Message", exact=True).fill("Say something")
