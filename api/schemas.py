@@ -152,6 +152,11 @@ class ChatSchema(Schema):
     title = fields.Str(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+    imported_at = fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the chat was imported from a file; null: started here"},
+    )
 
 
 class ChatQuerySchema(Schema):
