@@ -1,8 +1,9 @@
 """Markdown as plain text, for places that show a line of words (a chat's title).
 
 Markup goes, the words stay: code fences and their language, table pipes and rules, headings,
-quotes, list markers, emphasis, inline code ticks, links and images (their text stays), HTML
-tags and backslash escapes. Code inside a fence stays as words. Not a Markdown parser: good
+quotes, list markers, emphasis, inline code ticks, links and images (their text stays) and
+backslash escapes. HTML tags stay: what people type is shown as text, and "<b>" in a message is
+usually about HTML. Code inside a fence stays as words. Not a Markdown parser: good
 enough for one line, and never worse than the text it was given.
 """
 
@@ -25,7 +26,6 @@ INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),  # [text](url), ![alt](src)
     (re.compile(r"!?\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),  # [text][ref]
     (re.compile(r"<((?:https?|mailto):[^>\s]+)>"), r"\1"),  # <https://autolink>
-    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>"), " "),  # HTML tags
     (re.compile(r"(`+)(.+?)\1"), r"\2"),  # inline code: its text stays
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
     (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough

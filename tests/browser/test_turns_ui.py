@@ -10,6 +10,7 @@ from tests.fake_openai import Behaviour
 pytestmark = pytest.mark.browser
 
 SLOW_REPLY = " ".join(f"word{index}" for index in range(20))
+LONG_REPLY = " ".join(f"word{index}" for index in range(40))
 
 
 @pytest.fixture(autouse=True)
@@ -127,19 +128,19 @@ new MutationObserver(() => {
 def test_reply_followed_after_reload_never_shows_doubled_text(
     page: Page, upstream: Behaviour
 ) -> None:
-    upstream.reply = SLOW_REPLY
-    upstream.stream_chunk_delay = 0.15
+    upstream.reply = LONG_REPLY
+    upstream.stream_chunk_delay = 0.25  # about ten seconds: time to reload on a busy machine
     send(page, "Talk for a while")
     # Some of the reply is written (and stored) before the reload, so history restores it.
-    expect(reply(page).locator(".bubble")).to_contain_text("word4")
+    expect(reply(page).locator(".bubble")).to_contain_text("word3")
     page.add_init_script(RECORD_REPLY_TEXTS)
 
     page.reload()
     page.wait_for_selector("body.ready")
-    expect(reply(page)).to_have_attribute("data-status", "complete")
-    expect(reply(page).locator(".bubble")).to_have_text(SLOW_REPLY)
+    expect(reply(page)).to_have_attribute("data-status", "complete", timeout=20_000)
+    expect(reply(page).locator(".bubble")).to_have_text(LONG_REPLY)
 
     texts = [text.strip() for text in page.evaluate("window.__replyTexts")]
-    assert any(text and text != SLOW_REPLY for text in texts), "the reply was not followed"
-    doubled = [text for text in texts if not SLOW_REPLY.startswith(text)]
+    assert any(text and text != LONG_REPLY for text in texts), "the reply was not followed"
+    doubled = [text for text in texts if not LONG_REPLY.startswith(text)]
     assert not doubled, f"the reply showed text that is not a prefix of it: {doubled[:3]}"

@@ -29,7 +29,7 @@ from shared.plain_text import plain_text
             "See [the docs](https://x.y/z), ![a cat](cat.png) and [ref][1]",
             "See the docs, a cat and ref",
         ),
-        ("<https://example.org> and <b>bold</b>", "https://example.org and bold"),
+        ("<https://example.org> and <b>tags</b>", "https://example.org and <b>tags</b>"),
         (
             "> quoted\n> > twice\n- item one\n* [x] done\n3) third",
             "quoted twice item one done third",
