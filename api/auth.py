@@ -246,7 +246,7 @@ class LogoutAll(MethodView):
     def post(self) -> None:
         """End all my sessions"""
         if current_caller().is_guest:
-            abort(403, "Guests cannot end every session; use POST /api/auth/logout.")
+            abort(403, "Guests cannot sign out of every device; just sign out here.")
         end_all_sessions(db.session, cast(User, current_user))
         db.session.commit()
 

@@ -89,6 +89,11 @@ class ExportedChatSchema(Schema):
     agent = fields.Nested(ExportedAgentSchema, required=True)
     created_at = moment(required=True)
     updated_at = moment(required=True)
+    imported_at = moment(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "When this chat had itself been imported; null or absent: not"},
+    )
     messages = fields.List(
         fields.Nested(ExportedMessageSchema),
         required=True,

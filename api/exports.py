@@ -152,7 +152,11 @@ def agents_for_import(caller: Caller, exported: list[dict[str, Any]]) -> list[Ag
 def import_chats(caller: Caller, exported: list[dict[str, Any]]) -> list[Chat]:
     """Store every exported chat as a new chat of the caller's: all of them or none."""
     agents = agents_for_import(caller, exported)
-    chats = [imported_chat(caller, a.id, data) for a, data in zip(agents, exported, strict=True)]
+    now = utcnow()
+    chats = [
+        imported_chat(caller, agent.id, data, now)
+        for agent, data in zip(agents, exported, strict=True)
+    ]
     db.session.add_all(chats)
     db.session.flush()
     for chat, data in zip(chats, exported, strict=True):

@@ -12,7 +12,7 @@ from api.auth import current_caller, login_required
 from api.deps import app_config, catalog
 from api.extensions import db
 from api.schemas import ModelsSchema
-from shared.catalog.choices import check_agent_choices, speech_voices
+from shared.catalog.choices import chat_models, check_agent_choices, speech_voices
 from shared.catalog.lifecycle import ListedModel, ModelWarning
 from shared.catalog.warnings import (
     AGENT_MODELS,
@@ -36,8 +36,9 @@ class Models(MethodView):
     def get(self) -> dict[str, Any]:
         """List the models and voices an agent can use
 
-        `models` is the upstream's `GET /v1/models` (read at start, then at most hourly) with
-        each model's announced `shutdown_date`; `voices` are the active speech provider's.
+        `models` are the chat models of the upstream's `GET /v1/models` (read at start, then
+        at most hourly; speech, realtime, embedding, image and moderation models are left out)
+        with each model's announced `shutdown_date`; `voices` are the active speech provider's.
         `warnings` are the retiring or missing models the caller can act on: models of the
         caller's agents (`agent_ids`), and for admins also the configured defaults.
         """
@@ -47,7 +48,7 @@ class Models(MethodView):
         agents = db.session.execute(agents_with_models(caller)).all()
         tts = resolve(config.tts_provider, config)
         return {
-            "models": [model.as_json() for model in listed or ()],
+            "models": [model.as_json() for model in chat_models(listed)],
             "voices": speech_voices(config),
             "default_model": config.openai_chat_model,
             "default_voice": config.openai_tts_voice,

@@ -152,6 +152,11 @@ class ChatSchema(Schema):
     title = fields.Str(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
+    imported_at = fields.AwareDateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the chat was imported from a file; null: started here"},
+    )
 
 
 class ChatQuerySchema(Schema):
@@ -253,7 +258,8 @@ class HealthSchema(Schema):
             "description": "llm (openai|local|offline), llm_engine (openai|local-server|"
             "smollm2|offline|none: which engine writes replies), llm_model, stt, tts, "
             "stt_engine/tts_engine (the engine behind each speech stage, none: not installed) "
-            "and tts_api when speech is OpenAI's: the same report as /config.json"
+            "tts_api when speech is OpenAI's and openai_server (the host an openai stage talks "
+            "to: api.openai.com or OPENAI_BASE_URL's): the same report as /config.json"
         },
     )
     warnings = fields.List(

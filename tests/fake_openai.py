@@ -48,6 +48,8 @@ class Behaviour:
     stream_first_chunk_delay: float = 0.0
     # Speech takes longer for longer text: this many seconds per input character.
     speech_seconds_per_char: float = 0.0
+    # Speech: how long the returned clip plays (None: the short default tone).
+    speech_clip_seconds: float | None = None
     # Extra latency per endpoint ("chat", "transcriptions", "speech"), added to `latency`.
     endpoint_latency: dict[str, float] = field(default_factory=dict)
     # Off for long benchmarks, so uploads are not kept in memory.
@@ -163,7 +165,8 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, {"text": behaviour.transcript})
         elif endpoint == "speech":
             time.sleep(behaviour.speech_seconds_per_char * len(record["json"].get("input", "")))
-            self._bytes(200, SPEECH_WAV, "audio/wav")
+            clip = behaviour.speech_clip_seconds
+            self._bytes(200, SPEECH_WAV if clip is None else tone_wav(clip), "audio/wav")
         else:
             self._json(404, {"error": {"message": "unknown endpoint"}})
 

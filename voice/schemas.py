@@ -142,7 +142,7 @@ class HealthOut(BaseModel):
         description="Active provider per stage (llm: openai|local|offline, stt, tts), the "
         "engine that writes replies (llm_engine: openai|local-server|smollm2|offline|none, and "
         "llm_model) and the engine behind speech (stt_engine, tts_engine; 'none' when the "
-        "offline engine is not installed)."
+        "offline engine is not installed); openai_server: the host an openai stage talks to."
     )
     offline_engines: dict[str, str | None] = Field(
         description="Installed offline engines per stage (null: none installed)."

@@ -10,6 +10,7 @@ from .checks import (
     equals,
     error_fields,
     header,
+    is_type,
     js,
     list_length,
     saves,
@@ -162,7 +163,11 @@ EXPORT_IMPORT = (
         201,
         token="ux_token",
         raw="{{ux_export}}",
-        checks=(equals("imported_chats", 1), differs("chats[0].id", var("ux_chat_id"))),
+        checks=(
+            equals("imported_chats", 1),
+            differs("chats[0].id", var("ux_chat_id")),
+            is_type("chats[0].imported_at", "string"),
+        ),
     ),
     Row(
         "Import a file of another format",

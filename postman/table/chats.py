@@ -37,6 +37,7 @@ FOLDER = Folder(
             checks=(
                 equals("agent_id", var("agent_id")),
                 equals("title", "Postman chat"),
+                equals("imported_at", None),
                 saves("chat_id", "id"),
                 sets("expected_messages", 0),
             ),

@@ -8,6 +8,7 @@ configured default voice or any voice of the active speech provider. Admins may 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +23,26 @@ from shared.providers.voices import OPENAI_REALTIME_VOICES, OPENAI_SPEECH_VOICES
 OFFLINE_VOICES = {"piper": ("joe",), "espeak-ng": ("default",)}
 
 
+# Families an upstream lists that cannot write a chat reply: speech in or out, realtime
+# sessions, embeddings, images, video and moderation. Matched on the id's dash-separated words,
+# so "gpt-4o-mini-tts" and "gpt-realtime-2.1-mini" go, while a chat model named e.g. "gpt-6" stays.
+NOT_CHAT = re.compile(
+    r"(^|[-_.:/])(whisper|tts|transcribe|realtime|audio|embeddings?|dall-e|image|moderation|"
+    r"sora|speech)([-_.:/\d]|$)",
+    re.IGNORECASE,
+)
+
+
+def is_chat_model(model_id: str) -> bool:
+    """Whether an upstream model id names a model that writes chat replies."""
+    return NOT_CHAT.search(model_id) is None
+
+
+def chat_models(listing: Sequence[ListedModel] | None) -> list[ListedModel]:
+    """The upstream's listed models an agent can chat with, in the listing's order."""
+    return [model for model in listing or () if is_chat_model(model.id)]
+
+
 def speech_voices(config: Config) -> list[str]:
     """The voices of the active text-to-speech provider."""
     if resolve(config.tts_provider, config) == "openai":
@@ -34,7 +55,7 @@ def speech_voices(config: Config) -> list[str]:
 def allowed_models(config: Config, listing: Sequence[ListedModel] | None) -> set[str]:
     if config.allowed_models:
         return set(config.allowed_models)
-    return {config.openai_chat_model, *(model.id for model in listing or ())}
+    return {config.openai_chat_model, *(model.id for model in chat_models(listing))}
 
 
 def allowed_voices(config: Config) -> set[str]:
@@ -55,14 +76,15 @@ def check_agent_choices(
     Callers skip this for admins.
     """
     rules = (
-        ("model", lambda: allowed_models(config, listing), "GET /api/models lists"),
-        ("voice", lambda: allowed_voices(config), "GET /api/models lists as voices"),
+        ("model", lambda: allowed_models(config, listing)),
+        ("voice", lambda: allowed_voices(config)),
     )
-    for field, allowed, where in rules:
+    for field, allowed in rules:
         value = changes.get(field)
         if value is None or value == current.get(field):
             continue
         if value not in allowed():
+            # Words a user knows: the editor's list is where the choices are.
             raise InvalidInput(
-                field, f"The {field} {value!r} is not allowed here; use one that {where}."
+                field, f"The {field} {value!r} isn't available here. Pick one from the list."
             )

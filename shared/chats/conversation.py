@@ -12,6 +12,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from shared.chats.plain_text import plain_text
 from shared.core.config import Config
 from shared.core.models import Chat, MessageBy
 from shared.providers.base import ChatMessage
@@ -73,7 +74,9 @@ def retitled(title: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
 
 
 def title_from(content: str) -> str:
-    words = " ".join(content.split())
+    """A chat's title from its first message: its plain words (no Markdown), cut at a word.
+    Text that is all markup (e.g. a rule) keeps its characters rather than leave no title."""
+    words = plain_text(content) or " ".join(content.split())
     if len(words) <= TITLE_CHARS:
         return words or DEFAULT_CHAT_TITLE
     return words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"

@@ -1,8 +1,10 @@
 """Chat export and import: one JSON document format (also the import format) and Markdown.
 
 The document is `{"format": "agent-chatbot.chats", "version": 1, "exported_at", "chats": [...]}`,
-each chat `{title, agent: {id, name}, created_at, updated_at, messages: [{message_by, content,
-created_at}]}`. Importing creates new chats; nothing stored is ever overwritten.
+each chat `{title, agent: {id, name}, created_at, updated_at, imported_at, messages:
+[{message_by, content, created_at}]}`. Importing creates new chats, each marked with when it was
+imported; nothing stored is ever overwritten. `imported_at` is optional on import (files from
+before it are read as ever) and says when an exported chat was itself imported (null: not).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def chat_document(chat: Chat, messages: Sequence[Message]) -> dict[str, Any]:
         "agent": {"id": chat.agent_id, "name": chat.agent.name},
         "created_at": chat.created_at,
         "updated_at": chat.updated_at,
+        "imported_at": chat.imported_at,
         "messages": [
             {"message_by": m.message_by, "content": m.content, "created_at": m.created_at}
             for m in messages
@@ -67,8 +70,9 @@ def chat_markdown(chat: Chat, messages: Sequence[Message], now: datetime) -> str
     return "\n".join(lines) + "\n"
 
 
-def imported_chat(caller: Caller, agent_id: int, data: dict[str, Any]) -> Chat:
-    """A new chat of the caller's for a validated exported chat (its messages: see below)."""
+def imported_chat(caller: Caller, agent_id: int, data: dict[str, Any], now: datetime) -> Chat:
+    """A new chat of the caller's for a validated exported chat (its messages: see below),
+    marked as imported `now` (whatever the file says: this copy is the one imported now)."""
     return Chat(
         agent_id=agent_id,
         user_id=caller.user_id,
@@ -76,6 +80,7 @@ def imported_chat(caller: Caller, agent_id: int, data: dict[str, Any]) -> Chat:
         title=data["title"],
         created_at=data["created_at"],
         updated_at=data["updated_at"],
+        imported_at=now,
     )
 
 

@@ -92,6 +92,9 @@ class Chat(Base):
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # When the chat came from an export file (null: started here): an imported copy keeps the
+    # original's title and times, so this is what tells the two apart.
+    imported_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True)
 
     agent: so.Mapped[Agent] = so.relationship()
 

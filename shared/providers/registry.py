@@ -67,13 +67,27 @@ def speech_api(config: Config) -> Literal["speech", "realtime"]:
     return "realtime" if realtime else "speech"
 
 
+def openai_server(config: Config) -> str:
+    """The host (and port) an `openai` stage talks to: api.openai.com, or the other server
+    OPENAI_BASE_URL names (so people see which server answers them)."""
+    if is_openai_api(config):
+        return "api.openai.com"
+    parts = urlparse(config.openai_base_url.strip())
+    host = parts.hostname or config.openai_base_url.strip()  # never a user:password in the URL
+    return f"{host}:{parts.port}" if parts.port else host
+
+
 def active_providers(config: Config) -> dict[str, str]:
-    """Which engine serves each stage, as the UI and /health report it."""
-    return {
+    """Which engine serves each stage, as the UI and /health report it (`openai_server` when
+    a stage is `openai`: which server that is)."""
+    report = {
         **llm_report(config),
         "stt": resolve(config.stt_provider, config),
         "tts": resolve(config.tts_provider, config),
     }
+    if "openai" in (report["llm"], report["stt"], report["tts"]):
+        report["openai_server"] = openai_server(config)
+    return report
 
 
 def speech_engines(config: Config) -> dict[str, str]:

@@ -114,6 +114,41 @@ def test_export_all_chats_and_import_them_back(
     }
 
 
+def test_imported_chats_are_marked_and_the_mark_travels_in_the_file(
+    client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Any]
+) -> None:
+    original = chat_with_turns(client, new_chat, auth_headers, "Original")
+    assert original["imported_at"] is None
+    document = json.loads(client.get("/api/chats/export", headers=auth_headers).data)
+    assert document["chats"][0]["imported_at"] is None  # started here
+
+    (copy,) = client.post("/api/chats/import", json=document, headers=auth_headers).json["chats"]
+    assert copy["imported_at"] is not None and copy["imported_at"].endswith("+00:00")
+    assert copy["imported_at"] >= copy["updated_at"]  # the time of the import, not the chat's
+    listed = {
+        c["id"]: c["imported_at"] for c in client.get("/api/chats", headers=auth_headers).json
+    }
+    assert listed == {original["id"]: None, copy["id"]: copy["imported_at"]}
+
+    # Exported again, the copy says it was imported; importing that file marks a new copy now.
+    again = json.loads(
+        client.get(f"/api/chats/{copy['id']}/export?format=json", headers=auth_headers).data
+    )
+    assert again["chats"][0]["imported_at"] == copy["imported_at"]
+    (second,) = client.post("/api/chats/import", json=again, headers=auth_headers).json["chats"]
+    assert second["imported_at"] >= copy["imported_at"] and second["id"] != copy["id"]
+
+
+def test_import_refuses_an_imported_at_that_is_no_time(
+    client: FlaskClient, auth_headers: Headers, starter_agent_id: int
+) -> None:
+    agent = {"id": starter_agent_id, "name": "Helpful Assistant"}
+    document = export_of("Odd", agent, imported_at="yesterday")
+    response = client.post("/api/chats/import", json=document, headers=auth_headers)
+    assert response.status_code == 422
+    assert "imported_at" in json.dumps(response.json["errors"])
+
+
 def test_import_keeps_times_at_the_edges_of_the_calendar(
     client: FlaskClient, auth_headers: Headers, starter_agent_id: int
 ) -> None:

@@ -43,8 +43,11 @@ def test_list_models_offers_upstream_models_and_speech_voices(
 
     assert response.status_code == 200
     body = response.json
+    # Only chat models: the listing's speech and realtime models cannot write a reply.
     assert body["models"] == [
-        {"id": m["id"], "shutdown_date": m.get("shutdown_date")} for m in LISTED_MODELS
+        {"id": m["id"], "shutdown_date": m.get("shutdown_date")}
+        for m in LISTED_MODELS
+        if m["id"] not in ("gpt-transcribe", "gpt-realtime-2.1-mini", "whisper-1")
     ]
     assert body["default_model"] == "gpt-6-luna" and body["default_voice"] == "alloy"
     assert body["speech_api"] == "speech"  # a compatible server keeps /v1/audio/speech
@@ -143,14 +146,16 @@ def test_admin_sees_warnings_for_defaults_and_everyone_s_agents(
 ) -> None:
     client = fresh_client(make_app, openai_chat_model="gpt-4o-mini")
     alice = register("alice")["headers"]
-    agent = client.post("/api/agents", json={**AGENT, "model": "whisper-1"}, headers=alice).json
+    agent = client.post(
+        "/api/agents", json={**AGENT, "model": "gpt-sunset-preview"}, headers=alice
+    ).json
     admin_view = client.get("/api/models", headers=admin_headers).json["warnings"]
     assert [(w["model"], w["agent_ids"], w["default"]) for w in admin_view] == [
         ("gpt-4o-mini", [], True),
-        ("whisper-1", [agent["id"]], False),
+        ("gpt-sunset-preview", [agent["id"]], False),
     ]
     assert [w["model"] for w in client.get("/api/models", headers=alice).json["warnings"]] == [
-        "whisper-1"
+        "gpt-sunset-preview"
     ]
 
 
@@ -162,6 +167,7 @@ def test_create_agent_with_model_or_voice_outside_allow_list_is_refused(
         assert response.status_code == 422, field
         assert list(response.json["errors"]) == [field]
         assert value in response.json["message"]
+        assert "/api" not in response.json["message"]  # words a user knows, no endpoints
     names = [a["name"] for a in client.get("/api/agents", headers=auth_headers).json]
     assert "Historian" not in names
 
@@ -237,3 +243,18 @@ def test_text_turn_reply_cap_follows_max_reply_tokens(
             f"/api/chats/{chat['id']}/messages", json={"content": "Hi"}, headers=auth_headers
         )
         assert upstream.requests[-1]["json"].get("max_completion_tokens") == expected
+
+
+@pytest.mark.parametrize(
+    "model", ["whisper-1", "gpt-transcribe", "gpt-realtime-2.1-mini", "tts-1", "gpt-4o-mini-tts"]
+)
+def test_speech_models_are_not_offered_or_allowed_for_chat(
+    client: FlaskClient, auth_headers: Headers, model: str
+) -> None:
+    offered = [m["id"] for m in client.get("/api/models", headers=auth_headers).json["models"]]
+    assert model not in offered and "gpt-test" in offered
+    refused = client.post("/api/agents", json={**AGENT, "model": model}, headers=auth_headers)
+    assert refused.status_code == 422 and list(refused.json["errors"]) == ["model"]
+    assert refused.json["message"] == (
+        f"The model {model!r} isn't available here. Pick one from the list."
+    )

@@ -175,3 +175,21 @@ def test_cors_only_for_configured_origins(make_app: MakeApp) -> None:
     assert "Access-Control-Allow-Origin" not in other.headers
     closed = make_app().test_client().get("/api/health", headers={"Origin": allowed})
     assert "Access-Control-Allow-Origin" not in closed.headers
+
+
+@pytest.mark.parametrize(
+    ("base_url", "server"),
+    [
+        ("", "api.openai.com"),
+        ("https://api.openai.com/v1", "api.openai.com"),
+        ("https://user:secret@llm.example.org:8443/v1", "llm.example.org:8443"),
+        ("http://gateway.internal/v1", "gateway.internal"),
+    ],
+)
+def test_config_names_the_openai_compatible_server_it_talks_to(
+    make_app: MakeApp, base_url: str, server: str
+) -> None:
+    client = make_app(openai_base_url=base_url).test_client()
+    providers = client.get("/config.json").json["providers"]
+    assert providers["llm"] == "openai" and providers["openai_server"] == server
+    assert "secret" not in str(providers)

@@ -78,3 +78,33 @@ def test_usage_notice_appears_near_the_guest_budget(page: Page, app: Flask) -> N
     send(page, "one more")
     expect(page.locator("#error-text")).to_contain_text("The daily budget for guests")
     expect(page.locator("#usage-notice")).to_contain_text("You have used the guest daily budget")
+
+
+def test_usage_by_model_shows_speech_in_its_own_units(page: Page, services, app: Flask) -> None:
+    register(page, services.api_url, "counter", "counter-password-1")
+    make_admin(app, "counter")
+    with app.app_context():
+        db.session.add_all(
+            [
+                UsageEvent(client_ip="127.0.0.1", kind=UsageKind.LLM, model="chat-one",
+                           prompt_tokens=7, completion_tokens=3),
+                *[UsageEvent(client_ip="127.0.0.1", kind=UsageKind.LLM, model="chat-two",
+                             prompt_tokens=1000, completion_tokens=500) for _ in range(2)],
+                UsageEvent(client_ip="127.0.0.1", kind=UsageKind.TTS, model="voice-tts",
+                           speech_characters=1),
+                UsageEvent(client_ip="127.0.0.1", kind=UsageKind.STT, model="ear-stt",
+                           speech_seconds=3.5),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+
+    log_in(page, "counter", "counter-password-1")
+    page.get_by_role("button", name="Admin").click()
+    usage = page.locator("#admin-usage li")
+    expect(usage.filter(has_text="chat-one")).to_have_text("chat-one: 10 tokens in 1 reply")
+    expect(usage.filter(has_text="chat-two")).to_have_text("chat-two: 3,000 tokens in 2 replies")
+    expect(usage.filter(has_text="voice-tts")).to_have_text("voice-tts: 1 character spoken")
+    expect(usage.filter(has_text="ear-stt")).to_have_text(
+        "ear-stt: 3.5 seconds of speech transcribed"
+    )
+    page.locator("#admin-dialog").get_by_role("button", name="Close").click()

@@ -23,13 +23,15 @@ def create_agent(page: Page, name: str, model: str) -> None:
     expect(dialog).to_be_hidden()
 
 
-def test_agent_editor_offers_upstream_models_and_speech_voices(page: Page) -> None:
+def test_agent_editor_offers_upstream_chat_models_and_speech_voices(page: Page) -> None:
     sign_up(page, "editor")
     page.get_by_role("button", name="New agent").click()
     options = page.locator("#agent-model-options option")
     expect(options.first).to_be_attached()
     models = options.evaluate_all("(nodes) => nodes.map((n) => n.value)")
     assert {"gpt-6-luna", "gpt-4o-mini"} <= set(models)
+    # Chat models only: the upstream also lists speech and realtime models.
+    assert not {"whisper-1", "gpt-transcribe", "gpt-realtime-2.1-mini"} & set(models)
     retiring = page.locator("#agent-model-options option[value='gpt-4o-mini']")
     expect(retiring).to_have_attribute("label", "gpt-4o-mini (shuts down 2027-01-14)")
     voices = page.get_by_label("Voice").locator("option").all_text_contents()
@@ -62,3 +64,18 @@ def test_retiring_model_notice_shows_to_the_owner_only(page: Page) -> None:
     select.select_option(label="Historian")
     expect(page.locator("#chat-agent")).to_contain_text("Historian")
     expect(notice).to_be_hidden()
+
+
+def test_a_model_outside_the_list_is_refused_in_words_a_user_knows(page: Page) -> None:
+    sign_up(page, "picker")
+    page.get_by_role("button", name="New agent").click()
+    dialog = page.locator("#agent-dialog")
+    dialog.get_by_label("Name").fill("Transcriber")
+    dialog.get_by_label("System prompt").fill("Answer briefly.")
+    dialog.get_by_label("Model (optional)").fill("whisper-1")
+    dialog.get_by_role("button", name="Save").click()
+    error = page.locator("#agent-error")
+    expect(error).to_have_text(
+        "The model 'whisper-1' isn't available here. Pick one from the list."
+    )
+    expect(dialog).to_be_visible()

@@ -4,6 +4,7 @@ in a real browser: the files really download and an import creates new chats."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,13 @@ def test_export_all_then_import_creates_new_chats(page: Page, tmp_path: Path) ->
     )
     expect(page.locator(".message .bubble")).to_have_text(
         ["Round trip chat", "Echo: Round trip chat"]
+    )
+    # The copy is marked; the original is not (same title and times otherwise).
+    badges = page.locator("#chat-list .chat-item").filter(has=page.locator(".chat-badge"))
+    expect(badges).to_have_count(1)
+    expect(badges.locator(".chat-badge")).to_have_text("Imported")
+    expect(badges.locator(".chat-badge")).to_have_attribute(
+        "title", re.compile(r"^Imported from an export file on ")
     )
 
 

@@ -10,6 +10,7 @@ from tests.fake_openai import Behaviour
 pytestmark = pytest.mark.browser
 
 SLOW_REPLY = " ".join(f"word{index}" for index in range(20))
+LONG_REPLY = " ".join(f"word{index}" for index in range(40))
 
 
 @pytest.fixture(autouse=True)
@@ -110,3 +111,36 @@ def test_copy_a_message(page: Page, services) -> None:  # type: ignore[no-untype
 
     expect(page.locator("#toast")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == "Echo: Copy me"
+
+
+# Every text the reply's bubble shows, recorded by the page itself on each change (nothing is
+# missed between two samples taken from the test).
+RECORD_REPLY_TEXTS = """
+window.__replyTexts = [];
+new MutationObserver(() => {
+  const bubbles = document.querySelectorAll('.message-ai .bubble');
+  const last = bubbles[bubbles.length - 1];
+  if (last) window.__replyTexts.push(last.textContent);
+}).observe(document, { subtree: true, childList: true, characterData: true });
+"""
+
+
+def test_reply_followed_after_reload_never_shows_doubled_text(
+    page: Page, upstream: Behaviour
+) -> None:
+    upstream.reply = LONG_REPLY
+    upstream.stream_chunk_delay = 0.25  # about ten seconds: time to reload on a busy machine
+    send(page, "Talk for a while")
+    # Some of the reply is written (and stored) before the reload, so history restores it.
+    expect(reply(page).locator(".bubble")).to_contain_text("word3")
+    page.add_init_script(RECORD_REPLY_TEXTS)
+
+    page.reload()
+    page.wait_for_selector("body.ready")
+    expect(reply(page)).to_have_attribute("data-status", "complete", timeout=20_000)
+    expect(reply(page).locator(".bubble")).to_have_text(LONG_REPLY)
+
+    texts = [text.strip() for text in page.evaluate("window.__replyTexts")]
+    assert any(text and text != LONG_REPLY for text in texts), "the reply was not followed"
+    doubled = [text for text in texts if not LONG_REPLY.startswith(text)]
+    assert not doubled, f"the reply showed text that is not a prefix of it: {doubled[:3]}"

@@ -199,3 +199,27 @@ def test_failed_speech_shows_reply_as_text(page: Page, upstream: Behaviour) -> N
     expect(page.locator(".message .bubble")).to_have_text(
         [upstream.transcript, f"Echo: {upstream.transcript}"]
     )
+
+
+def test_read_aloud_shows_it_is_reading_and_stops_on_click(page: Page, upstream: Behaviour) -> None:
+    upstream.reply = "A long answer to read."
+    upstream.speech_clip_seconds = 8.0  # long enough to be stopped while it plays
+    page.get_by_label("Message", exact=True).fill("Say something")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator(".message-ai .bubble")).to_have_text(["A long answer to read."])
+    button = page.locator(".message-ai button.read-aloud")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_have_text("Read aloud")
+
+    button.click()
+    page.wait_for_function("() => document.body.classList.contains('speaking')", timeout=10_000)
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button).to_have_text("Stop reading")
+    expect(button).to_have_class("button small ghost read-aloud speaking")
+    expect(button.locator(".icon")).to_have_class("icon icon-stop")
+
+    page.get_by_role("button", name="Stop reading").click()
+    page.wait_for_function("() => !document.body.classList.contains('speaking')", timeout=5_000)
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(button).to_have_text("Read aloud")
+    expect(button.locator(".icon")).to_have_class("icon icon-play")

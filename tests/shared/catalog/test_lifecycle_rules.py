@@ -8,7 +8,13 @@ from datetime import date
 
 import pytest
 
-from shared.catalog.choices import allowed_voices, check_agent_choices, speech_voices
+from shared.catalog.choices import (
+    allowed_voices,
+    chat_models,
+    check_agent_choices,
+    is_chat_model,
+    speech_voices,
+)
 from shared.catalog.lifecycle import ListedModel, ModelCatalog, model_warnings, parse_date
 from shared.core.config import Config, ConfigError
 from shared.core.validation import InvalidInput
@@ -196,3 +202,30 @@ def _wait_for(condition: object, timeout: float = 5.0) -> None:
             return
         done.wait(0.01)
     raise AssertionError("condition not reached")
+
+
+@pytest.mark.parametrize(
+    ("model", "chat"),
+    [
+        ("whisper-1", False),
+        ("tts-1-hd", False),
+        ("gpt-4o-mini-tts", False),
+        ("gpt-transcribe", False),
+        ("gpt-4o-transcribe", False),
+        ("gpt-realtime-2.1-mini", False),
+        ("gpt-4o-audio-preview", False),
+        ("text-embedding-3-small", False),
+        ("dall-e-3", False),
+        ("gpt-image-1", False),
+        ("omni-moderation-latest", False),
+        ("sora-2", False),
+        ("gpt-6-luna", True),
+        ("gpt-4o-mini", True),
+        ("o3-mini", True),
+        ("llama3.1:8b", True),
+        ("speechless-chat", True),  # a word that only starts like a family's name stays
+    ],
+)
+def test_only_chat_models_are_offered_for_an_agent(model: str, chat: bool) -> None:
+    assert is_chat_model(model) is chat
+    assert [m.id for m in chat_models([ListedModel(model, None)])] == ([model] if chat else [])

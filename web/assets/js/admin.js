@@ -44,11 +44,25 @@ async function loadUsers() {
   $("admin-users-empty").hidden = users.length > 0;
 }
 
+function counted(number, one, many) {
+  return `${number.toLocaleString()} ${number === 1 ? one : many}`;
+}
+
+/** One model's usage in its own units: tokens and replies for chat, characters read aloud for
+ * speech synthesis, seconds listened to for transcription (a speech engine writes no replies). */
+export function usageSentence(row) {
+  const parts = [];
+  if (row.llm_calls || row.tokens) {
+    parts.push(`${counted(row.tokens, "token", "tokens")} in ${counted(row.llm_calls, "reply", "replies")}`);
+  }
+  if (row.speech_characters) parts.push(`${counted(row.speech_characters, "character", "characters")} spoken`);
+  if (row.speech_seconds) parts.push(`${counted(row.speech_seconds, "second", "seconds")} of speech transcribed`);
+  return `${row.key}: ${parts.join("; ") || "no usage"}`;
+}
+
 async function loadTotals() {
   const totals = await api(paths.adminUsage({ group_by: "model", days: 30 }));
-  const rows = totals.map((row) =>
-    el("li", { text: `${row.key}: ${row.tokens.toLocaleString()} tokens in ${row.llm_calls} replies` }),
-  );
+  const rows = totals.map((row) => el("li", { text: usageSentence(row) }));
   $("admin-usage").replaceChildren(...(rows.length ? rows : [el("li", { text: "No usage yet." })]));
 }
 

@@ -225,17 +225,19 @@ export async function register(username, password) {
 /** Revoke both tokens (best effort), then continue as a fresh guest. */
 export async function logout() {
   const current = session;
-  if (current) {
-    for (const token of [current.access_token, current.refresh_token]) {
-      if (!token) continue;
-      try {
-        await rawFetch(`${config.apiUrl}${paths.authLogout()}`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
-        });
-      } catch {
-        // Offline: the tokens are forgotten locally anyway.
-      }
+  // One token revokes its whole login (the refresh token and the access tokens it minted), so
+  // the second is presented only when the first was refused (e.g. expired): presenting both
+  // made the second answer 401, an error in the console on every logout.
+  const tokens = current ? [current.refresh_token, current.access_token].filter(Boolean) : [];
+  for (const token of tokens) {
+    try {
+      const response = await rawFetch(`${config.apiUrl}${paths.authLogout()}`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, Accept: "application/json" },
+      });
+      if (response.ok) break;
+    } catch {
+      break; // offline: the tokens are forgotten locally anyway
     }
   }
   saveSession(null);

@@ -29,7 +29,7 @@ function renderChats() {
       attrs: { type: "button", "aria-current": active ? "true" : null },
     });
     open.append(el("span", { class: "chat-name", text: chat.title }));
-    open.append(el("span", { class: "chat-when", text: formatTime(chat.updated_at) }));
+    open.append(el("span", { class: "chat-when", text: formatTime(chat.updated_at), children: [importedBadge(chat)] }));
     open.addEventListener("click", () => {
       closeSidebar();
       openChat(chat.id).catch((error) => showError(error.message));
@@ -53,6 +53,16 @@ function renderChats() {
   const chat = currentChat();
   $("chat-title").textContent = chat ? chat.title : "New chat";
   showChatExport(Boolean(chat));
+}
+
+/** An imported copy keeps the original's title and times: the badge tells the two apart. */
+function importedBadge(chat) {
+  if (!chat.imported_at) return null;
+  return el("span", {
+    class: "chat-badge",
+    text: "Imported",
+    attrs: { title: `Imported from an export file on ${new Date(chat.imported_at).toLocaleString()}` },
+  });
 }
 
 export async function openChat(chatId) {

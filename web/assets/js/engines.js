@@ -1,8 +1,16 @@
 // How the page names the engine that writes the replies, from /config.json's `providers`
-// (`llm`: openai | local | offline; `llm_engine` and `llm_model` say which one exactly).
+// (`llm`: openai | local | offline; `llm_engine` and `llm_model` say which one exactly;
+// `openai_server`: the host an `openai` stage talks to: api.openai.com, or another server
+// speaking its API, from OPENAI_BASE_URL).
+
+/** How an `openai` stage is named: OpenAI itself, or the OpenAI-compatible server it talks to. */
+export function openaiLabel(providers) {
+  const server = providers && providers.openai_server;
+  return !server || server === "api.openai.com" ? "OpenAI" : `OpenAI-compatible (${server})`;
+}
 
 const REPLY_ENGINES = {
-  openai: () => "OpenAI",
+  openai: (model, providers) => openaiLabel(providers),
   "local-server": (model) => (model ? `local server (${model})` : "local server"),
   smollm2: () => "small local model (SmolLM2-135M)",
   none: () => "local model (not installed)",
@@ -12,5 +20,5 @@ const REPLY_ENGINES = {
 export function replyEngineLabel(providers) {
   const { llm, llm_engine: engine, llm_model: model } = providers || {};
   const named = REPLY_ENGINES[engine] || REPLY_ENGINES[llm];
-  return named ? named(model) : llm || "unknown";
+  return named ? named(model, providers) : llm || "unknown";
 }

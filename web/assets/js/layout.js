@@ -2,11 +2,11 @@
 
 import { config } from "./api.js";
 import { sendText } from "./conversation.js";
-import { replyEngineLabel } from "./engines.js";
+import { openaiLabel, replyEngineLabel } from "./engines.js";
 import { $, el } from "./ui.js";
 
 export function showProviders(providers) {
-  const names = { openai: "OpenAI", offline: "offline" };
+  const names = { openai: openaiLabel(providers), offline: "offline" };
   const label = (value) => names[value] || value || "unknown";
   const { llm, stt, tts } = providers || {};
   const same = llm === stt && stt === tts;

@@ -42,11 +42,16 @@ export async function stopReply() {
   }
 }
 
-/** Show a reply's events in `reply` (a thread item) until it ends; resolves with `done`'s data. */
-async function streamInto(reply, response) {
+/** Show a reply's events in `reply` (a thread item) until it ends; resolves with `done`'s data.
+ * `replayed`: the stream starts with the whole text so far (GET .../events), which replaces what
+ * the page showed from history instead of being added to it. */
+async function streamInto(reply, response, replayed = false) {
+  let first = replayed;
   try {
     for await (const { event, data } of readEvents(response)) {
       if (event === "delta") {
+        if (first) reply.message = { ...reply.message, content: "" };
+        first = false;
         appendText(reply, data.content || "");
         renderMessages();
       } else if (event === "done") {
@@ -71,6 +76,7 @@ export async function resumePending(chatId) {
 }
 
 async function follow(chatId, path, options, reply, replyId = null, fallback = null) {
+  const replayed = replyId !== null; // following a reply by id: GET .../events replays it
   state.busy = true;
   try {
     let response;
@@ -81,7 +87,7 @@ async function follow(chatId, path, options, reply, replyId = null, fallback = n
       return await fallback(); // no voice service: the API writes the reply in one piece
     }
     replyStarted(chatId, replyId || Number(response.headers.get("X-AI-Message-Id")));
-    const done = await streamInto(reply, response);
+    const done = await streamInto(reply, response, replayed);
     if (done.ai_message) {
       settle(reply, done.ai_message);
       renderMessages();
