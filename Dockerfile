@@ -1,4 +1,5 @@
-# One image, two roles: `api` (gunicorn, Flask) and `voice` (hypercorn, Quart); see bin/entrypoint.
+# One image, three roles: `api` (gunicorn, Flask), `voice` (hypercorn, Quart) and `worker` (the
+# background worker: `flask --app api worker`); see bin/entrypoint. bin/image-check builds and runs it.
 #   docker build -t agent-chatbot .                      # OpenAI (or offline replies only)
 #   docker build --build-arg WITH_SPEECH=1 -t agent-chatbot:speech .   # + offline STT/TTS engines
 #   docker build --build-arg WITH_SPEECH=1 --build-arg WITH_LOCAL_LLM=1 -t agent-chatbot:offline .
@@ -40,6 +41,7 @@ COPY . .
 RUN mkdir -p /app/instance && chown app:app /app/instance
 USER 10001:10001
 EXPOSE 8000 8001
+# One check for every role: the running role's /health (api, voice) or its process (worker).
 HEALTHCHECK --interval=30s --timeout=6s --start-period=40s --retries=3 \
     CMD ["/app/bin/entrypoint", "healthcheck"]
 ENTRYPOINT ["/app/bin/entrypoint"]
