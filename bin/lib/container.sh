@@ -57,7 +57,8 @@ make_standin_base() {
   debootstrap --variant=minbase --include=python3,python3-venv,python-is-python3,ca-certificates \
     bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 || { tail -n 20 "$work/debootstrap.log" >&2; return 1; }
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | "$engine" import - "$STANDIN_BASE" >/dev/null
+  tar -C "$rootfs" -c . | "$engine" import - "$STANDIN_BASE" >"$work/import.log" 2>&1 \
+    || { cat "$work/import.log" >&2; return 1; }
   rm -rf "$rootfs"
 }
 
