@@ -48,12 +48,13 @@ start_fake() {
   return 1
 }
 
-# new_database NAME: an empty PostgreSQL database for this run; prints its URL.
+# new_database NAME: an empty PostgreSQL database for this run, its URL in db_url (not printed:
+# a command substitution's subshell would lose it from `databases`, and cleanup would miss it).
 new_database() {
   local db="${run_id}_$1"
   psql -q "$pg/postgres" -c "CREATE DATABASE \"$db\"" >/dev/null
   databases+=("$db")
-  echo "$pg/$db"
+  db_url="$pg/$db"
 }
 
 # write_env FILE DATABASE_URL [NAME=VALUE...]: the containers' settings (production mode).

@@ -47,7 +47,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def guest_token(client: httpx.Client, api: str) -> str:
-    return str(expect(client.post(f"{api}/api/auth/guest"), 200, "guest token")["access_token"])
+    return str(expect(client.post(f"{api}/api/auth/guest"), 201, "guest token")["access_token"])
 
 
 def user_token(client: httpx.Client, api: str) -> str:

@@ -25,7 +25,16 @@ check_one_migrator() {
     say "migration race: $migrators replicas migrated, $versions versions, $anonymous anonymous users" >&2
     return 1
   fi
-  note "replicas: 2 api + 2 voice started at once on an empty database: 1 migrated, 3 waited (advisory lock)"
+  note "replicas: 2 api + 2 voice started at once on an empty database (api replicas $(start_gap) s apart): 1 migrated, 3 found the schema current"
+}
+
+# Seconds between the two api replicas' starts: they raced for the migration.
+start_gap() {
+  "$engine" inspect --format '{{.State.StartedAt}}' "$run_id-api-1" "$run_id-api-2" | "$python" -c '
+import sys
+from datetime import datetime
+stamps = [datetime.fromisoformat(" ".join(line.split()[:2])[:26]) for line in sys.stdin if line.strip()]
+print(f"{abs((stamps[0] - stamps[1]).total_seconds()):.1f}")'
 }
 
 # The project's server block inside a minimal http block; its upstreams become the replicas.
@@ -72,8 +81,9 @@ start_proxy() {
 }
 
 replica_phase() {
-  local db_url env_file="$work/replicas.env" name
-  db_url=$(new_database replicas)
+  local db_url env_file="$work/replicas.env" name started
+  started=$(date +%s)
+  new_database replicas
   # A tight reply limit and a one-token guest budget, to see them shared across replicas.
   write_env "$env_file" "$db_url" "RATE_LIMIT_REPLIES=$REPLICA_RATE/minute" \
     "QUOTA_GUEST_TOKENS_PER_DAY=1" "PROXY_HOPS=1"
@@ -92,6 +102,6 @@ replica_phase() {
     --api "http://127.0.0.1:$api1" "http://127.0.0.1:$api2" \
     --voice "http://127.0.0.1:$voice1" "http://127.0.0.1:$voice2" \
     --fake "$fake_url" --rate "$REPLICA_RATE" | tee "$work/replicas.out"
-  note "replicas: $(grep -c '^  ok' "$work/replicas.out") checks passed through nginx and across replicas"
+  note "replicas: $(grep -c '^  ok' "$work/replicas.out") checks passed through nginx and across replicas in $(($(date +%s) - started)) s"
   remove_containers
 }
