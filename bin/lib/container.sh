@@ -107,6 +107,8 @@ build_image() {
   say "building $tag $*"
   "$engine" build --network=host --build-arg "PYTHON_IMAGE=$image_base" "$@" -t "$tag" . \
     >"$work/build-${tag//[:\/]/_}.log" 2>&1 || { tail -n 40 "$work/build-${tag//[:\/]/_}.log" >&2; return 1; }
+  # A build stopped by a signal may still exit 0: the image must be there.
+  image_exists "$tag" || { say "the build left no image $tag" >&2; return 1; }
   say "built $tag in $(($(date +%s) - started)) s, $(image_size "$tag")"
 }
 
