@@ -38,13 +38,14 @@ use_engine() {
 
 image_exists() { "$engine" image inspect "$1" >/dev/null 2>&1; }
 
-# The first Debian mirror in the machine's apt sources (deb822 or one-line format).
+# The first Debian mirror in the machine's apt sources (deb822 or one-line format). Either
+# format may be absent: a grep finding nothing must not end the script (set -e, pipefail).
 apt_mirror() {
   {
-    grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}'
-    grep -h '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-      | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; break}}'
-  } | grep -v -- '-security' | head -n 1
+    grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' || true
+    grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      | awk '{for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) {print $i; break}}' || true
+  } | { grep -v -- '-security' || true; } | head -n 1
 }
 
 # Debian's Python 3.11 in a minimal bookworm root, imported as an image (about a minute).
