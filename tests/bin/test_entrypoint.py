@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shared.db import sync_url
+from shared.core.db import sync_url
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "bin" / "entrypoint"
