@@ -251,7 +251,7 @@ class HealthSchema(Schema):
         values=fields.Str(),
         metadata={
             "description": "llm (openai|local|offline), llm_engine (openai|local-server|"
-            "smollm2|offline|none: which engine writes replies), llm_model, stt, tts, "
+            "bundled|offline|none: which engine writes replies), llm_model, stt, tts, "
             "stt_engine/tts_engine (the engine behind each speech stage, none: not installed) "
             "and tts_api when speech is OpenAI's: the same report as /config.json"
         },

@@ -17,7 +17,7 @@ MIN_SECRET_LENGTH = 32
 DEVELOPMENT_ENVS = frozenset({"development", "dev", "test", "testing"})
 ProviderChoice = Literal["auto", "openai", "offline"]
 TtsApi = Literal["auto", "speech", "realtime"]
-# Replies may also come from a local model (SmolLM2 in-process); see shared/providers/local_llm.py.
+# Replies may also come from a bundled small model in-process; see shared/providers/local_llm.py.
 ReplyChoice = Literal["auto", "openai", "offline", "local"]
 
 
@@ -95,7 +95,7 @@ class Config:
     max_reply_tokens: int = 4096
     models_refresh_seconds: float = 3600.0
     # Offline engines: a local OpenAI-compatible server probed when LLM_PROVIDER=auto has no key
-    # (default: Ollama's port), the in-process SmolLM2 model, and offline Whisper transcription.
+    # (default: Ollama's port), the bundled in-process model, and offline Whisper transcription.
     local_llm_url: str = ""
     local_llm_model: str = ""
     local_llm_max_tokens: int = 256

@@ -4,7 +4,7 @@
 const REPLY_ENGINES = {
   openai: () => "OpenAI",
   "local-server": (model) => (model ? `local server (${model})` : "local server"),
-  smollm2: () => "small local model (SmolLM2-135M)",
+  bundled: (model) => (model ? `small local model (${model})` : "small local model"),
   none: () => "local model (not installed)",
   offline: () => "offline",
 };
