@@ -115,8 +115,9 @@ def test_config_refuses_impossible_local_settings(environ: dict[str, str]) -> No
 class FakeServer:
     """llama.cpp's in-process server as the provider sees it: chunks through a callback."""
 
-    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+    def __init__(self, chunks: list[dict[str, Any]], gate: threading.Event | None = None) -> None:
         self.chunks = chunks
+        self.gate = gate  # when given, the second chunk waits for it (a slow model's next token)
         self.sent = 0
         self.request: dict[str, Any] = {}
 
@@ -125,6 +126,8 @@ class FakeServer:
     ) -> None:
         self.request = request
         for chunk in self.chunks:
+            if self.sent == 1 and self.gate is not None:
+                self.gate.wait(10)
             self.sent += 1
             if callback(chunk):
                 return  # the server stops generating when the callback says so
@@ -146,15 +149,15 @@ def test_stream_reply_yields_the_deltas_of_a_streamed_request() -> None:
 
 
 def test_stream_reply_stops_the_server_when_the_reader_stops() -> None:
-    server = FakeServer([delta(str(n)) for n in range(1000)])
     stop = threading.Event()
+    server = FakeServer([delta(str(n)) for n in range(1000)], gate=stop)
     pieces = []
     for piece in stream_reply(server, {"messages": []}, stop):
         pieces.append(piece)
         stop.set()
 
     assert pieces == ["0"]
-    assert server.sent < 1000  # the callback told the server to stop
+    assert server.sent == 2  # the token after the stop told the server to stop
 
 
 def test_stream_reply_turns_an_error_chunk_into_a_provider_error() -> None:
