@@ -72,7 +72,10 @@ def stream_reply(server: Any, request: dict[str, Any], stop: threading.Event) ->
 
     def on_chunk(chunk: Any) -> bool:
         if isinstance(chunk, dict) and "error" in chunk:
-            items.put(ProviderError(f"The local model failed: {chunk['error']}", stage="llm"))
+            error = chunk["error"]
+            detail = error.get("message", "") if isinstance(error, dict) else str(error)
+            message = f"The local model failed to answer: {detail}".rstrip(": .")
+            items.put(ProviderError(message + ".", stage="llm"))
             return True
         for choice in chunk.get("choices", []) if isinstance(chunk, dict) else []:
             if content := choice.get("delta", {}).get("content"):
