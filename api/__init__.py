@@ -101,7 +101,7 @@ def register_parts(app: Flask) -> None:
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the API app; `config` defaults to the environment."""
-    config = config or Config.from_env()
+    config = config or cli.env_config()
     app = Flask(__name__, static_folder=None, instance_path=str(ROOT / "instance"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(flask_settings(config))

@@ -1,4 +1,4 @@
-"""`flask --app api create-superuser`."""
+"""`flask --app api create-superuser`, and how `flask --app api ...` reports a bad setting."""
 
 from __future__ import annotations
 
@@ -9,8 +9,31 @@ from flask.cli import with_appcontext
 
 from api.extensions import db
 from shared.auth.passwords import hash_password
+from shared.core.config import Config, ConfigError
+from shared.core.config_check import EXIT_CONFIG
 from shared.core.models import ANONYMOUS_USERNAME, User
 from shared.core.validation import PASSWORD_MIN_CHARS
+
+
+class ConfigProblem(click.ClickException):
+    """A bad setting: click prints `Error: configuration error: ...` and exits 2."""
+
+    exit_code = EXIT_CONFIG
+
+    def format_message(self) -> str:
+        return f"configuration error: {self.message}"
+
+
+def env_config() -> Config:
+    """The environment's settings; a ConfigError becomes one line under `flask --app api ...`.
+
+    Flask's CLI builds the app inside click, which shows a ClickException as one line and exits
+    with its code; anywhere else (gunicorn) it is an ordinary exception, as before.
+    """
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
 
 
 @click.command("create-superuser")

@@ -256,7 +256,7 @@ class HealthSchema(Schema):
         values=fields.Str(),
         metadata={
             "description": "llm (openai|local|offline), llm_engine (openai|local-server|"
-            "smollm2|offline|none: which engine writes replies), llm_model, stt, tts, "
+            "bundled|offline|none: which engine writes replies), llm_model, stt, tts, "
             "stt_engine/tts_engine (the engine behind each speech stage, none: not installed) "
             "tts_api when speech is OpenAI's and openai_server (the host an openai stage talks "
             "to: api.openai.com or OPENAI_BASE_URL's): the same report as /config.json"

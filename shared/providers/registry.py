@@ -22,7 +22,7 @@ def resolve(choice: ReplyChoice, config: Config) -> str:
 
 
 def chat_provider(config: Config) -> ChatProvider:
-    """OpenAI, a local OpenAI-compatible server, SmolLM2 in-process, or the offline responder."""
+    """OpenAI, a local OpenAI-compatible server, the bundled model, or offline replies."""
     return reply_provider(config)
 
 

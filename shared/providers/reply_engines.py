@@ -1,10 +1,11 @@
 """Which engine writes the replies, decided once from LLM_PROVIDER and what is available.
 
 - `openai`: OpenAI (or OPENAI_BASE_URL); `auto` picks it whenever OPENAI_API_KEY is set.
-- `local`: SmolLM2-135M in-process (a clear 503 on use when it is not installed).
+- `local`: the bundled small model in-process (local_llm.MODEL; a clear 503 on use when it is
+  not installed).
 - `offline`: the labelled responder that says no language model is configured.
 - `auto` with no key: a local OpenAI-compatible server when one answers (LOCAL_LLM_URL, default
-  Ollama's port), else SmolLM2 when installed, else the offline responder.
+  Ollama's port), else the bundled model when installed, else the offline responder.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from shared.providers.local_server import LocalServerChat, local_server, server_
 from shared.providers.offline import OfflineChat
 from shared.providers.openai_chat import OpenAIChat
 
-ReplyEngine = Literal["openai", "local-server", "smollm2", "offline", "none"]
+ReplyEngine = Literal["openai", "local-server", "bundled", "offline", "none"]
 
 
 def reply_engine(config: Config) -> ReplyEngine:
-    """The engine that answers ("none": LLM_PROVIDER=local but SmolLM2 is not installed)."""
+    """The engine that answers ("none": LLM_PROVIDER=local but the model is not installed)."""
     choice = config.llm_provider
     if choice == "openai" or (choice == "auto" and config.openai_api_key):
         return "openai"
@@ -36,7 +37,7 @@ def reply_engine(config: Config) -> ReplyEngine:
     if choice == "auto" and local_server(config) is not None:
         return "local-server"
     if local_llm_installed():
-        return "smollm2"
+        return "bundled"
     return "none" if choice == "local" else "offline"
 
 
@@ -47,7 +48,7 @@ def reply_provider(config: Config) -> ChatProvider:
         return OpenAIChat(config)
     if server is not None:
         return LocalServerChat(config, server)
-    if engine == "smollm2":
+    if engine == "bundled":
         return LocalChat(config)
     if engine == "none":
         return MissingLocalChat()
@@ -64,7 +65,7 @@ def llm_report(config: Config) -> dict[str, str]:
 def reply_model(config: Config, engine: ReplyEngine) -> str:
     if engine == "openai":
         return config.openai_chat_model
-    if engine in ("smollm2", "none"):
+    if engine in ("bundled", "none"):
         return LOCAL_MODEL_NAME
     server = local_server(config) if engine == "local-server" else None
     return server_model(config, server) if server is not None else ""

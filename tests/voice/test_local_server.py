@@ -19,7 +19,7 @@ from tests.voice.conftest import Headers, ServeVoice, free_port, health_of, stor
 from tests.voice.test_streaming import parse_events, stream_path
 
 # What answers when no local server does: the bundled small model, else the offline responder.
-WITHOUT_SERVER = "smollm2" if local_llm_installed() else "offline"
+WITHOUT_SERVER = "bundled" if local_llm_installed() else "offline"
 
 
 @pytest.fixture

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shared.core.config import Config, ConfigError
-from shared.providers.base import ChatMessage
-from shared.providers.local_llm import TEMPLATE_TOKENS, ModelPool, fit_context, stream_from_thread
+from shared.providers.base import ChatMessage, ProviderError, ProviderUnavailable
+from shared.providers.local_llm import (
+    TEMPLATE_TOKENS,
+    estimate_tokens,
+    fit_context,
+    stream_from_thread,
+    stream_reply,
+)
+from shared.providers.local_model import join_chunks
 
 
 def count_words(text: str) -> int:
@@ -102,30 +112,90 @@ def test_config_refuses_impossible_local_settings(environ: dict[str, str]) -> No
         Config.from_env({"APP_ENV": "test", **environ})
 
 
-def test_model_pool_loads_once_and_retries_a_failed_load() -> None:
-    loads: list[object] = []
+class FakeServer:
+    """llama.cpp's in-process server as the provider sees it: chunks through a callback."""
 
-    def load() -> object:
-        if not loads:
-            loads.append("failed")
-            raise OSError("the model file could not be read")
-        loads.append(object())
-        return loads[-1]
+    def __init__(self, chunks: list[dict[str, Any]], gate: threading.Event | None = None) -> None:
+        self.chunks = chunks
+        self.gate = gate  # when given, the second chunk waits for it (a slow model's next token)
+        self.sent = 0
+        self.request: dict[str, Any] = {}
 
-    pool = ModelPool(1, load)
-    with pytest.raises(OSError), pool.lend():
-        pass
-    with pool.lend() as first:
-        pass
-    with pool.lend() as again:
-        assert again is first
+    def handle_chat_completions(
+        self, request: dict[str, Any], callback: Callable[[dict[str, Any]], bool]
+    ) -> None:
+        self.request = request
+        for chunk in self.chunks:
+            if self.sent == 1 and self.gate is not None:
+                self.gate.wait(10)
+            self.sent += 1
+            if callback(chunk):
+                return  # the server stops generating when the callback says so
 
-    assert len(loads) == 2  # one failed load, then one model reused
+
+def delta(text: str) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": {"content": text}}]}
 
 
-def test_model_pool_lends_each_model_to_one_generation_at_a_time() -> None:
-    pool = ModelPool(2, object)
-    with pool.lend() as first, pool.lend() as second:
-        assert first is not second
-    with pool.lend() as third:
-        assert third in (first, second)
+def test_stream_reply_yields_the_deltas_of_a_streamed_request() -> None:
+    server = FakeServer(
+        [{"choices": [{"delta": {"role": "assistant"}}]}, delta("Pa"), delta("ris")]
+    )
+
+    pieces = list(stream_reply(server, {"messages": []}, threading.Event()))
+
+    assert pieces == ["Pa", "ris"]
+    assert server.request["stream"] is True
+
+
+def test_stream_reply_stops_the_server_when_the_reader_stops() -> None:
+    stop = threading.Event()
+    server = FakeServer([delta(str(n)) for n in range(1000)], gate=stop)
+    pieces = []
+    for piece in stream_reply(server, {"messages": []}, stop):
+        pieces.append(piece)
+        stop.set()
+
+    assert pieces == ["0"]
+    assert server.sent == 2  # the token after the stop told the server to stop
+
+
+def test_stream_reply_turns_an_error_chunk_into_a_provider_error() -> None:
+    server = FakeServer([delta("so"), {"error": {"message": "the request exceeds the context"}}])
+
+    with pytest.raises(ProviderError, match="exceeds the context"):
+        list(stream_reply(server, {"messages": []}, threading.Event()))
+
+
+def test_estimate_tokens_is_at_least_one_token_per_two_bytes() -> None:
+    assert estimate_tokens("") == 1
+    assert estimate_tokens("What is the capital of France?") >= 7  # 7 tokens in Qwen's tokenizer
+    assert estimate_tokens("東京都") == 5  # 9 UTF-8 bytes
+
+
+def write_chunks(folder: Path, *parts: bytes) -> list[Path]:
+    paths = []
+    for index, data in enumerate(parts):
+        paths.append(folder / f"part{index}.bin")
+        paths[-1].write_bytes(data)
+    return paths
+
+
+def test_join_chunks_writes_the_whole_file_readable_by_all(tmp_path: Path) -> None:
+    chunks = write_chunks(tmp_path, b"GGUF", b"-weights")
+    target = tmp_path / "models" / "model.gguf"
+
+    join_chunks(chunks, target, hashlib.sha256(b"GGUF-weights").hexdigest())
+
+    assert target.read_bytes() == b"GGUF-weights"
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+def test_join_chunks_refuses_bytes_that_do_not_match_the_pin(tmp_path: Path) -> None:
+    chunks = write_chunks(tmp_path, b"GGUF", b"-tampered")
+    target = tmp_path / "models" / "model.gguf"
+
+    with pytest.raises(ProviderUnavailable, match="do not match their pinned hash"):
+        join_chunks(chunks, target, hashlib.sha256(b"GGUF-weights").hexdigest())
+
+    assert list(target.parent.iterdir()) == []  # no partial or wrong file left behind

@@ -12,7 +12,7 @@ export function openaiLabel(providers) {
 const REPLY_ENGINES = {
   openai: (model, providers) => openaiLabel(providers),
   "local-server": (model) => (model ? `local server (${model})` : "local server"),
-  smollm2: () => "small local model (SmolLM2-135M)",
+  bundled: (model) => (model ? `small local model (${model})` : "small local model"),
   none: () => "local model (not installed)",
   offline: () => "offline",
 };
