@@ -105,6 +105,13 @@ class Config:
     # Streamed voice: sentences synthesised at once (in order), longest sentence sent to speech.
     tts_max_in_flight: int = 2
     max_sentence_chars: int = 400
+    # Conversation mode's voice-activity detection in the browser (Silero VAD, published in
+    # /config.json): a frame is speech above the positive threshold and silence below the
+    # negative one; shorter speech is ignored as noise; a pause this long ends the utterance.
+    vad_positive_threshold: float = 0.5
+    vad_negative_threshold: float = 0.35
+    vad_min_speech_ms: int = 250
+    vad_pause_ms: int = 800
     # Chat import (POST /api/chats/import): the largest export file accepted.
     max_import_bytes: int = 5 * 1024 * 1024
     # Token budgets over a rolling day (0 = unlimited); see shared/quotas.py for the defaults.
@@ -153,6 +160,12 @@ class Config:
             raise ConfigError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS (>= 1)")
         if self.max_audio_seconds <= 0:
             raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
+        if not 0 < self.vad_negative_threshold < self.vad_positive_threshold < 1:
+            raise ConfigError(
+                "VAD thresholds must be 0 < VAD_NEGATIVE_THRESHOLD < VAD_POSITIVE_THRESHOLD < 1"
+            )
+        if self.vad_min_speech_ms < 0 or self.vad_pause_ms < 100:
+            raise ConfigError("VAD_MIN_SPEECH_MS must be >= 0 and VAD_PAUSE_MS >= 100")
         if self.workers < 1:
             raise ConfigError("WORKERS must be at least 1")
         if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
