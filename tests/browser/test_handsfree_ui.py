@@ -101,6 +101,16 @@ def end_conversation(page: Page) -> None:
     assert page.evaluate("document.body.dataset.handsfree") is None
 
 
+def print_latency(page: Page, note: str) -> None:
+    """The last turn's end of speech → first sound, as the page measured it (printed, not
+    asserted: timings depend on the machine)."""
+    data = page.evaluate("({...document.body.dataset})")
+    print(
+        f"\nend of speech → first sound ({note}): {data.get('handsfreeLatency')} ms, of which "
+        f"after the pause was detected: {data.get('handsfreeReplyLatency')} ms"
+    )
+
+
 def transcriptions(upstream: Behaviour) -> int:
     return len([r for r in upstream.requests if r["endpoint"] == "transcriptions"])
 
@@ -120,8 +130,7 @@ def test_utterances_are_sent_at_the_pause_and_talking_interrupts_the_reply(
     )
     wait_for_phase(page, "speaking")
     assert page.evaluate("document.body.classList.contains('speaking')")
-    latency = page.evaluate("document.body.dataset.handsfreeLatency")
-    print(f"\nend of speech → first sound in the browser: {latency} ms")
+    print_latency(page, "reply written at 0.08 s a word")
 
     # The next utterance interrupts: playback stops and the reply is stopped on the server.
     # (On a slow machine an earlier utterance may already have interrupted a reply that was
@@ -164,8 +173,7 @@ def test_failures_are_said_in_words_and_listening_goes_on(page: Page, upstream: 
     # The one after that is spoken.
     wait_for_phase(page, "speaking")
     assert transcriptions(upstream) == 3
-    latency = page.evaluate("document.body.dataset.handsfreeLatency")
-    print(f"\nend of speech → first sound in the browser (no added upstream delay): {latency} ms")
+    print_latency(page, "no added upstream delay")
     end_conversation(page)
 
 
@@ -184,21 +192,45 @@ def test_conversation_mode_fits_a_phone(page: Page, upstream: Behaviour) -> None
     wait_for_phase(page, "speaking")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
+    print_latency(page, "phone, no added upstream delay")
     end_conversation(page)
     expect(page.get_by_role("button", name="Hold to talk")).to_be_enabled()
 
 
 def test_screenshot_of_conversation_mode(page: Page, upstream: Behaviour, tmp_path: Path) -> None:
     """`bin/screenshots` saves it as docs/screenshots/handsfree.png (SCREENSHOT_DIR)."""
+    # Short sentences, each its own clip: the reply is heard for a few seconds.
     upstream.reply = (
-        "Sure! Start with five minutes of slow breathing, then a short walk outside. "
-        "Would you like a reminder this evening?"
+        "Sure. Breathe slowly for five minutes. Then take a short walk outside. "
+        "Drink a glass of water. Stretch a little. Shall I remind you this evening?"
     )
     start_conversation(page)
+    expect(page.locator(".message-user .bubble").first).to_have_text(
+        upstream.transcript, timeout=SLOW
+    )
+    # The speaker falls quiet (muted tracks send silence), so the reply is not interrupted.
+    page.evaluate(
+        "window.openedStreams.forEach((s) => s.getTracks().forEach((t) => (t.enabled = false)))"
+    )
     wait_for_phase(page, "speaking")
     page.evaluate("document.getElementById('toast').hidden = true")
     page.mouse.move(0, 0)
     target = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path) / "handsfree.png"
-    page.screenshot(path=str(target))
+    page.screenshot(path=str(target), animations="disabled")
     assert target.stat().st_size > 5_000
     end_conversation(page)
+
+
+def test_a_denied_microphone_is_said_and_the_mode_stays_off(page: Page) -> None:
+    page.evaluate(
+        """() => { navigator.mediaDevices.getUserMedia = () =>
+             Promise.reject(new DOMException('denied', 'NotAllowedError')); }"""
+    )
+    page.get_by_role("button", name="Start conversation").click()
+
+    expect(page.locator("#error-text")).to_contain_text(
+        "Microphone access was denied", timeout=SLOW
+    )
+    expect(page.get_by_role("button", name="Start conversation")).to_be_visible()
+    expect(page.locator("#handsfree-status")).to_be_hidden()
+    expect(page.get_by_role("button", name="Hold to talk")).to_be_enabled()

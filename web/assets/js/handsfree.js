@@ -72,7 +72,6 @@ function showMode(on) {
 
 function onSpeechStart() {
   if (!mode) return;
-  mode.marks = { speechStart: performance.now() };
   if (mode.phase === "listening") setPhase("hearing");
 }
 
@@ -91,9 +90,10 @@ function onMisfire() {
   }
 }
 
-function onSpeechEnd(samples) {
+function onSpeechEnd(samples, lastVoicedAt) {
   if (!mode) return;
-  mode.marks = { ...mode.marks, speechEnd: performance.now(), firstSound: null };
+  const now = performance.now();
+  mode.marks = { speechEnd: lastVoicedAt || now, paused: now, firstSound: null };
   send(wavFromSamples(samples));
 }
 
@@ -133,10 +133,13 @@ function send(blob) {
 function onPlayback(playing) {
   if (!mode) return;
   if (playing) mode.replyHeard = true;
-  if (playing && mode.marks && mode.marks.speechEnd && !mode.marks.firstSound) {
-    mode.marks.firstSound = performance.now();
-    const latency = Math.round(mode.marks.firstSound - mode.marks.speechEnd);
-    document.body.dataset.handsfreeLatency = String(latency); // end of speech → first sound, ms
+  const marks = mode.marks;
+  if (playing && marks && marks.paused && !marks.firstSound) {
+    // Milliseconds to the first sound of the reply: from the end of speech (what the speaker
+    // waits: it includes the pause that ends the utterance) and from that pause's detection.
+    marks.firstSound = performance.now();
+    document.body.dataset.handsfreeLatency = String(Math.round(marks.firstSound - marks.speechEnd));
+    document.body.dataset.handsfreeReplyLatency = String(Math.round(marks.firstSound - marks.paused));
   }
   settlePhase();
 }
@@ -146,7 +149,7 @@ function onPlayback(playing) {
 function microphoneError(error) {
   const name = error && error.name;
   if (name === "NotAllowedError" || name === "SecurityError") {
-    return "Microphone access was denied. Allow it in your browser's site settings to talk; typing still works.";
+    return "Microphone access was denied. Allow it in your browser's site settings to talk hands-free; typing still works.";
   }
   if (name === "NotFoundError" || name === "NotReadableError" || name === "OverconstrainedError") {
     return "No microphone is available. You can still type.";
@@ -156,7 +159,15 @@ function microphoneError(error) {
 
 async function start() {
   speechPlayer.unlock(); // inside the click: the reply may play later
-  const current = { phase: null, detector: null, turns: Promise.resolve(), pending: 0, marks: null, interruptions: 0, replyHeard: false };
+  const current = {
+    phase: null,
+    detector: null,
+    turns: Promise.resolve(),
+    pending: 0,
+    marks: null,
+    interruptions: 0,
+    replyHeard: false,
+  };
   mode = current;
   showMode(true);
   setPhase("starting");
@@ -184,9 +195,14 @@ async function stop() {
   if (current.detector) await current.detector.stop();
 }
 
+function supported() {
+  const media = navigator.mediaDevices;
+  return Boolean(media && media.getUserMedia && window.AudioContext && window.AudioWorkletNode);
+}
+
 export function setupHandsFree() {
   const toggle = button();
-  if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.AudioContext && window.AudioWorkletNode)) {
+  if (!supported()) {
     toggle.disabled = true;
     toggle.title = "This browser cannot listen hands-free; push-to-talk and typing still work.";
     return;

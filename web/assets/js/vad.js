@@ -47,8 +47,9 @@ function microphone(streams) {
 
 /**
  * Start listening; call from the click that starts the mode. `handlers`: onSpeechStart(),
- * onSpeechConfirmed(), onSpeechEnd(samples), onMisfire(). Resolves to {stop()} (which releases
- * the microphone) once the microphone is on.
+ * onSpeechConfirmed(), onSpeechEnd(samples, lastVoicedAt), onMisfire(). Resolves to {stop()}
+ * (which releases the microphone) once the microphone is on. `lastVoicedAt` (performance.now())
+ * is when speech really ended, before the pause that confirmed it.
  */
 export async function startDetector(handlers) {
   // Made before the first await, still inside the click: a context made later (after ~14 MB
@@ -64,26 +65,8 @@ export async function startDetector(handlers) {
 
 async function listen(handlers, context) {
   await loadLibraries();
-  const thresholds = config.vad || {};
   const streams = [];
-  const detector = await window.vad.MicVAD.new({
-    audioContext: context,
-    model: "v5",
-    baseAssetPath: BASE,
-    onnxWASMBasePath: `${BASE}ort/`,
-    positiveSpeechThreshold: thresholds.positive_threshold ?? 0.5,
-    negativeSpeechThreshold: thresholds.negative_threshold ?? 0.35,
-    minSpeechMs: thresholds.min_speech_ms ?? 250,
-    redemptionMs: thresholds.pause_ms ?? 800,
-    preSpeechPadMs: PRE_SPEECH_MS,
-    getStream: microphone(streams),
-    resumeStream: microphone(streams),
-    onSpeechStart: handlers.onSpeechStart,
-    onSpeechRealStart: handlers.onSpeechConfirmed,
-    onSpeechEnd: handlers.onSpeechEnd,
-    onVADMisfire: handlers.onMisfire,
-    startOnLoad: true,
-  });
+  const detector = await window.vad.MicVAD.new(detectorOptions(handlers, streams, context));
   return {
     async stop() {
       try {
@@ -94,6 +77,34 @@ async function listen(handlers, context) {
         await context.close().catch(() => {});
       }
     },
+  };
+}
+
+/** MicVAD's options: the thresholds from /config.json, this origin's files, the handlers. */
+function detectorOptions(handlers, streams, context) {
+  const thresholds = config.vad || {};
+  const positive = thresholds.positive_threshold ?? 0.5;
+  let lastVoiced = 0; // when the last frame above the threshold was heard: the real end of speech
+  return {
+    audioContext: context,
+    model: "v5",
+    baseAssetPath: BASE,
+    onnxWASMBasePath: `${BASE}ort/`,
+    positiveSpeechThreshold: positive,
+    negativeSpeechThreshold: thresholds.negative_threshold ?? 0.35,
+    minSpeechMs: thresholds.min_speech_ms ?? 250,
+    redemptionMs: thresholds.pause_ms ?? 800,
+    preSpeechPadMs: PRE_SPEECH_MS,
+    getStream: microphone(streams),
+    resumeStream: microphone(streams),
+    onFrameProcessed: (probabilities) => {
+      if (probabilities.isSpeech >= positive) lastVoiced = performance.now();
+    },
+    onSpeechStart: handlers.onSpeechStart,
+    onSpeechRealStart: handlers.onSpeechConfirmed,
+    onSpeechEnd: (samples) => handlers.onSpeechEnd(samples, lastVoiced),
+    onVADMisfire: handlers.onMisfire,
+    startOnLoad: true,
   };
 }
 
