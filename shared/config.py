@@ -164,8 +164,10 @@ class Config:
             raise ConfigError(
                 "VAD thresholds must be 0 < VAD_NEGATIVE_THRESHOLD < VAD_POSITIVE_THRESHOLD < 1"
             )
-        if self.vad_min_speech_ms < 0 or self.vad_pause_ms < 100:
-            raise ConfigError("VAD_MIN_SPEECH_MS must be >= 0 and VAD_PAUSE_MS >= 100")
+        # The detector counts 32 ms frames: under one frame, speech would never be confirmed
+        # (and so never interrupt a reply).
+        if self.vad_min_speech_ms < 32 or self.vad_pause_ms < 100:
+            raise ConfigError("VAD_MIN_SPEECH_MS must be >= 32 and VAD_PAUSE_MS >= 100")
         if self.workers < 1:
             raise ConfigError("WORKERS must be at least 1")
         if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, playwright_sync
 from tests.browser.speechlike import speech_then_silence
+from tests.browser.test_accessibility import serious_violations
 from tests.fake_openai import Behaviour, Failure
 
 pytestmark = pytest.mark.browser
@@ -192,6 +193,7 @@ def test_conversation_mode_fits_a_phone(page: Page, upstream: Behaviour) -> None
     wait_for_phase(page, "speaking")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
+    assert not serious_violations(page)  # axe-core, with the mode on
     print_latency(page, "phone, no added upstream delay")
     end_conversation(page)
     expect(page.get_by_role("button", name="Hold to talk")).to_be_enabled()

@@ -50,7 +50,7 @@ def test_vad_thresholds_have_defaults_and_follow_the_environment() -> None:
         {"VAD_POSITIVE_THRESHOLD": "0.3", "VAD_NEGATIVE_THRESHOLD": "0.4"},  # negative above
         {"VAD_POSITIVE_THRESHOLD": "1.5"},
         {"VAD_NEGATIVE_THRESHOLD": "0"},
-        {"VAD_MIN_SPEECH_MS": "-1"},
+        {"VAD_MIN_SPEECH_MS": "20"},  # under one 32 ms frame: speech never confirmed
         {"VAD_PAUSE_MS": "50"},  # every breath would end the utterance
     ],
 )

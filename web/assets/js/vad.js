@@ -8,6 +8,7 @@ import { config } from "./api.js";
 
 const BASE = "/assets/vendor/vad/";
 const SAMPLE_RATE = 16000; // what the detector hands to onSpeechEnd
+const FRAME_MS = 32; // Silero v5 scores 512-sample frames
 // Before the first word the detector keeps this much audio, so the utterance is not clipped.
 const PRE_SPEECH_MS = 300;
 
@@ -92,7 +93,7 @@ function detectorOptions(handlers, streams, context) {
     onnxWASMBasePath: `${BASE}ort/`,
     positiveSpeechThreshold: positive,
     negativeSpeechThreshold: thresholds.negative_threshold ?? 0.35,
-    minSpeechMs: thresholds.min_speech_ms ?? 250,
+    minSpeechMs: Math.max(thresholds.min_speech_ms ?? 250, FRAME_MS), // under a frame: never confirmed
     redemptionMs: thresholds.pause_ms ?? 800,
     preSpeechPadMs: PRE_SPEECH_MS,
     getStream: microphone(streams),
