@@ -48,7 +48,9 @@ function setPhase(phase) {
  * sentences, once it started), thinking while a turn runs, else listening.
  */
 function settlePhase() {
-  if (!mode || mode.phase === "hearing") return;
+  if (!mode) return;
+  $("ptt-button").disabled = true; // a turn's end re-enables it (conversation.js finish())
+  if (mode.phase === "hearing") return;
   if (speechPlayer.playing || (mode.pending > 0 && mode.replyHeard)) setPhase("speaking");
   else setPhase(mode.pending > 0 ? "thinking" : "listening");
 }
