@@ -160,14 +160,7 @@ class Config:
             raise ConfigError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS (>= 1)")
         if self.max_audio_seconds <= 0:
             raise ConfigError("MAX_AUDIO_SECONDS must be a positive number of seconds")
-        if not 0 < self.vad_negative_threshold < self.vad_positive_threshold < 1:
-            raise ConfigError(
-                "VAD thresholds must be 0 < VAD_NEGATIVE_THRESHOLD < VAD_POSITIVE_THRESHOLD < 1"
-            )
-        # The detector counts 32 ms frames: under one frame, speech would never be confirmed
-        # (and so never interrupt a reply).
-        if self.vad_min_speech_ms < 32 or self.vad_pause_ms < 100:
-            raise ConfigError("VAD_MIN_SPEECH_MS must be >= 32 and VAD_PAUSE_MS >= 100")
+        _check_vad(self)
         if self.workers < 1:
             raise ConfigError("WORKERS must be at least 1")
         if min(self.login_backoff_after, self.login_backoff_after_per_ip) < 1:
@@ -192,6 +185,18 @@ class Config:
 
     def replace(self, **changes: Any) -> Config:
         return replace(self, **changes)
+
+
+def _check_vad(config: Config) -> None:
+    """Conversation mode's detector settings must be able to work."""
+    if not 0 < config.vad_negative_threshold < config.vad_positive_threshold < 1:
+        raise ConfigError(
+            "VAD thresholds must be 0 < VAD_NEGATIVE_THRESHOLD < VAD_POSITIVE_THRESHOLD < 1"
+        )
+    # The detector counts 32 ms frames: under one frame, speech would never be confirmed (and
+    # so would never interrupt a reply).
+    if config.vad_min_speech_ms < 32 or config.vad_pause_ms < 100:
+        raise ConfigError("VAD_MIN_SPEECH_MS must be >= 32 and VAD_PAUSE_MS >= 100")
 
 
 def _is_rate(value: str) -> bool:

@@ -92,13 +92,14 @@ def start_conversation(page: Page) -> None:
 
 
 def end_conversation(page: Page) -> None:
-    page.get_by_role("button", name="End conversation").click()
-    expect(page.get_by_role("button", name="Start conversation")).to_be_visible()
+    page.get_by_role("button", name="End conversation").click(timeout=SLOW)
+    expect(page.get_by_role("button", name="Start conversation")).to_be_visible(timeout=SLOW)
     expect(page.locator("#handsfree-status")).to_be_hidden()
     # The microphone is released: every track the mode opened has ended.
     page.wait_for_function(
         """() => window.openedStreams.length > 0 && window.openedStreams.every(
-            (s) => s.getTracks().every((t) => t.readyState === 'ended'))"""
+            (s) => s.getTracks().every((t) => t.readyState === 'ended'))""",
+        timeout=SLOW,
     )
     assert page.evaluate("document.body.dataset.handsfree") is None
 

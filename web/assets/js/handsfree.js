@@ -57,7 +57,6 @@ function settlePhase() {
 
 function showMode(on) {
   const toggle = button();
-  toggle.setAttribute("aria-pressed", on ? "true" : "false");
   toggle.setAttribute("aria-label", on ? "End conversation" : "Start conversation");
   toggle.title = on ? "End conversation (hands-free)" : "Start conversation (hands-free)";
   toggle.classList.toggle("active", on);
