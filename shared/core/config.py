@@ -180,6 +180,18 @@ class Config(BaseSettings):
         "addresses or networks that may read `/metrics`", default=("127.0.0.1", "::1")
     )
 
+    # Conversation mode's voice-activity detection in the browser (published in /config.json).
+    vad_positive_threshold: float = _d(
+        "a frame is speech above this probability", default=0.5, gt=0, lt=1
+    )
+    vad_negative_threshold: float = _d(
+        "a frame is silence below this probability", default=0.35, gt=0, lt=1
+    )
+    vad_min_speech_ms: int = _d(
+        "shorter speech is ignored as noise (at least one 32 ms frame)", default=250, ge=32
+    )
+    vad_pause_ms: int = _d("a pause this long ends the utterance", default=800, ge=100)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -244,6 +256,8 @@ class Config(BaseSettings):
     def _consistent(self) -> Config:
         if self.local_llm_context <= self.local_llm_max_tokens:
             raise ValueError("LOCAL_LLM_CONTEXT must be larger than LOCAL_LLM_MAX_TOKENS")
+        if not self.vad_negative_threshold < self.vad_positive_threshold:
+            raise ValueError("VAD_NEGATIVE_THRESHOLD must be below VAD_POSITIVE_THRESHOLD")
         # Last, so a malformed setting is reported as such first.
         if self.is_production and self.jwt_secret_key == DEV_SECRET:
             raise ValueError(

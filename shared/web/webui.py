@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from shared.core import validation as rules
@@ -13,6 +14,11 @@ SWAGGER_ASSETS = WEB_DIR / "vendor" / "swagger-ui"
 # The public agent migration 0002 gives the anonymous user: the one a new visitor starts with.
 # (A migration is frozen history, so it keeps its own copy; a test holds the two equal.)
 STARTER_AGENT_NAME = "Helpful Assistant"
+# Conversation mode's ONNX Runtime loads a .mjs module and compiles a .wasm binary: both need
+# their real types (module scripts are refused otherwise, and WebAssembly streaming compilation
+# wants application/wasm); registered here so a host without /etc/mime.types serves them right.
+mimetypes.add_type("text/javascript", ".mjs")
+mimetypes.add_type("application/wasm", ".wasm")
 # How the API checks sign-up and login (api/schemas.py), for the sign-up form's hint and inputs.
 ACCOUNT_RULES = {
     "username_min_chars": rules.USERNAME_MIN_CHARS,
@@ -41,17 +47,28 @@ def ui_config(config: Config) -> dict[str, Any]:
             "starter_chars": rules.MAX_STARTER_CHARS,
         },
         "accounts": dict(ACCOUNT_RULES),
+        "vad": {
+            "positive_threshold": config.vad_positive_threshold,
+            "negative_threshold": config.vad_negative_threshold,
+            "min_speech_ms": config.vad_min_speech_ms,
+            "pause_ms": config.vad_pause_ms,
+        },
         "starter_agent": {"name": STARTER_AGENT_NAME},
     }
 
 
 def ui_headers(config: Config) -> dict[str, str]:
-    """Security headers for the UI: a CSP with no inline script, no sniffing, no referrer leak."""
+    """Security headers for the UI: a CSP with no inline script, no sniffing, no referrer leak.
+
+    'wasm-unsafe-eval' lets the page compile WebAssembly (ONNX Runtime running conversation
+    mode's voice-activity model); it does not allow eval() or inline script. Nothing else is
+    needed: the runtime is single-threaded here (no blob: workers), its loader and the audio
+    worklet are same-origin files, and the model and binary are fetched from 'self'."""
     connect = " ".join(
         ["'self'", *[u for u in (config.public_api_url, config.public_voice_url) if u]]
     )
     csp = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
         "img-src 'self' data: blob:; media-src 'self' blob: data:; "
         f"connect-src {connect}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
         "form-action 'self'"

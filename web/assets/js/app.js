@@ -11,6 +11,7 @@ import { loadOlder, openHistory, setConversationHooks } from "./conversation.js"
 import { closeSidebar, showProviders, wireComposer, wireSidebar } from "./layout.js";
 import { setActionHooks, wireMessageActions } from "./messageactions.js";
 import { setupAdmin } from "./admin.js";
+import { setupHandsFree } from "./handsfree.js";
 import { setupPushToTalk } from "./ptt.js";
 import { setupUsageNotice } from "./usage.js";
 import { state } from "./state.js";
@@ -27,6 +28,7 @@ function wire() {
   $("error-retry").addEventListener("click", retryLastFailure);
   $("error-dismiss").addEventListener("click", hideError);
   setupPushToTalk();
+  setupHandsFree();
   wireMessageActions();
   setupChatUx({ selectAgent, openChat, loadChats, closeSidebar });
 }

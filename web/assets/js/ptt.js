@@ -41,7 +41,7 @@ function setOutside(outside) {
 }
 
 async function press(source, pointerId = null) {
-  if (ptt.phase !== "idle") return;
+  if (ptt.phase !== "idle" || document.body.dataset.handsfree) return; // conversation mode listens
   if (state.busy) {
     toast("Wait for the current reply to finish.");
     return;

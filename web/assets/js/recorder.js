@@ -21,6 +21,7 @@ function pickMimeType() {
 export function fileNameFor(mimeType) {
   if (mimeType.includes("mp4")) return "recording.mp4";
   if (mimeType.includes("ogg")) return "recording.ogg";
+  if (mimeType.includes("wav")) return "recording.wav"; // conversation mode's utterances
   return "recording.webm";
 }
 

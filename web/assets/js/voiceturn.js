@@ -16,7 +16,7 @@ import {
 } from "./conversation.js";
 import * as paths from "./endpoints.js";
 import { renderMessages } from "./messagelist.js";
-import { replyEnded, replyStarted } from "./messageactions.js";
+import { replyEnded, replyStarted, stopReply } from "./messageactions.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { bytesFromBase64, speechPlayer } from "./speechplayer.js";
@@ -24,8 +24,23 @@ import { state } from "./state.js";
 import { addMessage, appendText, removeItem, settle } from "./thread.js";
 import { toast } from "./ui.js";
 
-/** Send a push-to-talk recording; show the transcript, write and speak the reply as it comes. */
-export async function sendRecording(blob) {
+let current = null; // the voice turn being read
+
+/**
+ * Drop the rest of the current turn's audio (conversation mode leaving, or interrupted by the
+ * speaker). `stop`: also stop the reply on the server as soon as its id is known.
+ */
+export function silenceTurn({ stop = false } = {}) {
+  if (!current) return;
+  current.silenced = true;
+  current.stop = current.stop || stop;
+}
+
+/**
+ * Send a recording; show the transcript, write and speak the reply as it comes. `handsFree`:
+ * it came from conversation mode (no button was held), which changes the no-speech hint.
+ */
+export async function sendRecording(blob, { handsFree = false } = {}) {
   if (state.busy) return;
   if (blob.size > config.limits.audio_bytes) {
     showError("That recording is larger than the allowed size. Keep voice messages shorter.");
@@ -36,7 +51,8 @@ export async function sendRecording(blob) {
   begin();
   const question = askQuestion("Voice message…", { voice: true });
   setTyping(true);
-  const turn = { question, chatId: null, started: false };
+  const turn = { question, chatId: null, started: false, handsFree, silenced: false };
+  current = turn;
   try {
     turn.chatId = (await conversationHooks.ensureChat()).id;
     const form = new FormData();
@@ -50,8 +66,9 @@ export async function sendRecording(blob) {
     await spokenReply(response, turn);
     conversationHooks.chatsChanged();
   } catch (error) {
-    await voiceFailed(error, turn, () => sendRecording(blob));
+    await voiceFailed(error, turn, () => sendRecording(blob, { handsFree }));
   } finally {
+    if (current === turn) current = null;
     replyEnded();
     finish();
   }
@@ -66,6 +83,7 @@ async function spokenReply(response, turn) {
       renderMessages();
       turn.started = true;
       replyStarted(turn.chatId, Number(response.headers.get("X-AI-Message-Id")));
+      if (turn.stop) stopReply().catch(() => {}); // interrupted before its id was known
     } else if (event === "delta") {
       appendText(replyOf(view), data.content || "");
       renderMessages();
@@ -75,7 +93,7 @@ async function spokenReply(response, turn) {
         view.reply.view.spoken = view.spoken;
         renderMessages();
       }
-      speechPlayer.enqueue(bytesFromBase64(data.audio_base64)).catch(() => {});
+      if (!turn.silenced) speechPlayer.enqueue(bytesFromBase64(data.audio_base64)).catch(() => {});
     } else if (event === "done") {
       settle(replyOf(view), data.ai_message);
       renderMessages();
@@ -114,5 +132,9 @@ async function voiceFailed(error, turn, resend) {
 function noSpeech(turn) {
   removeItem(turn.question);
   renderMessages();
-  showError("No speech was detected. Hold the microphone button while you talk, then let go.");
+  showError(
+    turn.handsFree
+      ? "No speech was detected in that. Still listening: say it again."
+      : "No speech was detected. Hold the microphone button while you talk, then let go.",
+  );
 }
