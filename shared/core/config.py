@@ -25,6 +25,10 @@ class ConfigError(RuntimeError):
     """The environment describes a configuration the app refuses to start with."""
 
 
+# Reasoning efforts OpenAI's reasoning models accept (gpt-6-luna: none to max).
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 
@@ -115,6 +119,15 @@ class Config:
     guest_retention_days: int = 30
     # Client addresses or networks allowed to read /metrics ("0.0.0.0/0" for everyone).
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Tools (MCP servers) and reasoning effort, see docs/tools.md: the servers' JSON file
+    # (empty: no tools), one call's time limit, a result's longest text, the most tool rounds
+    # in one reply, and the reasoning effort sent to reasoning models (empty: the model's own
+    # default; an agent may set its own, voice turns use "low" unless the agent says).
+    tool_servers_file: str = ""
+    tool_timeout: float = 20.0
+    max_tool_result_chars: int = 20_000
+    max_tool_rounds: int = 5
+    openai_reasoning_effort: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -163,6 +176,12 @@ class Config:
             value = getattr(self, name)
             if isinstance(value, str) and name != "rate_limit_storage_url" and not _is_rate(value):
                 raise ConfigError(f"{name.upper()} must look like '20/minute', got {value!r}")
+        if self.openai_reasoning_effort not in ("", *REASONING_EFFORTS):
+            raise ConfigError(
+                f"OPENAI_REASONING_EFFORT must be one of {', '.join(REASONING_EFFORTS)}"
+            )
+        if self.tool_timeout <= 0 or self.max_tool_result_chars < 1 or self.max_tool_rounds < 1:
+            raise ConfigError("TOOL_TIMEOUT, MAX_TOOL_RESULT_CHARS and MAX_TOOL_ROUNDS must be > 0")
         # Last, so a malformed setting is reported as such first.
         if self.is_production:
             if self.jwt_secret_key == DEV_SECRET:
