@@ -60,6 +60,8 @@ async def start(app: Quart, config: Config) -> None:
         providers=providers,
         writer=writer,
     )
+    if writer.tools is not None:
+        writer.tools.hub.start()  # the servers start now, not at the first turn with tools
     await close_stale(writer, config)
 
 

@@ -48,6 +48,12 @@ class ToolHub:
     def configured(self) -> bool:
         return bool(self._servers)
 
+    @property
+    def ready(self) -> bool:
+        """Every server was tried once since the start (its tools are listed, or it failed)."""
+        states = list(self._states.values())
+        return len(states) == len(self._servers) and all(s.tried.is_set() for s in states)
+
     def start(self) -> None:
         """Start the loop and every server's supervisor (once; later calls do nothing)."""
         with self._lock:
@@ -73,7 +79,7 @@ class ToolHub:
     def wait_ready(self, timeout: float) -> None:
         """Wait (at most `timeout`) until every server was tried once since the start."""
         self.start()
-        if self._loop is None:
+        if self._loop is None or self.ready:
             return
 
         async def tried() -> None:

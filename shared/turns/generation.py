@@ -16,7 +16,7 @@ from shared.core.models import Message, MessageStatus
 from shared.core.validation import has_text
 from shared.providers.base import ChatProvider, ProviderError, ReplyStream
 from shared.tools import running as tool_running
-from shared.tools.rounds import NO_TOOLS, STOPPED, Call, Rounds, ToolSource
+from shared.tools.rounds import NO_TOOLS, STOPPED, Call, Rounds, Toolbox, ToolSource
 from shared.turns import charges, replies
 from shared.turns.failures import Kept, TurnFailed, interrupted, turn_failure
 from shared.turns.live import LiveHub, Running
@@ -125,7 +125,7 @@ def spoken(turn: Started) -> Started:
 async def write(writer: Writer, reply_id: int, turn: Started, running: Running) -> replies.Outcome:
     """Stream the reply (and its tool rounds) until it ends, fails or is stopped."""
     clock = Clock()
-    toolbox = writer.tools.toolbox(turn.tools) if writer.tools and turn.tools else NO_TOOLS
+    toolbox = await tools_of(writer, turn)
     rounds = Rounds(toolbox, list(turn.context), turn.reasoning_effort)
     watcher = asyncio.create_task(watch_stop(writer, reply_id, running))
     try:
@@ -156,6 +156,15 @@ async def write(writer: Writer, reply_id: int, turn: Started, running: Running) 
     finally:
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
+
+
+async def tools_of(writer: Writer, turn: Started) -> Toolbox:
+    """The turn's tools; off the loop while the servers start (the first turn in a process)."""
+    if writer.tools is None or not turn.tools:
+        return NO_TOOLS
+    if writer.tools.hub.ready:
+        return writer.tools.toolbox(turn.tools)
+    return await asyncio.to_thread(writer.tools.toolbox, turn.tools)
 
 
 async def call_tools(
