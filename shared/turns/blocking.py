@@ -54,7 +54,9 @@ def converse(
 
     def stopped() -> bool:
         pending = replies.is_pending(session, reply_id)
-        session.rollback()  # no transaction kept open while the tool works
+        # Ends the read's transaction (none kept open while the tool works); a commit, not a
+        # rollback, so the turn's objects are not expired (the API keeps them past commits).
+        session.commit()
         return not pending
 
     while True:

@@ -3,17 +3,21 @@ tools through the fake upstream (plain completions), with every round charged.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from shared.core.db import sync_url
 from shared.tools.rounds import DATA_MARK
 from tests.api.test_admin import make_admin
 from tests.conftest import Headers, MakeApp
 from tests.fake_openai import Behaviour
+from tests.waiting import wait_until
 
 NOW = "time__get_current_time"
 
@@ -149,3 +153,35 @@ def test_results_capped_and_kept_as_text(
     upstream.tool_calls = [{"name": "calc__big", "arguments": {"size": 500}}]
     (call,) = ask(client, headers, ["calc__big"], "big")["ai_message"]["tool_calls"]
     assert call["result"].startswith("<b>x</b>") and len(call["result"]) < 100
+
+
+def test_stop_ends_a_blocking_turn_inside_a_tool_call(
+    client: FlaskClient, auth_headers: Headers, upstream: Behaviour, database_url: str
+) -> None:
+    upstream.tool_calls = [{"name": "calc__slow", "arguments": {"seconds": 1.8}}]
+    answered: list[Any] = []
+    asking = threading.Thread(
+        target=lambda: answered.append(ask(client, auth_headers, ["calc__slow"], "wait"))
+    )
+    asking.start()
+    engine = sa.create_engine(sync_url(database_url))
+    try:
+        wait_until(lambda: pending_reply(engine))
+        with engine.begin() as connection:  # what POST .../stop does, from any process
+            connection.execute(
+                sa.text("UPDATE messages SET status = 'stopped' WHERE status = 'pending'")
+            )
+        asking.join(10)
+    finally:
+        engine.dispose()
+    reply = answered[0]["ai_message"]
+    assert reply["status"] == "stopped"
+    (call,) = reply["tool_calls"]
+    assert call["status"] == "error" and "stopped" in call["result"]
+    assert len(chat_requests(upstream)) == 1  # no round after the stop
+
+
+def pending_reply(engine: sa.Engine) -> bool:
+    with engine.connect() as connection:
+        found = connection.execute(sa.text("SELECT id FROM messages WHERE status = 'pending'"))
+        return found.first() is not None
