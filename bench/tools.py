@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,54 +82,62 @@ def app_for(workdir: Path, upstream: FakeOpenAIServer, tools_url: str) -> Flask:
         tool_servers_file=str(servers),
     )
     app = create_app(config)
-    logging.getLogger("chatbot.requests").disabled = True  # one line per turn otherwise
+    logging.getLogger("chatbot.requests").setLevel(logging.WARNING)  # a line per turn otherwise
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     return app
 
 
-Figures = tuple[list[float], list[float]]
-
-
-def engine_ms(app: Flask, tools: list[str], turns: int, asks: list[dict[str, Any]]) -> Figures:
-    """Per turn: its time minus the upstream's and the tool's, and (turns with a tool call) the
-    time between the two upstream calls minus the tool's: the engine's tool round, in ms."""
+def chat_of(app: Flask, tools: list[str]) -> tuple[str, dict[str, str]]:
+    """A new user's chat with an agent offering `tools`: its messages path and headers."""
     client = app.test_client()
     login = {"username": f"bench{len(tools)}", "password": "correct horse"}
     client.post("/api/auth/register", json=login)
     token = client.post("/api/auth/login", json=login).json["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
-    agent = client.post(
-        "/api/agents", json={"name": "B", "prompt": "Bench.", "tools": tools}, headers=headers
-    ).json
+    body = {"name": "B", "prompt": "Bench.", "tools": tools}
+    agent = client.post("/api/agents", json=body, headers=headers).json
     chat = client.post(f"/api/agents/{agent['id']}/chats", json={}, headers=headers).json
-    upstream_watch, tool_watch = Stopwatch(), Stopwatch()
+    return f"/api/chats/{chat['id']}/messages", headers
+
+
+@dataclass
+class Figures:
+    plain: list[float] = field(default_factory=list)
+    tooled: list[float] = field(default_factory=list)
+    rounds: list[float] = field(default_factory=list)
+
+
+def measure(app: Flask, turns: int) -> Figures:
+    """Turns without and with one tool call, alternated (a noisy machine moves both alike):
+    each turn's time minus the upstream's and the tool's, and the time between a tool turn's
+    two upstream calls minus the tool's (the engine's tool round), in ms."""
+    client = app.test_client()
+    plain, tooled = chat_of(app, []), chat_of(app, ["calc__add"])
+    upstream, tool = Stopwatch(), Stopwatch()
     services = deps.services_of(app)
-    services.chat_provider = Provider(services.chat_provider, upstream_watch)  # type: ignore[assignment]
+    services.chat_provider = Provider(services.chat_provider, upstream)  # type: ignore[assignment]
     original = running.run
-    running.run = tool_watch.wrap(original)  # type: ignore[assignment]
-    figures: list[float] = []
-    rounds: list[float] = []
+    running.run = tool.wrap(original)  # type: ignore[assignment]
+    figures = Figures()
     try:
-        for index in range(turns + 3):  # the first three warm the caches and sessions
-            upstream_watch.reset()
-            tool_watch.reset()
-            started = time.perf_counter()
-            response = client.post(
-                f"/api/chats/{chat['id']}/messages", json={"content": "add"}, headers=headers
-            )
-            took = time.perf_counter() - started
-            assert response.status_code == 201, response.json
-            assert len(response.json["ai_message"].get("tool_calls") or []) == len(asks)
-            if index < 3:
-                continue
-            figures.append((took - upstream_watch.spent - tool_watch.spent) * 1000)
-            if len(upstream_watch.calls) == 2:
-                between = upstream_watch.calls[1][0] - upstream_watch.calls[0][1]
-                rounds.append((between - tool_watch.spent) * 1000)
+        for index in range(turns + 3):  # the first three of each warm caches and sessions
+            for (path, headers), kept in ((plain, figures.plain), (tooled, figures.tooled)):
+                upstream.reset()
+                tool.reset()
+                started = time.perf_counter()
+                response = client.post(path, json={"content": "add"}, headers=headers)
+                took = time.perf_counter() - started
+                assert response.status_code == 201, response.json
+                if index < 3:
+                    continue
+                kept.append((took - upstream.spent - tool.spent) * 1000)
+                if len(upstream.calls) == 2:
+                    between = upstream.calls[1][0] - upstream.calls[0][1]
+                    figures.rounds.append((between - tool.spent) * 1000)
     finally:
         running.run = original  # type: ignore[assignment]
-    return figures, rounds
+    return figures
 
 
 def tools_table(turns: int = 40) -> str:
@@ -138,14 +147,13 @@ def tools_table(turns: int = 40) -> str:
         with tempfile.TemporaryDirectory() as workdir:
             app = app_for(Path(workdir), upstream, url)
             upstream.behaviour.record_requests = False
-            plain, _ = engine_ms(app, [], turns, [])
-            call = {"name": "calc__add", "arguments": {"a": 2, "b": 3}}
-            upstream.behaviour.tool_calls = [call]
-            with_tool, rounds = engine_ms(app, ["calc__add"], turns, [call])
+            # Asked for only when tools are offered: the plain agent's turns get none.
+            upstream.behaviour.tool_calls = [{"name": "calc__add", "arguments": {"a": 2, "b": 3}}]
+            figures = measure(app, turns)
     finally:
         tool_server.should_exit = True
         upstream.stop()
-    base, tooled = statistics.median(plain), statistics.median(with_tool)
+    base, tooled = statistics.median(figures.plain), statistics.median(figures.tooled)
     load = os.getloadavg()[0]
     return "\n".join(
         [
@@ -153,7 +161,7 @@ def tools_table(turns: int = 40) -> str:
             "tool time excluded)",
             f"  turn without tools, engine p50:         {base:6.2f} ms",
             f"  turn with one tool call, engine p50:    {tooled:6.2f} ms",
-            f"  engine time per tool round, p50:        {statistics.median(rounds):6.2f} ms"
+            f"  engine time per tool round, p50:        {statistics.median(figures.rounds):6.2f} ms"
             "  (target <= 5 ms; between the two upstream calls, minus the tool)",
         ]
     )
