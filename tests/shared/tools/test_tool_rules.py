@@ -3,13 +3,21 @@ rounds policy, as pure rules."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shared.core.config import ConfigError
 from shared.providers.base import ChatOptions, ToolRequest, Usage
 from shared.providers.chat_body import chat_body
 from shared.tools.rounds import DATA_MARK, Rounds, Toolbox
-from shared.tools.servers import HttpServer, StdioServer, parse_servers, public_name
+from shared.tools.servers import (
+    HttpServer,
+    StdioServer,
+    load_servers,
+    parse_servers,
+    public_name,
+)
 from shared.tools.sessions import ToolInfo, stdio_parameters
 
 TOOL = ToolInfo("calc__add", "calc", "add", "Add.", {"type": "object"})
@@ -123,3 +131,13 @@ def test_every_round_counted_estimated_where_unreported() -> None:
     total = plan.usage(Usage(None, None))
     assert total.prompt_tokens is not None and total.prompt_tokens > 10
     assert total.completion_tokens == 6
+
+
+def test_servers_file_that_cannot_be_read_stops_the_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_servers(str(tmp_path / "missing.json"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_servers(str(broken))
+    assert load_servers("") == {}
