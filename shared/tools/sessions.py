@@ -29,6 +29,8 @@ MAX_BACKOFF = 60.0
 # list read again every REFRESH_EVERY pings.
 PING_EVERY = 15.0
 REFRESH_EVERY = 20
+# A tool list is read in pages; a server listing more than this many pages is cut there.
+MAX_PAGES = 20
 # A stdio server finds its command on this PATH unless its entry names its own PATH.
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -106,6 +108,20 @@ def listed(server: str, tools: list[mcp_types.Tool]) -> tuple[ToolInfo, ...]:
     )
 
 
+async def all_tools(session: ClientSession) -> list[mcp_types.Tool]:
+    """Every page of the server's tool list (at most MAX_PAGES)."""
+    found: list[mcp_types.Tool] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        params = mcp_types.PaginatedRequestParams(cursor=cursor) if cursor else None
+        page = await session.list_tools(params=params)
+        found.extend(page.tools)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return found
+
+
 def describe(exc: BaseException) -> str:
     """A short reason for the admin page (an exception group: its first leaf)."""
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
@@ -148,7 +164,7 @@ async def connected(state: ServerState, closing: asyncio.Event) -> None:
         ClientSession(read, write, message_handler=on_message) as session,
     ):
         await session.initialize()
-        state.tools = listed(state.server.name, (await session.list_tools()).tools)
+        state.tools = listed(state.server.name, await all_tools(session))
         state.session, state.connected, state.last_error = session, True, None
         state.tried.set()
         pings = 0
@@ -160,4 +176,4 @@ async def connected(state: ServerState, closing: asyncio.Event) -> None:
                 await session.send_ping()
             if state.changed.is_set() or pings % REFRESH_EVERY == 0:
                 state.changed.clear()
-                state.tools = listed(state.server.name, (await session.list_tools()).tools)
+                state.tools = listed(state.server.name, await all_tools(session))
