@@ -32,6 +32,7 @@ from api import (
     web,
 )
 from api import metrics as metrics_endpoint
+from api import tools as tools_api
 from api import usage as usage_api
 from api.extensions import db, jwt, migrate
 from api.openapi import create_api
@@ -85,7 +86,7 @@ def register_parts(app: Flask) -> None:
     api = create_api(app)
     for blueprint in (auth.blp, agents.blp, chats.blp, messages.blp, versions.blp, health.blp):
         api.register_blueprint(blueprint)
-    for blueprint in (models.blp, exports.blp, usage_api.blp, admin_api.blp):
+    for blueprint in (models.blp, exports.blp, usage_api.blp, admin_api.blp, tools_api.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(web.bp)
     app.register_blueprint(metrics_endpoint.bp)

@@ -19,6 +19,7 @@ from api.models import check_choices
 from api.paging import page_of
 from api.reads import without_transaction
 from api.schemas import AgentPatchSchema, AgentSchema
+from api.tools import check_tools
 from shared.auth.access import Caller, agent_for, may_change_agent, visible_agents
 from shared.core.models import Agent
 
@@ -63,6 +64,7 @@ class Agents(MethodView):
             abort(403, "Guests cannot create agents; register to make your own.")
         fields = trimmed_agent_fields(data)
         check_choices(fields, {})
+        check_tools(fields)
         agent = Agent(owner_id=caller.user_id, **fields)
         db.session.add(agent)
         db.session.commit()
@@ -106,6 +108,7 @@ class AgentById(MethodView):
 def update_agent(agent: Agent, data: dict[str, Any]) -> Agent:
     fields = trimmed_agent_fields(data)
     check_choices(fields, {"model": agent.model, "voice": agent.voice})
+    check_tools(fields, agent.tools)
     for key, value in fields.items():
         setattr(agent, key, value)
     db.session.commit()

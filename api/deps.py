@@ -14,6 +14,7 @@ from shared.limits.ratelimit import RateLimiter
 from shared.providers.base import ChatProvider
 from shared.providers.metered import metered
 from shared.providers.registry import chat_provider as make_chat_provider
+from shared.tools.rounds import ToolSource, tool_source
 
 _KEY = "agent_chatbot"
 
@@ -27,6 +28,7 @@ class ApiServices:
     rate_limiter: RateLimiter
     login_guard: LoginGuard
     catalog: ModelCatalog
+    tools: ToolSource | None = None
 
 
 def install(app: Flask, config: Config) -> ApiServices:
@@ -39,6 +41,7 @@ def install(app: Flask, config: Config) -> ApiServices:
         rate_limiter=RateLimiter(config),
         login_guard=LoginGuard(config),
         catalog=catalog,
+        tools=tool_source(config),
     )
     app.extensions[_KEY] = services
     return services
@@ -71,3 +74,8 @@ def login_guard() -> LoginGuard:
 
 def catalog() -> ModelCatalog:
     return services().catalog
+
+
+def tools() -> ToolSource | None:
+    """The tool servers of this process (None: TOOL_SERVERS_FILE names none)."""
+    return services().tools

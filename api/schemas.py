@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api import card_fields
+from api import card_fields, tool_fields
 from api.deps import app_config
 from api.openapi import StrictBool, Text, not_blank
 from shared.core.models import MessageBy, MessageStatus
@@ -114,6 +114,8 @@ class AgentSchema(Schema):
     starters = card_fields.starters(load_default=list)
     avatar_emoji = card_fields.avatar_emoji(load_default=None)
     avatar_color = card_fields.avatar_color(load_default=None)
+    tools = tool_fields.tools(load_default=list)
+    reasoning_effort = tool_fields.reasoning_effort(load_default=None)
     owner_id = fields.Int(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
@@ -129,6 +131,8 @@ class AgentPatchSchema(Schema):
     starters = card_fields.starters()
     avatar_emoji = card_fields.avatar_emoji()
     avatar_color = card_fields.avatar_color()
+    tools = tool_fields.tools()
+    reasoning_effort = tool_fields.reasoning_effort()
 
 
 TITLE: dict[str, Any] = {
@@ -206,6 +210,7 @@ class MessageSchema(Schema):
     model = fields.Str(allow_none=True, dump_only=True, metadata={"description": "AI replies"})
     usage = fields.Nested(UsageSchema, allow_none=True, dump_only=True)
     error = fields.Nested(MessageErrorSchema, allow_none=True, dump_only=True)
+    tool_calls = tool_fields.tool_calls()
 
 
 class SelectSchema(Schema):

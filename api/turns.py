@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlalchemy import orm as so
 
-from api.deps import app_config, chat_provider
+from api.deps import app_config, chat_provider, tools
 from api.extensions import db
 from api.throttle import client_ip
 from shared.auth.access import Caller
 from shared.chats.conversation import HistoryBudget
 from shared.core.models import Message
+from shared.tools.rounds import NO_TOOLS
 from shared.turns import charges, store
 from shared.turns.blocking import write_reply
 
@@ -35,7 +36,9 @@ def answered(begin: charges.Begin, caller: Caller, *args: Any) -> Turn:
     so answering them needs no reload."""
     session().expire_on_commit = False
     turn = charges.begin(session(), app_config(), client_ip(), begin, caller, *args)
-    reply = write_reply(session(), turn, chat_provider())
+    source = tools()
+    toolbox = source.toolbox(turn.tools) if source is not None else NO_TOOLS
+    reply = write_reply(session(), turn, chat_provider(), toolbox)
     return {"user_message": turn.user_message, "ai_message": reply}
 
 

@@ -25,6 +25,7 @@ from bench.harness import FULL, QUICK, Harness, timed
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, database_url, rss_kib
 from bench.textturn import cpu_per_turn, loopback_round_trip
+from bench.tools import tools_table
 from bench.turns import branchy_chat, insert_seeded, reattach
 from shared.core.db import sync_url
 
@@ -308,8 +309,8 @@ def main() -> int:
     columns: dict[str, dict[str, str]] = {}
     notes: list[str] = []
     started = time.monotonic()
-    # The offline turn needs no services: `--only offline` starts none.
-    wanted = only is None or bool(only - {"offline"})
+    # The offline turn and the tool loop need no services: `--only offline,tools` starts none.
+    wanted = only is None or bool(only - {"offline", "tools"})
     for index, kind in enumerate(args.databases.split(",") if wanted else []):
         base = args.port_base + 10 * (index + 1)
         import tempfile
@@ -348,6 +349,9 @@ def main() -> int:
     if only is None or "offline" in only:
         # In-process, no database: the offline engines' own time for one voice turn.
         print(f"\n{offline_turn_table(runs=2 if args.quick else 5)}")
+    if only is None or "tools" in only:
+        # In-process: the tool loop's own time per round (upstream and tool excluded).
+        print(f"\n{tools_table(turns=10 if args.quick else 40)}")
     return 0
 
 

@@ -5,6 +5,7 @@ Subpackages by domain, on floors: a package imports only the floors below it
 
     web        the edge both services share: error table, JSON bodies, headers, logs, health, UI
     turns      the turn engine: one storage policy for text, stream, voice, regenerate, edit
+    tools      MCP tool servers (one kept session each) and the policy of a reply's tool rounds
     speech     speaking text through a provider (whole, while written, cached)
     catalog    models and voices: the upstream's lifecycle, warnings, an agent's choices
     chats      history for the model, search and snippets, export/import
@@ -26,6 +27,7 @@ FLOORS = (
     "chats",
     "catalog",
     "speech",
+    "tools",
     "turns",
     "web",
 )

@@ -23,6 +23,9 @@ from shared.core.config import ROOT, Config
 from shared.core.db import Base, engine_options, sync_url
 from tests.fake_openai import Behaviour, FakeOpenAIServer
 
+# `tool_servers_file`: real MCP servers for the tool tests (started only by tests that ask).
+pytest_plugins = ["tests.tool_servers"]
+
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 SEEDED_USERS = ("anonymous",)
 

@@ -60,6 +60,10 @@ class Behaviour:
     models: list[dict[str, Any]] | None = field(default_factory=lambda: list(LISTED_MODELS))
     models_reads: int = 0
     realtime: RealtimeBehaviour = field(default_factory=RealtimeBehaviour)
+    # Function calls to ask for ([{"name", "arguments"}]) when the request offers tools, for
+    # `tool_rounds` rounds after the newest user message; then it answers normally.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_rounds: int = 1
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
         """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
@@ -197,6 +201,10 @@ class Handler(BaseHTTPRequestHandler):
         reply = behaviour.reply if behaviour.reply is not None else f"Echo: {last_user}"
         model = request.get("model", "fake")
         usage = token_usage(request, reply)
+        calls = asked_calls(behaviour, request)
+        if calls:
+            self._tool_calls(request, calls, model, usage)
+            return
         if not request.get("stream"):
             self._json(200, completion(reply, model, usage))
             return
@@ -219,6 +227,26 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(behaviour.stream_chunk_delay)
         asked = (request.get("stream_options") or {}).get("include_usage")
         if asked and behaviour.report_stream_usage:
+            self._chunk(f"data: {json.dumps(usage_chunk(model, usage))}\n\n".encode())
+        self._chunk(b"data: [DONE]\n\n")
+        self._chunk(b"")
+
+    def _tool_calls(
+        self, request: dict[str, Any], calls: list[dict[str, Any]], model: str, usage: Any
+    ) -> None:
+        """Ask for `calls`: one message (plain), or chunks with the arguments in two parts."""
+        if not request.get("stream"):
+            self._json(200, tool_completion(calls, model, usage))
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for delta in tool_deltas(calls):
+            piece = chunk("", model)
+            piece["choices"][0]["delta"] = {"tool_calls": [delta]}
+            self._chunk(f"data: {json.dumps(piece)}\n\n".encode())
+        if (request.get("stream_options") or {}).get("include_usage"):
             self._chunk(f"data: {json.dumps(usage_chunk(model, usage))}\n\n".encode())
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")
@@ -280,6 +308,64 @@ def completion(text: str, model: str, usage: dict[str, int] | None = None) -> di
         ],
         "usage": usage or {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
+
+
+def asked_calls(behaviour: Behaviour, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The calls to ask for now: tools offered, and fewer tool rounds than `tool_rounds`
+    since the newest user message."""
+    if not behaviour.tool_calls or not request.get("tools"):
+        return []
+    rounds = 0
+    for message in reversed(request.get("messages", [])):
+        if message["role"] == "user":
+            break
+        rounds += 1 if message["role"] == "assistant" and message.get("tool_calls") else 0
+    if rounds >= behaviour.tool_rounds:
+        return []
+    return [
+        {"id": f"call_{rounds}_{index}", **call} for index, call in enumerate(behaviour.tool_calls)
+    ]
+
+
+def wire_call(call: dict[str, Any]) -> dict[str, Any]:
+    arguments = call.get("arguments", {})
+    text = arguments if isinstance(arguments, str) else json.dumps(arguments)
+    return {
+        "id": call["id"],
+        "type": "function",
+        "function": {"name": call["name"], "arguments": text},
+    }
+
+
+def tool_completion(calls: list[dict[str, Any]], model: str, usage: Any) -> dict[str, Any]:
+    body = completion("", model, usage)
+    body["choices"][0]["message"] = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [wire_call(call) for call in calls],
+    }
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    return body
+
+
+def tool_deltas(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each call as the upstream streams it: id and name first, then its arguments in parts."""
+    deltas: list[dict[str, Any]] = []
+    for index, call in enumerate(calls):
+        wired = wire_call(call)
+        text = wired["function"]["arguments"]
+        half = len(text) // 2
+        deltas.append(
+            {
+                "index": index,
+                "id": wired["id"],
+                "type": "function",
+                "function": {"name": wired["function"]["name"], "arguments": ""},
+            }
+        )
+        for part in (text[:half], text[half:]):
+            deltas.append({"index": index, "function": {"arguments": part}})
+    return deltas
 
 
 def chunk(piece: str, model: str = "fake") -> dict[str, Any]:

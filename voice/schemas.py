@@ -48,6 +48,17 @@ class MessageErrorOut(BaseModel):
     retryable: bool
 
 
+class ToolCallOut(BaseModel):
+    """One tool call of a reply (see docs/tools.md)."""
+
+    id: str
+    name: str
+    arguments: Any = Field(description="As the model wrote them")
+    status: Literal["ok", "error", "timeout"]
+    result: str = Field(description="Capped at MAX_TOOL_RESULT_CHARS")
+    duration_ms: int
+
+
 class MessageOut(BaseModel):
     """The one message wire format of both services (the API's `Message` schema)."""
 
@@ -65,6 +76,9 @@ class MessageOut(BaseModel):
     model: str | None = Field(description="AI replies: the model that wrote it")
     usage: UsageOut | None
     error: MessageErrorOut | None
+    tool_calls: list[ToolCallOut] | None = Field(
+        default=None, description="AI replies that called tools: each call, in order"
+    )
 
     @field_serializer("created_at")
     def iso_created_at(self, value: datetime) -> str:

@@ -13,6 +13,7 @@ from shared.limits.ratelimit import AsyncRateLimiter, RuleName
 from shared.providers.metered import metered
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
 from shared.speech.cache import speech_cache
+from shared.tools.rounds import tool_source
 from shared.turns.generation import Writer
 from shared.turns.live import LiveHub
 from shared.turns.service import close_stale, relay_for
@@ -48,6 +49,7 @@ async def start(app: Quart, config: Config) -> None:
         provider=providers.chat,
         hub=LiveHub(relay_for(config)),
         serialize=message_json,
+        tools=tool_source(config),
     )
     deps.services_of(app).serving = deps.Serving(
         engine=engine,
@@ -58,6 +60,8 @@ async def start(app: Quart, config: Config) -> None:
         providers=providers,
         writer=writer,
     )
+    if writer.tools is not None:
+        writer.tools.hub.start()  # the servers start now, not at the first turn with tools
     await close_stale(writer, config)
 
 

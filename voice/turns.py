@@ -26,7 +26,7 @@ from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech.whole import speak_in_full
 from shared.turns import store
 from shared.turns.failures import Kept, TurnFailed
-from shared.turns.generation import launch
+from shared.turns.generation import launch, spoken
 from voice.database import db
 from voice.deps import app_config, providers, writer
 from voice.errors import Problem
@@ -71,7 +71,7 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
         content = await transcribed(caller, recording, kind)
         turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     # Shielded: a client that goes away does not cancel the reply, only the wait for it.
-    written = await asyncio.shield(launch(writer(), turn))
+    written = await asyncio.shield(launch(writer(), spoken(turn)))
     kept = Kept(chat.id, turn.user_message.id, written.reply.id)
     if written.error is not None:
         raise TurnFailed(written.error, kept)

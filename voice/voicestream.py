@@ -26,7 +26,7 @@ from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak
 from shared.turns import store
 from shared.turns.failures import provider_failure
 from shared.turns.follow import Event, follow
-from shared.turns.generation import launch
+from shared.turns.generation import launch, spoken
 from shared.turns.store import Started
 from voice.deps import app_config, providers, writer
 from voice.storage import history_budget, message_json
@@ -64,7 +64,7 @@ async def streamed_voice_turn(
         content = await transcribed(caller, recording, kind)
         clock.mark("stt_ms")
         turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
-    launch(writer(), turn)
+    launch(writer(), spoken(turn))
     voice = chat.agent.voice or app_config().openai_tts_voice
     headers = {
         "X-User-Message-Id": str(turn.user_message.id),
@@ -87,11 +87,21 @@ class ReplyEnded(Exception):
     """The reply failed: stop speaking it and send its error event."""
 
 
-async def reply_text(events: AsyncIterator[Event], ending: list[Event]) -> AsyncIterator[str]:
-    """The reply's text as it is written; how it ended goes into `ending`."""
+# Tool steps are sent to the client, never spoken (voice speaks only the answer).
+TOOL_EVENTS = ("tool_call", "tool_result")
+
+
+async def reply_text(
+    events: AsyncIterator[Event], ending: list[Event], steps: list[Event] | None = None
+) -> AsyncIterator[str]:
+    """The reply's text as it is written; tool steps go into `steps`, how it ended `ending`."""
     async for name, data in events:
         if name == "delta":
             yield data["content"]
+            continue
+        if name in TOOL_EVENTS:
+            if steps is not None:
+                steps.append((name, data))
             continue
         ending.append((name, data))
         if name == "error":
@@ -104,14 +114,19 @@ async def voice_events(
 ) -> AsyncIterator[Event]:
     yield "transcript", {"user_message": message_json(turn.user_message)}
     ending: list[Event] = []
-    deltas = reply_text(events, ending)
+    steps: list[Event] = []
+    deltas = reply_text(events, ending, steps)
     try:
         async for item in speak_as_written(
             deltas, spoken.synthesize, max_in_flight=plan.in_flight, max_chars=plan.max_chars
         ):
+            while steps:  # before the text they came before
+                yield steps.pop(0)
             yield spoken.event(item)
     except ReplyEnded:
         pass
+    while steps:
+        yield steps.pop(0)
     name, data = ending[0] if ending else ("error", {"message": "The reply ended unexpectedly."})
     if name == "done":
         data = {**data, **spoken.summary()}

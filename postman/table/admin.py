@@ -46,6 +46,7 @@ def refusals(who: str, token: str) -> tuple[Row, ...]:
         Row(f"Admin user as {who}", "GET", USER, 403, token=token),
         Row(f"Disable a user as {who}", "PATCH", USER, 403, token=token, body={"disabled": True}),
         Row(f"Admin usage as {who}", "GET", "/api/admin/usage", 403, token=token),
+        Row(f"Tool servers as {who}", "GET", "/api/admin/tool-servers", 403, token=token),
     )
 
 
@@ -139,6 +140,14 @@ TOTALS = (
         200,
         token="admin_token",
         checks=(non_empty_list(), is_above("[0].tokens", 0)),
+    ),
+    Row(
+        "Tool servers and their state",
+        "GET",
+        "/api/admin/tool-servers",
+        200,
+        token="admin_token",
+        checks=(is_type("", "array"),),
     ),
     Row(
         "Usage totals with a bad grouping",

@@ -35,6 +35,10 @@ class ConfigError(RuntimeError):
     """The environment describes a configuration the app refuses to start with."""
 
 
+# Reasoning efforts OpenAI's reasoning models accept (gpt-6-luna: none to max).
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{ROOT / 'instance' / 'app.db'}"
 
@@ -192,6 +196,18 @@ class Config(BaseSettings):
     )
     vad_pause_ms: int = _d("a pause this long ends the utterance", default=800, ge=100)
 
+    # Tools (MCP servers, docs/tools.md) and reasoning effort.
+    tool_servers_file: str = _d(
+        "JSON file of MCP servers in the `mcpServers` form (empty: no tools)", default=""
+    )
+    tool_timeout: float = _d("seconds one tool call may take", default=20.0, gt=0)
+    max_tool_result_chars: int = _d("longest tool result sent to the model", default=20_000, ge=1)
+    max_tool_rounds: int = _d("most tool rounds in one reply", default=5, ge=1)
+    openai_reasoning_effort: str = _d(
+        "reasoning effort sent to reasoning models (empty: the model's own; voice uses `low`)",
+        default="",
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -250,6 +266,13 @@ class Config(BaseSettings):
             parse(value)
         except ValueError:
             raise ValueError(f"must look like '20/minute', got {value!r}") from None
+        return value
+
+    @field_validator("openai_reasoning_effort")
+    @classmethod
+    def _effort(cls, value: str) -> str:
+        if value not in ("", *REASONING_EFFORTS):
+            raise ValueError(f"must be one of {', '.join(REASONING_EFFORTS)}")
         return value
 
     @model_validator(mode="after")

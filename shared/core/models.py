@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -75,6 +76,10 @@ class Agent(Base):
     starters: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     avatar_emoji: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     avatar_color: so.Mapped[str | None] = so.mapped_column(sa.String(7))
+    # Public names of the tools (GET /api/tools) offered to the model, and the reasoning effort
+    # sent to reasoning models (None: OPENAI_REASONING_EFFORT; voice turns: "low").
+    tools: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
+    reasoning_effort: so.Mapped[str | None] = so.mapped_column(sa.String(8))
 
     owner: so.Mapped[User] = so.relationship(back_populates="agents")
 
@@ -144,6 +149,10 @@ class Message(Base):
     total_ms: so.Mapped[int | None]
     error_stage: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     error_reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # AI replies that called tools: [{id, name, arguments, status, result, duration_ms}].
+    tool_calls: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(
+        sa.JSON(none_as_null=True)
+    )
 
     __table_args__ = (
         sa.Index("ix_messages_chat_history", "chat_id", "created_at", "id"),

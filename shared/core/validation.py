@@ -55,6 +55,8 @@ PASSWORD_MAX_CHARS = 128
 
 # An agent card's conversation starters (api/card_fields.py): how many, how long each.
 MAX_STARTERS = 4
+# Tools one agent may offer the model.
+MAX_AGENT_TOOLS = 32
 MAX_STARTER_CHARS = 200
 
 

@@ -5,14 +5,38 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypedDict
+from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
 Stage = Literal["llm", "stt", "tts"]
 
 
 class ChatMessage(TypedDict):
-    role: Literal["system", "user", "assistant"]
+    role: Literal["system", "user", "assistant", "tool"]
     content: str
+    # A reply that asked for tools (assistant), and a tool's answer to one of them (tool).
+    tool_calls: NotRequired[list[dict[str, Any]]]
+    tool_call_id: NotRequired[str]
+
+
+@dataclass(frozen=True)
+class ToolRequest:
+    """A function call the model asked for; `arguments` is the JSON text it wrote."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    """What a turn adds to the request: function tools offered, the reasoning effort wanted
+    (None: the configured default). `providers/chat_body.py` sends what each model takes."""
+
+    tools: tuple[dict[str, Any], ...] = ()
+    reasoning_effort: str | None = None
+
+
+NO_OPTIONS = ChatOptions()
 
 
 class ProviderError(Exception):
@@ -65,6 +89,7 @@ class ChatResult:
     text: str
     usage: Usage
     model: str
+    tool_calls: tuple[ToolRequest, ...] = ()
 
 
 class ReplyStream(ABC):
@@ -73,6 +98,8 @@ class ReplyStream(ABC):
     def __init__(self, model: str) -> None:
         self.model = model
         self.usage = NO_USAGE
+        # Function calls the model asked for, complete once the text has ended.
+        self.tool_calls: list[ToolRequest] = []
         self._iterator: AsyncGenerator[str, None] | None = None
 
     def __aiter__(self) -> AsyncIterator[str]:
@@ -94,11 +121,17 @@ class ChatProvider(Protocol):
 
     name: str
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult: ...
+    def reply(
+        self, messages: list[ChatMessage], model: str | None = None, options: ChatOptions = ...
+    ) -> ChatResult: ...
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult: ...
+    async def areply(
+        self, messages: list[ChatMessage], model: str | None = None, options: ChatOptions = ...
+    ) -> ChatResult: ...
 
-    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream: ...
+    def astream(
+        self, messages: list[ChatMessage], model: str | None = None, options: ChatOptions = ...
+    ) -> ReplyStream: ...
 
 
 class SpeechToText(Protocol):

@@ -20,8 +20,10 @@ from typing import Any
 from shared.core.config import ROOT, Config
 from shared.providers import local_model
 from shared.providers.base import (
+    NO_OPTIONS,
     NO_USAGE,
     ChatMessage,
+    ChatOptions,
     ChatResult,
     ProviderError,
     ProviderUnavailable,
@@ -131,16 +133,31 @@ class LocalChat:
         self._prompt_limit = config.local_llm_context - config.local_llm_max_tokens
         self._slots = asyncio.Semaphore(max(1, config.local_llm_concurrency))
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    def reply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         text = non_empty("".join(self.generate(messages, threading.Event())))
         return ChatResult(text=text, usage=NO_USAGE, model=self.model_name)
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    async def areply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         # Streamed underneath, so a cancelled turn (client gone) stops the generation too.
         text = non_empty("".join([piece async for piece in self.astream(messages)]))
         return ChatResult(text=text, usage=NO_USAGE, model=self.model_name)
 
-    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
+    def astream(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ReplyStream:
         return LocalReplyStream(self, messages)
 
     def generate(self, messages: list[ChatMessage], stop: threading.Event) -> Iterator[str]:
@@ -214,13 +231,28 @@ class MissingLocalChat:
             f"The local reply model is not installed; {LOCAL_INSTALL_HINT}.", stage="llm"
         )
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    def reply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         raise self._fail()
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    async def areply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         raise self._fail()
 
-    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
+    def astream(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ReplyStream:
         return FailingReplyStream(self.model_name, self._fail())
 
 

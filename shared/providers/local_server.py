@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 
 from shared.core.config import Config
-from shared.providers.base import ChatMessage
+from shared.providers.base import NO_OPTIONS, ChatMessage, ChatOptions
 from shared.providers.openai_chat import OpenAIChat
 
 OLLAMA_URL = "http://127.0.0.1:11434/v1"
@@ -76,5 +76,8 @@ class LocalServerChat(OpenAIChat):
             )
         )
 
-    def _body(self, messages: list[ChatMessage], model: str | None) -> dict[str, object]:
-        return super()._body(messages, None)
+    def _body(
+        self, messages: list[ChatMessage], model: str | None, options: ChatOptions
+    ) -> dict[str, object]:
+        # The local server's own model; its function-calling support varies, so none is offered.
+        return super()._body(messages, None, NO_OPTIONS)

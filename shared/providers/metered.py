@@ -95,6 +95,7 @@ class MeteredStream(ReplyStream):
             metrics.ACTIVE_STREAMS.dec()
             await self._inner.aclose()
             self.usage, self.model = self._inner.usage, self._inner.model
+            self.tool_calls = self._inner.tool_calls
         self._observe_call(started)
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 
-from shared.providers.base import NO_USAGE, ChatMessage, ChatResult, ReplyStream
+from shared.providers.base import (
+    NO_OPTIONS,
+    NO_USAGE,
+    ChatMessage,
+    ChatOptions,
+    ChatResult,
+    ReplyStream,
+)
 
 OFFLINE_LABEL = "[Offline mode]"
 QUOTE_CHARS = 200
@@ -15,13 +22,28 @@ class OfflineChat:
 
     name = "offline"
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    def reply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         return ChatResult(text=offline_text(messages), usage=NO_USAGE, model=self.name)
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    async def areply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         return self.reply(messages, model)
 
-    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
+    def astream(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ReplyStream:
         return OfflineReplyStream(offline_text(messages))
 
 

@@ -8,17 +8,21 @@ from typing import Any, cast
 import openai
 from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
+from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 from shared.core.config import Config
 from shared.providers.base import (
+    NO_OPTIONS,
     NO_USAGE,
     ChatMessage,
+    ChatOptions,
     ChatResult,
     ProviderError,
     ProviderTimeout,
     ProviderUnavailable,
     ReplyStream,
     Stage,
+    ToolRequest,
     Usage,
 )
 from shared.providers.chat_body import chat_body
@@ -79,6 +83,7 @@ class OpenAIChat:
         self._options = client_options(config)
         self._default_model = config.openai_chat_model
         self._max_reply_tokens = config.max_reply_tokens
+        self._effort = config.openai_reasoning_effort
         self._sync: openai.OpenAI | None = None
         self._async: openai.AsyncOpenAI | None = None
 
@@ -96,29 +101,47 @@ class OpenAIChat:
             self._async = openai.AsyncOpenAI(**self._options)  # type: ignore[arg-type]
         return self._async
 
-    def _body(self, messages: list[ChatMessage], model: str | None) -> dict[str, object]:
-        return chat_body(messages, model or self._default_model, self._max_reply_tokens)
+    def _body(
+        self, messages: list[ChatMessage], model: str | None, options: ChatOptions
+    ) -> dict[str, object]:
+        chosen = model or self._default_model
+        return chat_body(messages, chosen, self._max_reply_tokens, options, self._effort)
 
-    def reply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    def reply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         try:
             completion = self.sync_client.post(
-                COMPLETIONS, cast_to=object, body=self._body(messages, model)
+                COMPLETIONS, cast_to=object, body=self._body(messages, model, options)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
         return completion_result(completion)
 
-    async def areply(self, messages: list[ChatMessage], model: str | None = None) -> ChatResult:
+    async def areply(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ChatResult:
         try:
             completion = await self.async_client.post(
-                COMPLETIONS, cast_to=object, body=self._body(messages, model)
+                COMPLETIONS, cast_to=object, body=self._body(messages, model, options)
             )
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
         return completion_result(completion)
 
-    def astream(self, messages: list[ChatMessage], model: str | None = None) -> ReplyStream:
-        return OpenAIReplyStream(self.async_client, self._body(messages, model))
+    def astream(
+        self,
+        messages: list[ChatMessage],
+        model: str | None = None,
+        options: ChatOptions = NO_OPTIONS,
+    ) -> ReplyStream:
+        return OpenAIReplyStream(self.async_client, self._body(messages, model, options))
 
     async def aclose(self) -> None:
         if self._async is not None:
@@ -143,14 +166,38 @@ class OpenAIReplyStream(ReplyStream):
                 stream=True,
                 stream_cls=openai.AsyncStream[ChatCompletionChunk],
             )
+            calls = CallPieces()
             async with stream:
                 async for chunk in stream:
                     self.model = chunk.model or self.model
                     self.usage = _usage(chunk.usage) if chunk.usage else self.usage
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        yield chunk.choices[0].delta.content
+                    delta = chunk.choices[0].delta if chunk.choices else None
+                    if delta is not None and delta.tool_calls:
+                        calls.add(delta.tool_calls)
+                    if delta is not None and delta.content:
+                        yield delta.content
+            self.tool_calls = calls.requests()
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
+
+
+class CallPieces:
+    """Streamed function calls: each arrives as pieces by index (its id and name first, then
+    its arguments' text in parts)."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, list[str]] = {}
+
+    def add(self, pieces: list[ChoiceDeltaToolCall]) -> None:
+        for piece in pieces:
+            call = self._calls.setdefault(piece.index, ["", "", ""])
+            call[0] = piece.id or call[0]
+            if piece.function is not None:
+                call[1] += piece.function.name or ""
+                call[2] += piece.function.arguments or ""
+
+    def requests(self) -> list[ToolRequest]:
+        return [ToolRequest(*self._calls[index]) for index in sorted(self._calls)]
 
 
 def completion_result(completion: object) -> ChatResult:
@@ -159,12 +206,19 @@ def completion_result(completion: object) -> ChatResult:
     unreadable reply (502), as an empty one is."""
     try:
         body = cast(dict[str, Any], completion)
-        text = body["choices"][0]["message"]["content"] if body.get("choices") else None
+        message = body["choices"][0]["message"] if body.get("choices") else {}
+        text = message.get("content")
+        calls = tuple(
+            ToolRequest(call["id"], call["function"]["name"], call["function"]["arguments"] or "")
+            for call in message.get("tool_calls") or ()
+        )
         usage = body.get("usage") or {}
         counted = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
         model = str(body.get("model") or "")
     except (AttributeError, IndexError, KeyError, TypeError) as exc:
         raise ProviderError("The AI provider returned an unreadable reply.", stage="llm") from exc
+    if calls:  # a reply that asks for tools may say nothing
+        return ChatResult(text=text or "", usage=counted, model=model, tool_calls=calls)
     if not isinstance(text, str) or not text.strip():
         raise ProviderError("The AI provider returned an empty reply.", stage="llm")
     return ChatResult(text=text, usage=counted, model=model)

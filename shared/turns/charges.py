@@ -111,8 +111,8 @@ def charge_stmt(turn: Started, outcome: replies.Outcome) -> quotas.BoundStatemen
     or the reservation given back when the reply failed."""
     if turn.ticket is None:
         return None
-    if outcome.status is MessageStatus.FAILED:
-        return quotas.release(turn.ticket)
+    if outcome.status is MessageStatus.FAILED and not outcome.tool_calls:
+        return quotas.release(turn.ticket)  # tool rounds that ran before a failure are charged
     return quotas.settle(turn.ticket, spent(turn, outcome))
 
 
@@ -121,7 +121,9 @@ def spent(turn: Started, outcome: replies.Outcome) -> quotas.Spent:
 
 
 def counted(turn: Started, outcome: replies.Outcome, model: str | None) -> None:
-    if turn.ticket is not None and outcome.status is not MessageStatus.FAILED:
+    if turn.ticket is not None and (
+        outcome.status is not MessageStatus.FAILED or outcome.tool_calls
+    ):
         used = spent(turn, outcome)
         metrics.count_tokens(model or "unknown", used.prompt_tokens, used.completion_tokens)
 

@@ -17,7 +17,8 @@ from shared.turns.failures import stored_failure
 from shared.turns.generation import Writer
 from shared.turns.live import LiveEvent
 
-# Event names and payloads as the stream sends them: delta {content}, done, error (envelope).
+# Event names and payloads as the stream sends them: delta {content}, tool_call {id, name,
+# arguments}, tool_result {id, status, result}, done, error (envelope).
 Event = tuple[str, dict[str, Any]]
 POLL_INTERVAL = 0.25
 
@@ -33,7 +34,10 @@ async def follow(writer: Writer, reply_id: int) -> AsyncIterator[Event]:
     local = writer.hub.follow(reply_id)
     if local is not None:
         text, queue = local
+        steps = writer.hub.steps(reply_id)  # read with the text: nothing runs in between
         try:
+            for step in steps:
+                yield step
             if text:
                 yield "delta", {"content": text}
             async for event in live(queue):
@@ -53,7 +57,8 @@ async def live(queue: asyncio.Queue[LiveEvent]) -> AsyncIterator[Event]:
             yield "delta", {"content": data["content"]}
             continue
         yield data["event"], data["data"]
-        return
+        if name == "end":
+            return
 
 
 async def polled(writer: Writer, reply_id: int) -> AsyncIterator[Event]:
@@ -87,7 +92,7 @@ async def relayed(writer: Writer, reply_id: int) -> AsyncIterator[Event]:
             yield "delta", {"content": text}
         finished = False
         async for name, data in subscription.events(len(text), lambda: writer.run(load, reply_id)):
-            finished = name != "delta"
+            finished = name not in ("delta", "tool_call", "tool_result")
             yield name, data
     if not finished:  # it ended without a word (its writer vanished): as stored
         reply, question = await writer.run(load, reply_id)

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.core.models import Message, MessageStatus
 from shared.core.validation import has_text
 from shared.providers.base import ChatProvider, ProviderError, ReplyStream
+from shared.tools import running as tool_running
+from shared.tools.rounds import NO_TOOLS, STOPPED, Call, Rounds, Toolbox, ToolSource
 from shared.turns import charges, replies
 from shared.turns.failures import Kept, TurnFailed, interrupted, turn_failure
 from shared.turns.live import LiveHub, Running
@@ -35,6 +37,8 @@ class Writer:
     provider: ChatProvider
     hub: LiveHub
     serialize: Callable[[Message], dict[str, Any]]
+    # The tool servers of this process (None: no tools configured).
+    tools: ToolSource | None = None
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """`work(session, *args)` from `shared.turns` in a fresh session, committed."""
@@ -112,20 +116,81 @@ async def close_interrupted(writer: Writer, turn: Started, running: Running) -> 
         await writer.hub.end(running, "error", turn_failure(failure))
 
 
+def spoken(turn: Started) -> Started:
+    """A voice turn: low reasoning effort unless its agent names one (the first sentence
+    comes sooner)."""
+    return replace(turn, reasoning_effort=turn.reasoning_effort or "low")
+
+
 async def write(writer: Writer, reply_id: int, turn: Started, running: Running) -> replies.Outcome:
-    """Stream the reply until it ends, fails or is stopped; what it ended as."""
+    """Stream the reply (and its tool rounds) until it ends, fails or is stopped."""
     clock = Clock()
-    stream = writer.provider.astream(turn.context, turn.model)
-    reader = asyncio.create_task(read(writer, reply_id, stream, running, clock))
+    toolbox = await tools_of(writer, turn)
+    rounds = Rounds(toolbox, list(turn.context), turn.reasoning_effort)
     watcher = asyncio.create_task(watch_stop(writer, reply_id, running))
     try:
-        await asyncio.wait({reader, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        while True:
+            before = len(running.text)
+            stream = writer.provider.astream(rounds.messages, turn.model, rounds.options())
+            reader = asyncio.create_task(read(writer, reply_id, stream, running, clock))
+            try:
+                await asyncio.wait({reader, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+                await stream.aclose()
+            said = running.text[before:]
+            if reader.cancelled() or reader.exception() or not reader.result():
+                if rounds.calls:  # the rounds before count too, and so does this one
+                    rounds.used(stream.usage, said, ())
+                ended = outcome(reader, stream, running.text, clock, rounds)
+                return replies.with_calls(ended, rounds)
+            rounds.used(stream.usage, said, stream.tool_calls)
+            if not rounds.wants(stream.tool_calls):
+                ended = outcome(reader, stream, running.text, clock, rounds)
+                return replies.with_calls(ended, rounds)
+            calls = rounds.asked(said, stream.tool_calls)
+            if not await call_tools(writer, reply_id, rounds, calls, running, watcher):
+                ended = outcome(None, stream, running.text, clock, rounds)
+                return replies.with_calls(ended, rounds)
     finally:
-        for task in (reader, watcher):
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+
+
+async def tools_of(writer: Writer, turn: Started) -> Toolbox:
+    """The turn's tools; off the loop while the servers start (the first turn in a process)."""
+    if writer.tools is None or not turn.tools:
+        return NO_TOOLS
+    if writer.tools.hub.ready:
+        return writer.tools.toolbox(turn.tools)
+    return await asyncio.to_thread(writer.tools.toolbox, turn.tools)
+
+
+async def call_tools(
+    writer: Writer,
+    reply_id: int,
+    rounds: Rounds,
+    calls: list[Call],
+    running: Running,
+    watcher: asyncio.Task[None],
+) -> bool:
+    """Run a round's calls one by one, each told to followers as it starts and ends and saved
+    as it ends; False when the reply was stopped (the call under way is cancelled)."""
+    for call in calls:
+        await writer.hub.step(running, "tool_call", call.announced())
+        task = asyncio.create_task(tool_running.arun(rounds, call))
+        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        stopped = not task.done()
+        if stopped:
             task.cancel()
-        await asyncio.gather(reader, watcher, return_exceptions=True)
-        await stream.aclose()
-    return outcome(reader, stream, running.text, clock)
+            await asyncio.gather(task, return_exceptions=True)
+            rounds.ended(call, "error", STOPPED)
+        await writer.hub.step(running, "tool_result", call.reported())
+        await writer.run(replies.save_calls, reply_id, running.text, rounds.stored())
+        if stopped:
+            return False
+    return True
 
 
 def valid_text(piece: str) -> str:
@@ -134,20 +199,27 @@ def valid_text(piece: str) -> str:
 
 
 def outcome(
-    reader: asyncio.Task[bool], stream: ReplyStream, text: str, clock: Clock
+    reader: asyncio.Task[bool] | None,
+    stream: ReplyStream,
+    text: str,
+    clock: Clock,
+    rounds: Rounds | None = None,
 ) -> replies.Outcome:
-    ended = reader.done() and not reader.cancelled()
-    error = reader.exception() if ended else None
+    """How the reply ended (`reader` None: stopped between rounds)."""
+    ended = reader is not None and reader.done() and not reader.cancelled()
+    error = reader.exception() if reader is not None and ended else None
     if isinstance(error, ProviderError):
         return replies.failed(text, error, clock.elapsed_ms())
     if error is not None:
         raise error
-    if ended and reader.result() and not has_text(text):
+    complete = ended and reader is not None and reader.result()
+    if complete and not has_text(text):
         empty = ProviderError(EMPTY_REPLY, stage="llm")
         return replies.failed(text, empty, clock.elapsed_ms())
-    status = MessageStatus.COMPLETE if ended and reader.result() else MessageStatus.STOPPED
+    status = MessageStatus.COMPLETE if complete else MessageStatus.STOPPED
+    usage = rounds.usage(stream.usage) if rounds is not None else stream.usage
     return replies.Outcome(
-        status, text, stream.usage, stream.model, clock.first_token_ms, clock.elapsed_ms()
+        status, text, usage, stream.model, clock.first_token_ms, clock.elapsed_ms()
     )
 
 

@@ -14,7 +14,8 @@ from typing import Any, Protocol
 
 from shared.core.models import Message
 
-# What a follower receives: ("delta", {"content", "offset"}) or ("end", {"event", "data"}).
+# What a follower receives: ("delta", {"content", "offset"}), ("step", {"event", "data"}) or
+# ("end", {"event", "data"}).
 LiveEvent = tuple[str, dict[str, Any]]
 # Reads the reply (and its question) from the database again.
 Reload = Callable[[], Awaitable[tuple[Message, Message | None]]]
@@ -31,6 +32,8 @@ class Relay(Protocol):
 
     async def end(self, reply_id: int, event: dict[str, Any]) -> None: ...
 
+    async def step(self, reply_id: int, event: dict[str, Any]) -> None: ...
+
     async def text(self, reply_id: int) -> str: ...
 
     def subscribe(self, reply_id: int) -> AbstractAsyncContextManager[Subscription]: ...
@@ -46,6 +49,8 @@ class Running:
     text: str = ""
     followers: set[asyncio.Queue[LiveEvent]] = field(default_factory=set)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # Tool steps so far (`tool_call` / `tool_result` events), for followers who join late.
+    steps: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 class LiveHub:
@@ -77,6 +82,18 @@ class LiveHub:
             queue.put_nowait(("delta", {"content": piece, "offset": offset}))
         if self.relay is not None:
             await self.relay.delta(running.reply_id, offset, piece)
+
+    async def step(self, running: Running, event: str, data: dict[str, Any]) -> None:
+        """A tool call started or ended: every follower hears of it (before the text)."""
+        running.steps.append((event, data))
+        for queue in running.followers:
+            queue.put_nowait(("step", {"event": event, "data": data}))
+        if self.relay is not None:
+            await self.relay.step(running.reply_id, {"event": event, "data": data})
+
+    def steps(self, reply_id: int) -> list[tuple[str, dict[str, Any]]]:
+        running = self.running.get(reply_id)
+        return list(running.steps) if running is not None else []
 
     async def end(self, running: Running, event: str, data: dict[str, Any]) -> None:
         """The reply is stored in its final state: tell every follower how it ended."""

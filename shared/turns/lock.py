@@ -37,6 +37,9 @@ class LockedChat:
     model: str | None
     is_public: bool
     owner_id: int
+    # The agent's tools (public names) and reasoning effort (None: the default).
+    tools: list[str] | None = None
+    reasoning_effort: str | None = None
 
 
 _CHATS = cast(sa.Table, Chat.__table__)
@@ -50,8 +53,10 @@ def _agent_column(column: so.InstrumentedAttribute[Any]) -> sa.ScalarSelect[Any]
 # The locking UPDATE returns the agent's columns too (subqueries work in RETURNING on both
 # PostgreSQL and SQLite), so a turn reads its chat and agent in the statement that locks it.
 _LOCKED = (_CHATS.c.id, *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)))
-_LOCKED_OWNER = _agent_column(Agent.owner_id)
-LOCKED_COLUMNS = len(_LOCKED) + 1
+_LOCKED_AGENT = tuple(
+    _agent_column(c) for c in (Agent.owner_id, Agent.tools, Agent.reasoning_effort)
+)
+LOCKED_COLUMNS = len(_LOCKED) + len(_LOCKED_AGENT)
 
 
 def lock_chat(
@@ -119,4 +124,4 @@ def _lock_stmt(
     if said:
         values["title"] = retitled(sa.bindparam("new_title", type_=sa.String))
     spent = [column for name in budgets for column in spent_columns(name)]
-    return lock.values(values).returning(*_LOCKED, _LOCKED_OWNER, *spent)
+    return lock.values(values).returning(*_LOCKED, *_LOCKED_AGENT, *spent)

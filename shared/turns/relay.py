@@ -41,6 +41,9 @@ class RedisRelay:
             pipe.delete(PREFIX + f"{reply_id}:text")
             await pipe.execute()
 
+    async def step(self, reply_id: int, event: dict[str, Any]) -> None:
+        await self.client.publish(PREFIX + str(reply_id), json.dumps({"name": "step", **event}))
+
     async def text(self, reply_id: int) -> str:
         raw = await self.client.get(PREFIX + f"{reply_id}:text")
         return raw.decode() if raw else ""
@@ -76,9 +79,11 @@ class Subscription:
                 await asyncio.sleep(0)
                 continue
             event = json.loads(message["data"])
-            if event["name"] == "end":
+            if event["name"] in ("end", "step"):
                 yield event["event"], event["data"]
-                return
+                if event["name"] == "end":
+                    return
+                continue
             piece = event["content"][max(0, have - event["offset"]) :]
             if piece:
                 have += len(piece)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from shared.auth.access import Caller, own_chats
 from shared.core.db import first_row, utcnow
 from shared.core.models import Chat, Message, MessageBy, MessageStatus
 from shared.providers.base import NO_USAGE, ProviderError, Usage
+from shared.tools.rounds import Rounds
 from shared.turns.failures import TurnRefused, failure_reason, message_not_found
 
 # A pending reply's content is written at most this often (seconds) while it grows.
@@ -31,6 +32,8 @@ class Outcome:
     total_ms: int | None = None
     # Why it failed (not stored as such: the stage and reason are).
     error: ProviderError | None = None
+    # The tools it called (shared/tools/rounds.py), None when it called none.
+    tool_calls: list[dict[str, Any]] | None = None
 
     @property
     def error_stage(self) -> str | None:
@@ -39,6 +42,15 @@ class Outcome:
     @property
     def error_reason(self) -> str | None:
         return failure_reason(self.error) if self.error is not None else None
+
+
+def with_calls(outcome: Outcome, rounds: Rounds) -> Outcome:
+    """`outcome` with the tool calls of its rounds; a reply that failed after tool rounds is
+    charged what those rounds used (it is not given back)."""
+    if not rounds.calls:
+        return outcome
+    usage = rounds.usage() if outcome.status is MessageStatus.FAILED else outcome.usage
+    return replace(outcome, tool_calls=rounds.stored(), usage=usage)
 
 
 def failed(content: str, error: ProviderError, total_ms: int | None = None) -> Outcome:
@@ -51,6 +63,19 @@ def save_progress(session: so.Session, reply_id: int, content: str) -> bool:
         sa.update(Message)
         .where(Message.id == reply_id, Message.status == MessageStatus.PENDING)
         .values(content=content, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(saved.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def save_calls(
+    session: so.Session, reply_id: int, content: str, calls: list[dict[str, Any]] | None
+) -> bool:
+    """Save the tool calls so far (followers and a reattached client see them) with the text."""
+    saved = session.execute(
+        sa.update(Message)
+        .where(Message.id == reply_id, Message.status == MessageStatus.PENDING)
+        .values(content=content, tool_calls=calls, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return int(saved.rowcount) == 1  # type: ignore[attr-defined]
@@ -77,6 +102,7 @@ def finish_stmt(reply_id: int, outcome: Outcome) -> tuple[sa.UpdateBase, dict[st
         "f_total": outcome.total_ms,
         "f_stage": outcome.error_stage,
         "f_reason": outcome.error_reason,
+        "f_tools": outcome.tool_calls,
     }
     return _FINISH, params
 
@@ -110,6 +136,7 @@ _FINISH = (
         total_ms=_param("f_total", Message.total_ms),
         error_stage=_param("f_stage", Message.error_stage),
         error_reason=_param("f_reason", Message.error_reason),
+        tool_calls=_param("f_tools", Message.tool_calls),
     )
     .returning(*_MESSAGES.c)
 )

@@ -49,6 +49,7 @@ UNSET_AT_START = (
     "total_ms",
     "error_stage",
     "error_reason",
+    "tool_calls",
 )
 
 

@@ -40,6 +40,13 @@ class Started:
     model: str | None
     # The budget reservation the reply is charged to (shared/turns/charges.py).
     ticket: Ticket | None = None
+    # The agent's tools (public names) and reasoning effort (None: the default).
+    tools: tuple[str, ...] = ()
+    reasoning_effort: str | None = None
+
+
+def agent_options(chat: LockedChat) -> tuple[tuple[str, ...], str | None]:
+    return tuple(chat.tools or ()), chat.reasoning_effort
 
 
 def ledger_row(reserving: Reserving | None) -> dict[str, Any] | None:
@@ -61,7 +68,7 @@ def started(
     for message in (user, ai):
         if sa.inspect(message).expired_attributes:  # loaded before the tree changed
             session.refresh(message)
-    return Started(chat.id, user, ai, context, chat.model, ticket)
+    return Started(chat.id, user, ai, context, chat.model, ticket, *agent_options(chat))
 
 
 def begin_ask(
@@ -88,7 +95,7 @@ def begin_ask(
     new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
     context = model_context(chat.prompt, [user, *tree.in_context(newest)], budget)
-    return Started(chat.id, user, ai, context, chat.model, new.ticket)
+    return Started(chat.id, user, ai, context, chat.model, new.ticket, *agent_options(chat))
 
 
 def answer_to(

@@ -5,6 +5,7 @@ WAV made at test time; the fake OpenAI upstream answers everything.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ import pytest
 from shared.core.config import ROOT
 from tests.conftest import TEST_SECRET
 from tests.fake_openai import FakeOpenAIServer, tone_wav
+from tests.shared.tools.servers import serve_http
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -83,8 +85,21 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
+def browser_tools_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One MCP server over streamable HTTP (an SDK server in this process) for the services."""
+    url, server = serve_http()
+    path = tmp_path_factory.mktemp("tools") / "servers.json"
+    path.write_text(json.dumps({"mcpServers": {"calc": {"url": url}}}))
+    yield str(path)
+    server.should_exit = True
+
+
+@pytest.fixture(scope="session")
 def services(
-    database_url: str, fake_openai: FakeOpenAIServer, tmp_path_factory: pytest.TempPathFactory
+    database_url: str,
+    fake_openai: FakeOpenAIServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    browser_tools_file: str,
 ) -> Iterator[Services]:
     logs = tmp_path_factory.mktemp("service-logs")
     api_port, voice_port = free_port(), free_port()
@@ -102,6 +117,7 @@ def services(
         "PUBLIC_API_URL": api_url,
         "PUBLIC_VOICE_URL": voice_url if has_voice else "",
         "CORS_ORIGINS": f"{api_url},{voice_url}",
+        "TOOL_SERVERS_FILE": browser_tools_file,
         # Rate limits stay on, raised: every test page is a new guest from the same address.
         **{
             f"RATE_LIMIT_{name}": "1000/minute"

@@ -66,6 +66,17 @@ async function loadTotals() {
   $("admin-usage").replaceChildren(...(rows.length ? rows : [el("li", { text: "No usage yet." })]));
 }
 
+async function loadToolServers() {
+  const servers = await api(paths.adminToolServers());
+  const rows = servers.map((server) => {
+    const state = server.connected ? "connected" : "not connected";
+    const error = server.last_error ? ` · last error: ${server.last_error}` : "";
+    const text = `${server.name} (${server.transport}): ${state}, ${server.tool_count} tools${error}`;
+    return el("li", { class: server.connected ? "" : "tool-server-down", text });
+  });
+  $("admin-tool-servers").replaceChildren(...(rows.length ? rows : [el("li", { text: "No tool servers configured." })]));
+}
+
 async function change(user, changes) {
   showFormError("admin-error", "");
   try {
@@ -80,7 +91,7 @@ async function openAdmin() {
   showFormError("admin-error", "");
   $("admin-dialog").showModal();
   try {
-    await Promise.all([loadUsers(), loadTotals()]);
+    await Promise.all([loadUsers(), loadTotals(), loadToolServers()]);
   } catch (error) {
     showFormError("admin-error", error.message);
   }

@@ -7,6 +7,7 @@ import { loadChats, openChat } from "./chats.js";
 import { showError } from "./banner.js";
 import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
 import { currentAgent, mayEdit, state } from "./state.js";
+import { fillToolPicker, toolFields } from "./toolpicker.js";
 import { $, confirmAction, el, showFormError, toast } from "./ui.js";
 
 const AGENT_KEY = "chatbot.agent";
@@ -66,6 +67,7 @@ function openAgentEditor(agent) {
   $("agent-voice").value = (agent && agent.voice) || "";
   $("agent-model").value = (agent && agent.model) || "";
   fillAgentChoices(agent);
+  fillToolPicker(agent).catch((error) => showFormError("agent-error", error.message));
   $("agent-name").maxLength = config.limits.name_chars;
   $("agent-prompt").maxLength = config.limits.prompt_chars;
   updatePromptCount();
@@ -87,6 +89,7 @@ async function submitAgent(event) {
     voice: $("agent-voice").value || null,
     model: $("agent-model").value.trim() || null,
     ...cardFields(),
+    ...toolFields(),
   };
   const submit = $("agent-submit");
   submit.disabled = true;

@@ -8,6 +8,7 @@ import * as paths from "./endpoints.js";
 import { renderMessages } from "./messagelist.js";
 import { replyEnded, replyStarted, resumePending } from "./messageactions.js";
 import { readEvents } from "./sse.js";
+import { isToolEvent, withToolStep } from "./toolsteps.js";
 import { state } from "./state.js";
 import { addMessage, appendText, itemById, prependOlder, removeItem, resetThread, settle, thread } from "./thread.js";
 import { $ } from "./ui.js";
@@ -169,6 +170,10 @@ async function showReplyEvents(response, turn) {
       if (event === "delta") {
         reply = reply || addMessage({ message_by: "AI", content: "" }, { pending: true });
         appendText(reply, data.content || "");
+        renderMessages();
+      } else if (isToolEvent(event)) {
+        reply = reply || addMessage({ message_by: "AI", content: "" }, { pending: true });
+        reply.message = withToolStep(reply.message, event, data);
         renderMessages();
       } else if (event === "done") {
         settle(turn.question, data.user_message);

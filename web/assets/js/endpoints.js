@@ -37,6 +37,8 @@ export const usage = () => "/api/usage";
 export const adminUsers = (query = {}) => withQuery("/api/admin/users", query);
 export const adminUser = (userId) => `/api/admin/users/${userId}`;
 export const adminUsage = (query = {}) => withQuery("/api/admin/usage", query);
+export const tools = () => "/api/tools";
+export const adminToolServers = () => "/api/admin/tool-servers";
 
 // ---- chats --------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import { ApiError, api, config, send, streamUnavailable } from "./api.js";
 import * as paths from "./endpoints.js";
 import { renderMessages } from "./messagelist.js";
 import { readEvents } from "./sse.js";
+import { isToolEvent, withToolStep } from "./toolsteps.js";
 import { speechPlayer } from "./speechplayer.js";
 import { state } from "./state.js";
 import { addMessage, appendText, itemByKey, lastReply, removeFrom, settle } from "./thread.js";
@@ -53,6 +54,9 @@ async function streamInto(reply, response, replayed = false) {
         if (first) reply.message = { ...reply.message, content: "" };
         first = false;
         appendText(reply, data.content || "");
+        renderMessages();
+      } else if (isToolEvent(event)) {
+        reply.message = withToolStep(reply.message, event, data);
         renderMessages();
       } else if (event === "done") {
         return data;

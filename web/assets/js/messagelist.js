@@ -8,6 +8,7 @@ import { renderMarkdown, sourceOf, streamMarkdown } from "./markdown.js";
 import { readAloudButton } from "./readaloud.js";
 import { state } from "./state.js";
 import { thread } from "./thread.js";
+import { showToolSteps } from "./toolsteps.js";
 import { $, el, formatTime } from "./ui.js";
 
 const nodes = new Map(); // item key -> its <li>
@@ -95,6 +96,7 @@ function update(node, item) {
   setData(node, { key: item.key, messageId: message.id, by: message.message_by, version: message.version });
   setData(node, { status: message.status || "complete", spoken: view.spoken });
   showContent(node.querySelector(".bubble"), item, node);
+  showToolSteps(node, node.querySelector(".bubble"), message.tool_calls);
   showMeta(node, message, mine);
   const actions = actionsKey(message, view);
   if (actions !== last.actions) showActions(node, message, view);

@@ -19,6 +19,7 @@ import { renderMessages } from "./messagelist.js";
 import { replyEnded, replyStarted, stopReply } from "./messageactions.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
+import { isToolEvent, withToolStep } from "./toolsteps.js";
 import { bytesFromBase64, speechPlayer } from "./speechplayer.js";
 import { state } from "./state.js";
 import { addMessage, appendText, removeItem, settle } from "./thread.js";
@@ -86,6 +87,10 @@ async function spokenReply(response, turn) {
       if (turn.stop) stopReply().catch(() => {}); // interrupted before its id was known
     } else if (event === "delta") {
       appendText(replyOf(view), data.content || "");
+      renderMessages();
+    } else if (isToolEvent(event)) {
+      const reply = replyOf(view);
+      reply.message = withToolStep(reply.message, event, data);
       renderMessages();
     } else if (event === "audio") {
       view.spoken += 1;
