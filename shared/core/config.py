@@ -231,13 +231,12 @@ class Config(BaseSettings):
         }
         # Fail closed: with no environment named, the development secret is refused.
         values.setdefault("app_env", environ.get("FLASK_ENV") or "production")
-        return cls.checked(values)
+        return cls(**values)
 
-    @classmethod
-    def checked(cls, values: Mapping[str, Any]) -> Config:
+    def __init__(self, **values: Any) -> None:
         """Validated settings, or ConfigError with one line per problem."""
         try:
-            return cls(**values)
+            super().__init__(**values)
         except ValidationError as exc:
             raise ConfigError(problems(exc)) from None
 
@@ -300,7 +299,7 @@ class Config(BaseSettings):
 
     def replace(self, **changes: Any) -> Config:
         """A copy with `changes`, validated like any Config."""
-        return type(self).checked({**dict(self), **changes})
+        return type(self)(**{**dict(self), **changes})
 
 
 def problems(exc: ValidationError) -> str:

@@ -152,7 +152,7 @@ def test_admin_reads_usage_totals_by_day_model_and_user(
     assert {row["key"] for row in by_user} == {"erin", "guests"}
     assert all(row["llm_calls"] == 1 and row["tokens"] > 0 for row in by_user)
     by_model = client.get("/api/admin/usage?group_by=model", headers=admin_headers).json
-    assert [row["key"] for row in by_model] == [Config.openai_chat_model]
+    assert [row["key"] for row in by_model] == [Config().openai_chat_model]
     assert by_model[0]["tokens"] == sum(row["tokens"] for row in by_user)
     by_day = client.get("/api/admin/usage", headers=admin_headers).json
     assert len(by_day) == 1 and by_day[0]["llm_calls"] == 2

@@ -30,7 +30,7 @@ def test_max_page_size_is_honoured_by_every_listing(
 
 def test_max_page_size_beyond_the_documented_100_is_refused() -> None:
     with pytest.raises(ConfigError, match="MAX_PAGE_SIZE"):
-        Config(max_page_size=101).validate()
+        Config(max_page_size=101)
 
 
 def incomplete_tokens(user_id: int) -> dict[str, str]:

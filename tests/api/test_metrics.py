@@ -60,7 +60,7 @@ def test_metrics_count_tokens_provider_calls_and_quota_refusals(
     assert client.post(path, json={"content": "one two"}, headers=headers).status_code == 201
     assert client.post(path, json={"content": "again"}, headers=headers).status_code == 429
     after = scrape(client)
-    model = {"model": Config.openai_chat_model}
+    model = {"model": Config().openai_chat_model}
     completion = sample(after, "chatbot_tokens_total", kind="completion", **model)
     assert completion - sample(before, "chatbot_tokens_total", kind="completion", **model) == 3
     llm = {"stage": "llm", "provider": "openai"}

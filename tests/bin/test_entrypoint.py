@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from shared.core.db import sync_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENTRYPOINT = ROOT / "bin" / "entrypoint"
 
 

@@ -131,6 +131,6 @@ async def test_streamed_voice_turn_records_tokens_seconds_heard_and_characters_s
     assert response.status_code == 200
     assert parse_events((await response.get_data()).decode())[-1][0] == "done"
     by_model = usage_by_model(app, client, register)
-    assert by_model[Config.openai_chat_model]["llm_calls"] == 1
-    assert 0.4 <= by_model[Config.openai_stt_model]["speech_seconds"] <= 1.0  # a 0.6 s tone
-    assert by_model[Config.openai_tts_model]["speech_characters"] == len(upstream.reply) - 1
+    assert by_model[Config().openai_chat_model]["llm_calls"] == 1
+    assert 0.4 <= by_model[Config().openai_stt_model]["speech_seconds"] <= 1.0  # a 0.6 s tone
+    assert by_model[Config().openai_tts_model]["speech_characters"] == len(upstream.reply) - 1

@@ -79,9 +79,9 @@ async def test_voice_turn_records_tokens_speech_seconds_and_characters(
     assert response.status_code == 201
     by_model = usage_by_model(app, client, register)
     chat_model, stt_model, tts_model = (
-        Config.openai_chat_model,
-        Config.openai_stt_model,
-        Config.openai_tts_model,
+        Config().openai_chat_model,
+        Config().openai_stt_model,
+        Config().openai_tts_model,
     )
     assert by_model[chat_model]["llm_calls"] == 1 and by_model[chat_model]["tokens"] > 4
     assert 0.4 <= by_model[stt_model]["speech_seconds"] <= 1.0  # the test tone lasts 0.6 s
