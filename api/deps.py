@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from shared.catalog.lifecycle import ModelCatalog, catalog_for
 from shared.core.config import Config
+from shared.knowledge.queue import KnowledgeQueue
 from shared.limits.login_guard import LoginGuard
 from shared.limits.ratelimit import RateLimiter
 from shared.providers.base import ChatProvider
@@ -27,6 +28,8 @@ class ApiServices:
     rate_limiter: RateLimiter
     login_guard: LoginGuard
     catalog: ModelCatalog
+    # Built at first use: an app that never queues a file opens no queue.
+    queue: KnowledgeQueue | None = None
 
 
 def install(app: Flask, config: Config) -> ApiServices:
@@ -71,3 +74,11 @@ def login_guard() -> LoginGuard:
 
 def catalog() -> ModelCatalog:
     return services().catalog
+
+
+def knowledge_queue() -> KnowledgeQueue:
+    """The knowledge job queue (huey), where uploads are queued for the worker."""
+    found = services()
+    if found.queue is None:
+        found.queue = KnowledgeQueue(found.config)
+    return found.queue

@@ -179,6 +179,16 @@ class MessageErrorSchema(Schema):
     retryable = fields.Bool(dump_only=True)
 
 
+class SourceSchema(Schema):
+    """A passage of the agent's files the reply was given (a citation)."""
+
+    file_id = fields.Int(dump_only=True)
+    file_name = fields.Str(dump_only=True)
+    chunk = fields.Int(dump_only=True, metadata={"description": "The passage's place in the file"})
+    snippet = fields.Str(dump_only=True, metadata={"description": "Empty for who may not see it"})
+    score = fields.Float(dump_only=True)
+
+
 class MessageSchema(Schema):
     """The one message wire format of both services (the voice service's `MessageOut`)."""
 
@@ -201,6 +211,12 @@ class MessageSchema(Schema):
     model = fields.Str(allow_none=True, dump_only=True, metadata={"description": "AI replies"})
     usage = fields.Nested(UsageSchema, allow_none=True, dump_only=True)
     error = fields.Nested(MessageErrorSchema, allow_none=True, dump_only=True)
+    sources = fields.List(
+        fields.Nested(SourceSchema),
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "AI replies from the agent's files: the passages cited"},
+    )
 
 
 class SelectSchema(Schema):

@@ -48,6 +48,16 @@ class MessageErrorOut(BaseModel):
     retryable: bool
 
 
+class SourceOut(BaseModel):
+    """A passage of the agent's files the reply was given (a citation)."""
+
+    file_id: int
+    file_name: str
+    chunk: int = Field(description="The passage's place in the file")
+    snippet: str = Field(description="Empty for who may not see it")
+    score: float
+
+
 class MessageOut(BaseModel):
     """The one message wire format of both services (the API's `Message` schema)."""
 
@@ -65,6 +75,9 @@ class MessageOut(BaseModel):
     model: str | None = Field(description="AI replies: the model that wrote it")
     usage: UsageOut | None
     error: MessageErrorOut | None
+    sources: list[SourceOut] | None = Field(
+        default=None, description="AI replies from the agent's files: the passages cited"
+    )
 
     @field_serializer("created_at")
     def iso_created_at(self, value: datetime) -> str:

@@ -115,6 +115,19 @@ class Config:
     guest_retention_days: int = 30
     # Client addresses or networks allowed to read /metrics ("0.0.0.0/0" for everyone).
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Knowledge (files an agent answers from, shared/knowledge): upload limits, the reference
+    # text a turn may add, the embedding model ("" = full-text retrieval only), the worker's
+    # bounds per file, and the embedded queue's file (empty: instance/knowledge-queue.db;
+    # Redis is used instead when REDIS_URL is set).
+    max_file_bytes: int = 20 * 1024 * 1024
+    max_agent_files: int = 50
+    max_file_chars: int = 2_000_000
+    knowledge_budget_chars: int = 6000
+    openai_embedding_model: str = ""
+    knowledge_extract_seconds: float = 60.0
+    knowledge_extract_memory_mb: int = 1024
+    knowledge_queue_path: str = ""
+    knowledge_workers: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

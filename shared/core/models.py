@@ -75,6 +75,9 @@ class Agent(Base):
     starters: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     avatar_emoji: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     avatar_color: so.Mapped[str | None] = so.mapped_column(sa.String(7))
+    # How many of its knowledge files are ready (shared/knowledge): read with the chat by every
+    # turn, so a turn with an agent that has none makes no knowledge query.
+    knowledge_files: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     owner: so.Mapped[User] = so.relationship(back_populates="agents")
 
@@ -141,6 +144,8 @@ class Message(Base):
     total_ms: so.Mapped[int | None]
     error_stage: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     error_reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # AI replies from an agent's files: the passages retrieved for it (its citations).
+    sources: so.Mapped[list[dict[str, object]] | None] = so.mapped_column(sa.JSON)
 
     __table_args__ = (
         sa.Index("ix_messages_chat_history", "chat_id", "created_at", "id"),
