@@ -26,14 +26,14 @@ def chunk_blocks(
     blocks: list[Block], target: int = TARGET_CHARS, limit: int = LIMIT_CHARS
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
-    path: list[str] = []
+    path: list[tuple[int, str]] = []  # the headings above, with their levels
     parts: list[str] = []
     page: int | None = None
 
     def flush() -> None:
         nonlocal page
         if parts:
-            heading = " > ".join(path)[:300]
+            heading = " > ".join(text for _, text in path)[:300]
             chunks.append(Chunk(len(chunks), heading, page, "\n\n".join(parts)))
             parts.clear()
         page = None
@@ -41,8 +41,9 @@ def chunk_blocks(
     for block in blocks:
         if block.level:
             flush()
-            del path[block.level - 1 :]
-            path.append(block.text[:120])
+            while path and path[-1][0] >= block.level:
+                path.pop()
+            path.append((block.level, block.text[:120]))
             continue
         for piece in pieces(block.text, limit):
             if parts and sum(map(len, parts)) + len(piece) > target:

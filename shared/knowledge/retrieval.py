@@ -4,6 +4,7 @@ characters. Reads only that agent's chunks; a deleted file's chunks are gone wit
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from shared.knowledge.models import KnowledgeChunk, KnowledgeFile
 CANDIDATES = 20
 RRF_K = 60  # the usual constant of reciprocal rank fusion
 SNIPPET_CHARS = 240
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -29,18 +31,31 @@ class Passage:
     page: int | None
     text: str
     score: float
+    snippet: str = ""
 
     def source(self, snippet: bool = True) -> dict[str, Any]:
         """The citation stored on the AI message (no snippet for who may not see the files)."""
-        text = " ".join(self.text.split())
-        cut = text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…" if len(text) > SNIPPET_CHARS else text
         return {
             "file_id": self.file_id,
             "file_name": self.file_name,
             "chunk": self.position,
-            "snippet": cut if snippet else "",
+            "snippet": self.snippet if snippet else "",
             "score": round(self.score, 4),
         }
+
+
+def snippet_of(text: str, words: Sequence[str]) -> str:
+    """The part of `text` a reader checks the answer against: from the sentence that shares
+    the most words with the question, at most SNIPPET_CHARS."""
+    sentences = _SENTENCES.split(" ".join(text.split()))
+    wanted = set(words)
+
+    def shared(sentence: str) -> int:
+        return len(wanted & set(fulltext.terms(sentence)))
+
+    best = max(range(len(sentences)), key=lambda i: shared(sentences[i]))
+    out = " ".join(sentences[best:])
+    return out[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…" if len(out) > SNIPPET_CHARS else out
 
 
 def fuse(rankings: Sequence[Sequence[int]]) -> list[tuple[int, float]]:
@@ -62,6 +77,7 @@ def retrieve(
     """The best passages for `question` that fit `budget_chars` (the first always does, cut).
 
     `dense`: chunk ids ranked by an embedding search, when one ran."""
+    words = fulltext.terms(question)
     found = fulltext.lexical(session.connection(), agent_id, question, CANDIDATES)
     fused = fuse([[chunk for chunk, _ in found], list(dense)]) if dense else found
     if not fused:
@@ -77,8 +93,11 @@ def retrieve(
         if used + len(text) > budget_chars:
             continue
         used += len(text)
+        cut = snippet_of(text, words)
         kept.append(
-            Passage(row.id, row.file_id, row.name, row.position, row.heading, row.page, text, score)
+            Passage(
+                row.id, row.file_id, row.name, row.position, row.heading, row.page, text, score, cut
+            )
         )
     return kept
 
