@@ -5,6 +5,7 @@
 // people type as text. The message actions a message allows are the server's (status, versions).
 
 import { renderMarkdown, sourceOf, streamMarkdown } from "./markdown.js";
+import { showCitations } from "./knowledge.js";
 import { readAloudButton } from "./readaloud.js";
 import { state } from "./state.js";
 import { thread } from "./thread.js";
@@ -96,6 +97,7 @@ function update(node, item) {
   setData(node, { status: message.status || "complete", spoken: view.spoken });
   showContent(node.querySelector(".bubble"), item, node);
   showMeta(node, message, mine);
+  showCitations(node, message);
   const actions = actionsKey(message, view);
   if (actions !== last.actions) showActions(node, message, view);
   showEditor(node, message, view, last.view);
