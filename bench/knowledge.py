@@ -22,7 +22,35 @@ from shared.knowledge.chunking import chunk_blocks
 from shared.knowledge.formats import Kind
 from shared.knowledge.retrieval import retrieve
 
-WORDS = ["valve", "pump", "filter", "pressure", "gauge", "intake", "grille", "seal", "gasket", "motor", "rotor", "bearing", "shaft", "coolant", "lever", "panel", "switch", "relay", "fuse", "breaker", "circuit", "sensor", "probe", "meter", "dial", "hose", "clamp"]
+WORDS = [
+    "valve",
+    "pump",
+    "filter",
+    "pressure",
+    "gauge",
+    "intake",
+    "grille",
+    "seal",
+    "gasket",
+    "motor",
+    "rotor",
+    "bearing",
+    "shaft",
+    "coolant",
+    "lever",
+    "panel",
+    "switch",
+    "relay",
+    "fuse",
+    "breaker",
+    "circuit",
+    "sensor",
+    "probe",
+    "meter",
+    "dial",
+    "hose",
+    "clamp",
+]
 FACTS = [(f"widget{n}", f"zone{n % 97}", f"colour{n % 13}") for n in range(50)]
 
 
