@@ -87,13 +87,18 @@ postman: install-dev
 image-check: install-dev
 	PYTHON=$(BIN)/python ./bin/image-check
 
-.PHONY: bench bench-quick load
+.PHONY: bench bench-quick bench-knowledge load
 # Benchmarks against a fake OpenAI upstream on loopback (ports 19000-19999); see bench/README.md.
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 bench-quick: install
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+# Knowledge: ingestion times, retrieval per turn at 1k/10k/100k chunks, recall@5 (SQLite; add
+# BENCH_ARGS="--database-url postgresql://..." for PostgreSQL).
+bench-knowledge: install-dev
+	$(BIN)/python -m bench.knowledge $(BENCH_ARGS)
 
 # Mixed traffic on PostgreSQL, then checks every acknowledged turn is stored exactly once.
 load: install

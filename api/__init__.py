@@ -23,6 +23,7 @@ from api import (
     errors,
     exports,
     health,
+    knowledge,
     messages,
     models,
     requestlog,
@@ -30,6 +31,7 @@ from api import (
     token_rules,
     versions,
     web,
+    worker,
 )
 from api import metrics as metrics_endpoint
 from api import tools as tools_api
@@ -88,15 +90,18 @@ def register_parts(app: Flask) -> None:
         api.register_blueprint(blueprint)
     for blueprint in (models.blp, exports.blp, usage_api.blp, admin_api.blp, tools_api.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(knowledge.blp)
     app.register_blueprint(web.bp)
     app.register_blueprint(metrics_endpoint.bp)
     errors.register(app)
     exports.register(app)  # an import file's own size limit, before the body rule reads it
+    knowledge.register(app)  # and a knowledge file's
     bodies.register(app)
     security.register(app)
     token_rules.register(app)
     requestlog.register(app)
     cli.register(app)
+    worker.register(app)
     admin_commands.register(app)
 
 

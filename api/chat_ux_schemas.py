@@ -82,6 +82,8 @@ class ExportedMessageSchema(Schema):
     message_by = fields.Enum(MessageBy, required=True)
     content = Text(required=True)
     created_at = moment(required=True)
+    # The reply's citations (kept in the file; an import does not bring them back).
+    sources = fields.List(fields.Dict(), allow_none=True, load_default=None)
 
 
 class ExportedChatSchema(Schema):

@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from shared.catalog.lifecycle import ModelCatalog, catalog_for
 from shared.core.config import Config
+from shared.knowledge.queue import KnowledgeQueue
 from shared.limits.login_guard import LoginGuard
 from shared.limits.ratelimit import RateLimiter
 from shared.providers.base import ChatProvider
@@ -29,6 +30,9 @@ class ApiServices:
     login_guard: LoginGuard
     catalog: ModelCatalog
     tools: ToolSource | None = None
+
+    # Built at first use: an app that never queues a file opens no queue.
+    queue: KnowledgeQueue | None = None
 
 
 def install(app: Flask, config: Config) -> ApiServices:
@@ -79,3 +83,11 @@ def catalog() -> ModelCatalog:
 def tools() -> ToolSource | None:
     """The tool servers of this process (None: TOOL_SERVERS_FILE names none)."""
     return services().tools
+
+
+def knowledge_queue() -> KnowledgeQueue:
+    """The knowledge job queue (huey), where uploads are queued for the worker."""
+    found = services()
+    if found.queue is None:
+        found.queue = KnowledgeQueue(found.config)
+    return found.queue

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from api import card_fields, tool_fields
+from api import card_fields, knowledge_fields, tool_fields
 from api.deps import app_config
 from api.openapi import StrictBool, Text, not_blank
 from shared.core.models import MessageBy, MessageStatus
@@ -211,6 +211,7 @@ class MessageSchema(Schema):
     usage = fields.Nested(UsageSchema, allow_none=True, dump_only=True)
     error = fields.Nested(MessageErrorSchema, allow_none=True, dump_only=True)
     tool_calls = tool_fields.tool_calls()
+    sources = knowledge_fields.sources()
 
 
 class SelectSchema(Schema):

@@ -8,6 +8,7 @@ Subpackages by domain, on floors: a package imports only the floors below it
     tools      MCP tool servers (one kept session each) and the policy of a reply's tool rounds
     speech     speaking text through a provider (whole, while written, cached)
     catalog    models and voices: the upstream's lifecycle, warnings, an agent's choices
+    knowledge  an agent's files: extraction, chunks, the ingestion queue, retrieval
     chats      history for the model, search and snippets, export/import
     usage      budgets, ledger reservations, speech rows, reports, retention
     limits     request rates and failed-login back-off
@@ -25,6 +26,7 @@ FLOORS = (
     "limits",
     "usage",
     "chats",
+    "knowledge",
     "catalog",
     "speech",
     "tools",

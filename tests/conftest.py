@@ -90,6 +90,8 @@ def clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     database_url = request.getfixturevalue("database_url")
     engine = sa.create_engine(sync_url(database_url), **engine_options(database_url))
     with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM knowledge_chunks"))
+        connection.execute(sa.text("DELETE FROM knowledge_files"))
         connection.execute(sa.text("DELETE FROM messages"))
         connection.execute(sa.text("DELETE FROM chats"))
         connection.execute(sa.text("DELETE FROM revoked_tokens"))

@@ -59,6 +59,16 @@ class ToolCallOut(BaseModel):
     duration_ms: int
 
 
+class SourceOut(BaseModel):
+    """A passage of the agent's files the reply was given (a citation)."""
+
+    file_id: int
+    file_name: str
+    chunk: int = Field(description="The passage's place in the file")
+    snippet: str = Field(description="Empty for who may not see it")
+    score: float
+
+
 class MessageOut(BaseModel):
     """The one message wire format of both services (the API's `Message` schema)."""
 
@@ -78,6 +88,9 @@ class MessageOut(BaseModel):
     error: MessageErrorOut | None
     tool_calls: list[ToolCallOut] | None = Field(
         default=None, description="AI replies that called tools: each call, in order"
+    )
+    sources: list[SourceOut] | None = Field(
+        default=None, description="AI replies from the agent's files: the passages cited"
     )
 
     @field_serializer("created_at")

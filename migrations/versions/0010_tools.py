@@ -1,14 +1,14 @@
 """tools: the MCP tools an agent offers, its reasoning effort, the tool calls of a reply
 
 Revision ID: 0010_tools
-Revises: 0007_usage_hours
+Revises: 0009_knowledge
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_tools"
-down_revision = "0008_imported_chats"
+down_revision = "0009_knowledge"
 branch_labels = None
 depends_on = None
 

@@ -27,11 +27,16 @@ class HistoryBudget:
 
     max_messages: int
     max_chars: int
+    # Reference passages from the agent's files, on top (shared/turns/references.py).
+    knowledge_chars: int = 0
 
     @classmethod
     def of(cls, config: Config) -> HistoryBudget:
-        """The budget HISTORY_MAX_MESSAGES and HISTORY_BUDGET_CHARS configure."""
-        return cls(config.history_max_messages, config.history_budget_chars)
+        """The budget HISTORY_MAX_MESSAGES, HISTORY_BUDGET_CHARS and KNOWLEDGE_BUDGET_CHARS
+        configure."""
+        return cls(
+            config.history_max_messages, config.history_budget_chars, config.knowledge_budget_chars
+        )
 
 
 class Said(Protocol):

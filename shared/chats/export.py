@@ -32,7 +32,12 @@ def chat_document(chat: Chat, messages: Sequence[Message]) -> dict[str, Any]:
         "updated_at": chat.updated_at,
         "imported_at": chat.imported_at,
         "messages": [
-            {"message_by": m.message_by, "content": m.content, "created_at": m.created_at}
+            {
+                "message_by": m.message_by,
+                "content": m.content,
+                "created_at": m.created_at,
+                "sources": m.sources,
+            }
             for m in messages
         ],
     }
@@ -67,7 +72,13 @@ def chat_markdown(chat: Chat, messages: Sequence[Message], now: datetime) -> str
     for message in messages:
         speaker = "You" if message.message_by is MessageBy.USER else agent
         lines += ["", f"**{speaker}** · {_when(message.created_at)}", "", message.content.strip()]
+        if message.sources:
+            lines += ["", *(cited(n, source) for n, source in enumerate(message.sources, 1))]
     return "\n".join(lines) + "\n"
+
+
+def cited(number: int, source: dict[str, Any]) -> str:
+    return f"> [{number}] {source.get('file_name')}, passage {int(source.get('chunk', 0)) + 1}"
 
 
 def imported_chat(caller: Caller, agent_id: int, data: dict[str, Any], now: datetime) -> Chat:

@@ -80,6 +80,9 @@ class Agent(Base):
     # sent to reasoning models (None: OPENAI_REASONING_EFFORT; voice turns: "low").
     tools: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     reasoning_effort: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    # How many of its knowledge files are ready (shared/knowledge): read with the chat by every
+    # turn, so a turn with an agent that has none makes no knowledge query.
+    knowledge_files: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     owner: so.Mapped[User] = so.relationship(back_populates="agents")
 
@@ -153,6 +156,8 @@ class Message(Base):
     tool_calls: so.Mapped[list[dict[str, Any]] | None] = so.mapped_column(
         sa.JSON(none_as_null=True)
     )
+    # AI replies from an agent's files: the passages retrieved for it (its citations).
+    sources: so.Mapped[list[dict[str, object]] | None] = so.mapped_column(sa.JSON)
 
     __table_args__ = (
         sa.Index("ix_messages_chat_history", "chat_id", "created_at", "id"),

@@ -36,6 +36,9 @@ class LockedChat:
     prompt: str
     model: str | None
     is_public: bool
+    agent_id: int
+    # Its ready knowledge files: none, and the turn makes no knowledge query.
+    knowledge_files: int
     owner_id: int
     # The agent's tools (public names) and reasoning effort (None: the default).
     tools: list[str] | None = None
@@ -52,7 +55,12 @@ def _agent_column(column: so.InstrumentedAttribute[Any]) -> sa.ScalarSelect[Any]
 
 # The locking UPDATE returns the agent's columns too (subqueries work in RETURNING on both
 # PostgreSQL and SQLite), so a turn reads its chat and agent in the statement that locks it.
-_LOCKED = (_CHATS.c.id, *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)))
+_LOCKED = (
+    _CHATS.c.id,
+    *(_agent_column(c) for c in (Agent.prompt, Agent.model, Agent.is_public)),
+    _CHATS.c.agent_id,
+    _agent_column(Agent.knowledge_files),
+)
 _LOCKED_AGENT = tuple(
     _agent_column(c) for c in (Agent.owner_id, Agent.tools, Agent.reasoning_effort)
 )

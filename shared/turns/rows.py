@@ -90,5 +90,7 @@ def _as_stored(
         return None
     message = Message(id=message_id, **values)
     so.make_transient_to_detached(message)  # as if just loaded: no second INSERT, no reload
+    if "sources" not in values:  # stored as NULL (a turn from files sets them after)
+        so.attributes.set_committed_value(message, "sources", None)
     session.add(message)
     return message

@@ -15,9 +15,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.auth.access import (
-    Caller,
-)
+from shared.auth.access import Caller
 from shared.chats.conversation import HistoryBudget, model_context
 from shared.core.db import utcnow
 from shared.core.models import Message, MessageBy, MessageStatus
@@ -25,6 +23,7 @@ from shared.providers.base import ChatMessage
 from shared.turns import tree
 from shared.turns.failures import TurnRefused, message_not_found
 from shared.turns.lock import LockedChat, lock_chat
+from shared.turns.references import with_references
 from shared.turns.rows import add_turn, message_values
 from shared.usage.reservations import Reserving, Ticket
 
@@ -57,6 +56,7 @@ def ledger_row(reserving: Reserving | None) -> dict[str, Any] | None:
 def started(
     session: so.Session,
     chat: LockedChat,
+    caller: Caller,
     user: Message,
     ai: Message,
     budget: HistoryBudget,
@@ -68,6 +68,7 @@ def started(
     for message in (user, ai):
         if sa.inspect(message).expired_attributes:  # loaded before the tree changed
             session.refresh(message)
+    context = with_references(session, chat, caller, user, ai, context, budget)
     return Started(chat.id, user, ai, context, chat.model, ticket, *agent_options(chat))
 
 
@@ -95,6 +96,7 @@ def begin_ask(
     new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
     context = model_context(chat.prompt, [user, *tree.in_context(newest)], budget)
+    context = with_references(session, chat, caller, user, ai, context, budget)
     return Started(chat.id, user, ai, context, chat.model, new.ticket, *agent_options(chat))
 
 
@@ -113,7 +115,7 @@ def answer_to(
         version = tree.next_version(session, chat.id, question.id)
     reply = message_values(chat.id, caller, MessageBy.AI, "", question.id, version)
     new = add_turn(session, chat.id, caller, None, reply, ledger_row(reserving))
-    return started(session, chat, question, cast(Message, new.reply), budget, new.ticket)
+    return started(session, chat, caller, question, cast(Message, new.reply), budget, new.ticket)
 
 
 def begin_retry(
@@ -139,7 +141,7 @@ def begin_retry(
     reset_reply(tip)
     session.flush()
     ticket = add_turn(session, chat.id, caller, None, None, ledger_row(reserving)).ticket
-    return started(session, chat, question, tip, budget, ticket)
+    return started(session, chat, caller, question, tip, budget, ticket)
 
 
 def reset_reply(reply: Message) -> None:
@@ -149,6 +151,7 @@ def reset_reply(reply: Message) -> None:
     reply.error_stage = reply.error_reason = None
     reply.prompt_tokens = reply.completion_tokens = None
     reply.first_token_ms = reply.total_ms = None
+    reply.sources = None
 
 
 def message_and_parent(
@@ -219,7 +222,7 @@ def begin_edit(
     reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
     new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
-    return started(session, chat, user, ai, budget, new.ticket)
+    return started(session, chat, caller, user, ai, budget, new.ticket)
 
 
 def select_version(

@@ -118,6 +118,7 @@ def services(
         "PUBLIC_VOICE_URL": voice_url if has_voice else "",
         "CORS_ORIGINS": f"{api_url},{voice_url}",
         "TOOL_SERVERS_FILE": browser_tools_file,
+        "KNOWLEDGE_QUEUE_PATH": str(logs / "knowledge-queue.db"),
         # Rate limits stay on, raised: every test page is a new guest from the same address.
         **{
             f"RATE_LIMIT_{name}": "1000/minute"
@@ -165,6 +166,12 @@ def services(
             )
             processes.append(process)
             wait_healthy(health, process, log)
+        # The background worker beside them, as `make run` starts it (knowledge files).
+        worker = [sys.executable, "-m", "flask", "--app", "api", "worker"]
+        log = (logs / "worker.log").open("wb")
+        processes.append(
+            subprocess.Popen(worker, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        )
         yield Services(api_url=api_url, voice_url=voice_url if has_voice else None)
     finally:
         for process in processes:

@@ -6,6 +6,7 @@ import { api, config } from "./api.js";
 import { loadChats, openChat } from "./chats.js";
 import { showError } from "./banner.js";
 import { fillAgentChoices, loadLifecycle, renderLifecycleNotice } from "./lifecycle.js";
+import { showKnowledge, wireKnowledge } from "./knowledge.js";
 import { currentAgent, mayEdit, state } from "./state.js";
 import { fillToolPicker, toolFields } from "./toolpicker.js";
 import { $, confirmAction, el, showFormError, toast } from "./ui.js";
@@ -72,6 +73,7 @@ function openAgentEditor(agent) {
   $("agent-prompt").maxLength = config.limits.prompt_chars;
   updatePromptCount();
   showFormError("agent-error", "");
+  showKnowledge(agent, mayEdit(agent));
   $("agent-dialog").showModal();
   $("agent-name").focus();
 }
@@ -127,6 +129,7 @@ async function deleteAgent() {
 }
 
 export function wireAgents() {
+  wireKnowledge();
   $("agent-select").addEventListener("change", (event) =>
     selectAgent(Number(event.target.value)).catch((e) => showError(e.message)),
   );

@@ -5,6 +5,7 @@
 // people type as text. The message actions a message allows are the server's (status, versions).
 
 import { renderMarkdown, sourceOf, streamMarkdown } from "./markdown.js";
+import { showCitations } from "./knowledge.js";
 import { readAloudButton } from "./readaloud.js";
 import { state } from "./state.js";
 import { thread } from "./thread.js";
@@ -98,6 +99,7 @@ function update(node, item) {
   showContent(node.querySelector(".bubble"), item, node);
   showToolSteps(node, node.querySelector(".bubble"), message.tool_calls);
   showMeta(node, message, mine);
+  showCitations(node, message);
   const actions = actionsKey(message, view);
   if (actions !== last.actions) showActions(node, message, view);
   showEditor(node, message, view, last.view);

@@ -1,0 +1,154 @@
+# ruff: noqa: E501  (long SQL and report lines read better whole)
+"""Knowledge figures: ingestion time of a 1 MB text and a 100-page PDF, the time retrieval adds
+to a turn at 1,000 / 10,000 / 100,000 chunks, and recall@5 (full text) on a question set.
+
+    python -m bench.knowledge [--database-url URL] [--sizes 1000,10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.core.db import configure_sqlite, sync_url
+from shared.knowledge.bounded import extract_bounded
+from shared.knowledge.chunking import chunk_blocks
+from shared.knowledge.formats import Kind
+from shared.knowledge.retrieval import retrieve
+
+WORDS = [
+    "valve",
+    "pump",
+    "filter",
+    "pressure",
+    "gauge",
+    "intake",
+    "grille",
+    "seal",
+    "gasket",
+    "motor",
+    "rotor",
+    "bearing",
+    "shaft",
+    "coolant",
+    "lever",
+    "panel",
+    "switch",
+    "relay",
+    "fuse",
+    "breaker",
+    "circuit",
+    "sensor",
+    "probe",
+    "meter",
+    "dial",
+    "hose",
+    "clamp",
+]
+FACTS = [(f"widget{n}", f"zone{n % 97}", f"colour{n % 13}") for n in range(50)]
+
+
+def ingest_times() -> None:
+    from tests.knowledge_files import pdf_file
+
+    text = (" ".join(random.choices(WORDS, k=180)) + ".\n\n") * 900
+    data = text.encode()[:1_000_000]
+    start = time.perf_counter()
+    chunks = chunk_blocks(extract_bounded(data, Kind.TEXT, 2_000_000, 120, 1024))
+    print(f"ingest 1 MB text: {time.perf_counter() - start:.2f} s ({len(chunks)} chunks)")
+    pdf = pdf_file([" ".join(random.choices(WORDS, k=300)) for _ in range(100)])
+    start = time.perf_counter()
+    chunks = chunk_blocks(extract_bounded(pdf, Kind.PDF, 2_000_000, 120, 1024))
+    print(
+        f"ingest 100-page PDF ({len(pdf) // 1024} KiB): {time.perf_counter() - start:.2f} s ({len(chunks)} chunks)"
+    )
+
+
+def fill(engine: sa.Engine, size: int) -> None:
+    """One agent (id 1) with `size` chunks in one file; the facts in the first 50."""
+    with engine.begin() as c:
+        c.execute(sa.text("DELETE FROM knowledge_chunks"))
+        c.execute(sa.text("DELETE FROM knowledge_files"))
+        c.execute(sa.text("DELETE FROM agents WHERE id = 990001"))
+        owner = c.execute(sa.text("SELECT id FROM users ORDER BY id LIMIT 1")).scalar()
+        c.execute(
+            sa.text(
+                "INSERT INTO agents (id, name, prompt, owner_id, is_public, created_at, updated_at, description, starters, knowledge_files) VALUES (990001, 'bench', 'p', :o, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, '', '[]', 1)"
+            ),
+            {"o": owner},
+        )
+        c.execute(
+            sa.text(
+                "INSERT INTO knowledge_files (id, agent_id, name, mime_type, size, status, chunks, content, attempts, created_at, updated_at) VALUES (990001, 990001, 'bench.txt', 'text/plain', 0, 'ready', :n, :b, 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"n": size, "b": b""},
+        )
+        rows = []
+        for i in range(size):
+            body = " ".join(random.choices(WORDS, k=120))
+            if i < len(FACTS):
+                widget, zone, colour = FACTS[i]
+                body += f". The {widget} is stored in {zone} and painted {colour}."
+            rows.append({"f": 990001, "a": 990001, "p": i, "t": body})
+            if len(rows) == 5000 or i == size - 1:
+                c.execute(
+                    sa.text(
+                        "INSERT INTO knowledge_chunks (file_id, agent_id, position, heading, text) VALUES (:f, :a, :p, '', :t)"
+                    ),
+                    rows,
+                )
+                rows = []
+
+
+def measure(engine: sa.Engine, size: int) -> None:
+    fill(engine, size)
+    sessions = so.sessionmaker(engine)
+    timings, hits = [], 0
+    for n, (widget, _, _) in enumerate(FACTS):
+        with sessions() as session:
+            start = time.perf_counter()
+            passages = retrieve(session, 990001, f"Where is the {widget} stored?", 6000)
+            timings.append((time.perf_counter() - start) * 1000)
+            hits += any(p.position == n for p in passages[:5])
+    p50 = statistics.median(timings)
+    print(
+        f"  {engine.dialect.name:10} {size:>7,} chunks: retrieval p50 {p50:.1f} ms, recall@5 {hits / len(FACTS):.2f} (full text)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", action="append", default=[])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    args = parser.parse_args()
+    random.seed(7)
+    ingest_times()
+    urls = args.database_url or [f"sqlite:///{tempfile.mkdtemp()}/bench.db"]
+    for url in urls:
+        engine = sa.create_engine(sync_url(url))
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", configure_sqlite)
+        migrate(url)
+        for size in (int(s) for s in args.sizes.split(",")):
+            measure(engine, size)
+
+
+def migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from api import create_app
+    from shared.core.config import ROOT, Config
+
+    app = create_app(Config(database_url=url, jwt_secret_key="x" * 64))
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""The ingestion job: claim a queued file (a lease, so a worker that dies leaves it to be taken
+again), extract it in a bounded child process, chunk it, and store the chunks and `ready` in
+one commit, or `failed` with the reason. Runs in the worker, never in a request."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+
+from shared.core.db import utcnow
+from shared.core.models import Agent
+from shared.knowledge.bounded import extract_bounded
+from shared.knowledge.chunking import Chunk, chunk_blocks
+from shared.knowledge.formats import Kind, Refused
+from shared.knowledge.models import FileStatus, KnowledgeChunk, KnowledgeFile
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int
+    seconds: float
+    memory_mb: int
+    lease_seconds: float
+
+
+def claim(session: so.Session, file_id: int, lease_seconds: float) -> bool:
+    """Take the file for this worker: queued, or processing by a worker whose lease ran out."""
+    now = utcnow()
+    taken = session.execute(
+        sa.update(KnowledgeFile)
+        .where(
+            KnowledgeFile.id == file_id,
+            sa.or_(
+                KnowledgeFile.status == FileStatus.QUEUED,
+                sa.and_(
+                    KnowledgeFile.status == FileStatus.PROCESSING,
+                    KnowledgeFile.lease_until < now,
+                ),
+            ),
+        )
+        .values(
+            status=FileStatus.PROCESSING,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            attempts=KnowledgeFile.attempts + 1,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
+def ingest_file(sessions: so.sessionmaker[so.Session], file_id: int, limits: Limits) -> str:
+    """Ingest one file; its final status (or "skipped" when another worker has it)."""
+    with sessions() as session:
+        if not claim(session, file_id, limits.lease_seconds):
+            return "skipped"
+        session.commit()
+        row = session.execute(
+            sa.select(KnowledgeFile.content, KnowledgeFile.mime_type, KnowledgeFile.attempts).where(
+                KnowledgeFile.id == file_id
+            )
+        ).one()
+    if row.attempts > MAX_ATTEMPTS:
+        return finish_failed(sessions, file_id, "Gave up after the worker stopped mid-file.")
+    try:
+        blocks = extract_bounded(
+            row.content, Kind(row.mime_type), limits.max_chars, limits.seconds, limits.memory_mb
+        )
+    except Refused as refused:
+        return finish_failed(sessions, file_id, refused.message)
+    return store_chunks(sessions, file_id, chunk_blocks(blocks))
+
+
+def store_chunks(sessions: so.sessionmaker[so.Session], file_id: int, chunks: list[Chunk]) -> str:
+    """The file's chunks and `ready` in one commit (nothing when it was deleted meanwhile)."""
+    with sessions() as session:
+        if not finish(session, file_id, FileStatus.READY, None, len(chunks)):
+            return "skipped"
+        agent_id = session.scalar(
+            sa.select(KnowledgeFile.agent_id).where(KnowledgeFile.id == file_id)
+        )
+        session.execute(sa.delete(KnowledgeChunk).where(KnowledgeChunk.file_id == file_id))
+        session.execute(
+            sa.insert(KnowledgeChunk),
+            [
+                {
+                    "file_id": file_id,
+                    "agent_id": agent_id,
+                    "position": c.position,
+                    "heading": c.heading,
+                    "page": c.page,
+                    "text": c.text,
+                }
+                for c in chunks
+            ],
+        )
+        recount(session, int(agent_id or 0))
+        session.commit()
+    return FileStatus.READY.value
+
+
+def finish(
+    session: so.Session, file_id: int, status: FileStatus, error: str | None, chunks: int
+) -> bool:
+    ended = session.execute(
+        sa.update(KnowledgeFile)
+        .where(KnowledgeFile.id == file_id, KnowledgeFile.status == FileStatus.PROCESSING)
+        .values(status=status, error=error, chunks=chunks, lease_until=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(ended.rowcount)  # type: ignore[attr-defined]
+
+
+def finish_failed(sessions: so.sessionmaker[so.Session], file_id: int, error: str) -> str:
+    with sessions() as session:
+        finish(session, file_id, FileStatus.FAILED, error[:300], 0)
+        session.commit()
+    log.info("knowledge file %s failed: %s", file_id, error)
+    return FileStatus.FAILED.value
+
+
+def recount(session: so.Session, agent_id: int) -> None:
+    """The agent's count of ready files, which every turn reads with its chat (a turn with an
+    agent that has none makes no query for knowledge)."""
+    ready = (
+        sa.select(sa.func.count())
+        .where(KnowledgeFile.agent_id == agent_id, KnowledgeFile.status == FileStatus.READY)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(Agent)
+        .where(Agent.id == agent_id)
+        .values(knowledge_files=ready)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def stale(session: so.Session, queued_after: float) -> list[int]:
+    """Files a worker should take (again): processing past their lease (the worker died), or
+    queued for longer than `queued_after` seconds (their queue message was lost)."""
+    now = utcnow()
+    rows = session.scalars(
+        sa.select(KnowledgeFile.id).where(
+            sa.or_(
+                sa.and_(
+                    KnowledgeFile.status == FileStatus.PROCESSING,
+                    KnowledgeFile.lease_until < now,
+                ),
+                sa.and_(
+                    KnowledgeFile.status == FileStatus.QUEUED,
+                    KnowledgeFile.updated_at < now - timedelta(seconds=queued_after),
+                ),
+            )
+        )
+    )
+    return list(rows)
