@@ -115,6 +115,22 @@ class Config:
     guest_retention_days: int = 30
     # Client addresses or networks allowed to read /metrics ("0.0.0.0/0" for everyone).
     metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Hardening: speech allowances over a rolling day (0 = unlimited; characters spoken,
+    # seconds heard), the most one read-aloud speaks, and synthesis calls at once per request
+    # and per process (see shared/usage/speech_budgets.py).
+    quota_user_speech_chars_per_day: int = 200_000
+    quota_guest_speech_chars_per_day: int = 20_000
+    quota_guest_ip_speech_chars_per_day: int = 100_000
+    quota_user_speech_seconds_per_day: int = 3_600
+    quota_guest_speech_seconds_per_day: int = 600
+    quota_guest_ip_speech_seconds_per_day: int = 3_000
+    max_speech_chars: int = 20_000
+    tts_parallel_per_request: int = 4
+    tts_parallel_per_process: int = 8
+    # Hardening: chat import (POST /api/chats/import) bounds; an imported reply's length cap.
+    max_reply_chars: int = 20_000
+    max_import_chats: int = 50
+    max_import_messages: int = 5_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
