@@ -131,6 +131,12 @@ class Config:
     max_reply_chars: int = 20_000
     max_import_chats: int = 50
     max_import_messages: int = 5_000
+    rate_limit_imports: str = "10/hour"
+    rate_limit_imports_per_ip: str = "30/hour"
+    # Hardening: search (GET /api/search) rate limits and the statement timeout of one search.
+    rate_limit_searches: str = "30/minute"
+    rate_limit_searches_per_ip: str = "90/minute"
+    search_timeout_ms: int = 3_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
