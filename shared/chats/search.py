@@ -30,11 +30,21 @@ def search_terms(query: str) -> list[str]:
     return [word[:MAX_TERM_CHARS] for word in words[:MAX_TERMS]]
 
 
+def _quoted_prefix(term: str) -> sa.ColumnElement[str]:
+    """`term` folded as the index folds it, as a quoted tsquery prefix (`'folded':*`).
+
+    Folded after the query is built, a term of letters can still become tsquery syntax
+    (unaccent turns U+02BC into `'` and U+2474 into `(1)`), so each term is folded alone and
+    then quoted: inside quotes `\\` and `'` are escaped and nothing else is syntax."""
+    folded = sa.func.chat_search_fold(sa.literal(term, sa.String))
+    escaped = sa.func.replace(sa.func.replace(folded, "\\", "\\\\"), "'", "''")
+    return sa.literal("'") + escaped + sa.literal("':*")
+
+
 def _postgres_match(column: so.QueryableAttribute[str], terms: list[str]) -> sa.ColumnElement[bool]:
-    # Terms are letters and digits only, so they cannot carry tsquery syntax.
-    tsquery = " & ".join(f"{term}:*" for term in terms)
+    tsquery = sa.func.concat_ws(" & ", *(_quoted_prefix(term) for term in terms))
     document = sa.func.to_tsvector(SIMPLE, sa.func.chat_search_fold(column))
-    return document.op("@@")(sa.func.to_tsquery(SIMPLE, sa.func.chat_search_fold(tsquery)))
+    return document.op("@@")(sa.func.to_tsquery(SIMPLE, tsquery))
 
 
 def _sqlite_match(fts_table: str, terms: list[str]) -> sa.Select[int]:

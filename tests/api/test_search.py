@@ -183,3 +183,20 @@ def test_search_chats_with_a_nul_character_is_refused(
     response = client.get("/api/chats", query_string={"q": "a\x00b"}, headers=auth_headers)
     assert response.status_code == 422
     assert "NUL" in response.json["message"]
+
+
+# Written as escapes: several look like ASCII punctuation (U+02BC, U+02D0, U+2474, ...).
+ODD = ["\u02bc", "\u02d0", "\u2474", "\u0149", "\u02b9", "'", "\\", ":*", "&|!", "()"]
+ODD += ["<->", "a:b", "\u02bcn", "\ufb01", "\u216b", "\u00bd", "\u2019", "\u00e9\u0301"]
+
+
+def test_search_chats_with_odd_characters_answers_200(
+    client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Any]
+) -> None:
+    # unaccent turns some of these into tsquery syntax on PostgreSQL: never a 500.
+    new_chat(auth_headers)
+    for odd in ODD:
+        for query in (odd, f"word{odd}", f"{odd} trip", f"x{odd}y"):
+            response = search(client, auth_headers, query)
+            assert response.status_code in (200, 422), (query, response.json)
+            assert response.status_code == 200 or response.json["errors"]["reason"], query
