@@ -19,6 +19,9 @@ from shared.core.models import Chat, Message
 
 MAX_TERMS = 8
 MAX_TERM_CHARS = 64
+# The part of a long message a snippet is cut from: a 250 KB message is not sent to the API and
+# folded character by character for 160 characters of excerpt.
+SNIPPET_SOURCE_CHARS = 20_000
 SIMPLE: sa.ColumnClause[str] = sa.literal_column("'simple'::regconfig")
 # Words as both indexes see them: letters and digits; everything else (incl. "_") separates.
 WORD = re.compile(r"[^\W_]+")
@@ -88,8 +91,9 @@ def newest_matching_messages(
         .over(partition_by=Message.chat_id, order_by=(Message.created_at.desc(), Message.id.desc()))
         .label("newest")
     )
+    content = sa.func.substr(Message.content, 1, SNIPPET_SOURCE_CHARS).label("content")
     ranked = (
-        sa.select(Message.chat_id, Message.content, newest)
+        sa.select(Message.chat_id, content, newest)
         .where(
             Message.chat_id.in_(chat_ids),
             message_matches(dialect, terms),
