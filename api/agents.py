@@ -34,8 +34,14 @@ def visible_agent_or_404(caller: Caller, agent_id: int) -> Agent:
 
 
 def changeable_agent(agent_id: int) -> Agent:
-    """The agent if the caller may change it: 404 if unseen, 403 if seen but not theirs."""
+    """The agent if the caller may change it: 404 if unseen, 403 if seen but not theirs.
+    Admins may change any agent (as the README says), a user's private one too."""
     caller = current_caller()
+    if caller.is_admin:
+        found = db.session.get(Agent, agent_id)
+        if found is None:
+            abort(404, "Agent not found.")
+        return found
     agent = visible_agent_or_404(caller, agent_id)
     if not may_change_agent(caller, agent):
         abort(403, "Only the agent's owner or an admin may change it.")

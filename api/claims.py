@@ -8,6 +8,7 @@ from flask import current_app, request
 
 from api.extensions import db
 from shared.auth.guest_claim import bearer_token, claim_guest_chats
+from shared.core.db import utcnow
 from shared.core.models import User
 
 CLAIM_DOC = (
@@ -20,7 +21,9 @@ def claim_request_guest(user: User) -> int:
     """Move the chats of the guest whose token came with this request to `user` (uncommitted)."""
     db.session.flush()  # `user` needs its id
     token = bearer_token(request.headers.get("Authorization"))
-    return claim_guest_chats(db.session, user, token, current_app.config["JWT_SECRET_KEY"])
+    config = current_app.config
+    family_ends = utcnow() + config["JWT_REFRESH_TOKEN_EXPIRES"]
+    return claim_guest_chats(db.session, user, token, config["JWT_SECRET_KEY"], family_ends)
 
 
 def registered(user: User, claimed_chats: int) -> dict[str, Any]:

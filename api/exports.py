@@ -22,17 +22,22 @@ from api.chats import chat_or_404
 from api.deps import app_config
 from api.extensions import db
 from api.http import abort
+from api.throttle import client_ip, throttle
 from shared.auth.access import Caller, own_chats
 from shared.chats.export import (
+    ImportLimits,
     add_imported_messages,
     agent_for_import,
     chat_document,
     chat_markdown,
+    clamped,
     export_document,
+    import_problems,
     imported_chat,
 )
 from shared.core.db import utcnow
 from shared.core.models import Agent, Chat, Message
+from shared.limits.ratelimit import import_checks
 
 blp = Blueprint("exports", __name__, url_prefix="/api", description="Chat export and import")
 NO_AGENT = "No agent you can use has this id or name."
@@ -126,7 +131,9 @@ class ChatsImport(MethodView):
     @login_required
     def post(self, document: dict[str, Any]) -> dict[str, Any]:
         """Import an export file: its chats are added as new chats (nothing is overwritten)"""
-        chats = import_chats(current_caller(), document["chats"])
+        caller = current_caller()
+        throttle(import_checks(caller, client_ip()))
+        chats = import_chats(caller, document["chats"])
         return {"imported_chats": len(chats), "chats": chats}
 
 
@@ -150,7 +157,20 @@ def agents_for_import(caller: Caller, exported: list[dict[str, Any]]) -> list[Ag
 
 
 def import_chats(caller: Caller, exported: list[dict[str, Any]]) -> list[Chat]:
-    """Store every exported chat as a new chat of the caller's: all of them or none."""
+    """Store every exported chat as a new chat of the caller's: all of them or none (422
+    when it is over the import's bounds or a message over a typed one's limit)."""
+    config = app_config()
+    limits = ImportLimits(
+        config.max_import_chats,
+        config.max_import_messages,
+        config.max_message_chars,
+        config.max_reply_chars,
+    )
+    problems = import_problems(exported, limits)
+    if problems:
+        abort(422, "The import is over its limits.", errors=problems | {"reason": "too_long"})
+    now = utcnow()
+    exported = [clamped(data, now) for data in exported]
     agents = agents_for_import(caller, exported)
     now = utcnow()
     chats = [

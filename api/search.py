@@ -8,12 +8,15 @@ import sqlalchemy as sa
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import orm as so
 
+from api.deps import app_config
 from api.extensions import db
 from api.paging import page_of
+from api.throttle import client_ip, throttle
 from shared.auth.access import Caller, usable_chats
 from shared.chats.search import chat_matches, newest_matching_messages, search_terms, title_matches
 from shared.chats.snippets import Snippet, snippet
 from shared.core.models import Chat
+from shared.limits.ratelimit import search_checks
 
 
 class ChatHit:
@@ -30,12 +33,18 @@ class ChatHit:
 def search_chats(
     caller: Caller, query: str, pagination: PaginationParameters, agent_id: int | None = None
 ) -> list[ChatHit]:
-    """The caller's chats whose title or messages have every word of `query`."""
+    """The caller's chats whose title or messages have every word of `query`; rate-limited
+    per caller and IP, and bounded in time on PostgreSQL (a 503 past SEARCH_TIMEOUT_MS), so
+    searches cannot hold the database from everyone else's turns."""
+    throttle(search_checks(caller, client_ip()))
     terms = search_terms(query)
     if not terms:
         pagination.item_count = 0
         return []
     dialect = db.engine.dialect.name
+    if dialect == "postgresql":  # for this request's transaction only
+        timeout = max(int(app_config().search_timeout_ms), 1)
+        db.session.execute(sa.text(f"SET LOCAL statement_timeout = {timeout}"))
     found = sa.select(Chat).where(usable_chats(caller), chat_matches(dialect, terms))
     if agent_id is not None:
         found = found.where(Chat.agent_id == agent_id)

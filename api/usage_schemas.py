@@ -11,12 +11,20 @@ from api.schemas import UserSchema
 class BudgetSchema(Schema):
     name = fields.Str(
         required=True,
-        metadata={"description": "user, guest (this guest) or guest_ip (all guests of an IP)"},
+        metadata={
+            "description": "user, guest (this guest) or guest_ip (all guests of an IP); "
+            "speech allowances add _speech_characters or _speech_seconds"
+        },
+    )
+    unit = fields.Str(
+        required=True,
+        validate=validate.OneOf(["tokens", "characters", "seconds"]),
+        metadata={"description": "What the budget counts"},
     )
     limit = fields.Int(
-        required=True, allow_none=True, metadata={"description": "Tokens a day; null: unlimited"}
+        required=True, allow_none=True, metadata={"description": "Units a day; null: unlimited"}
     )
-    used = fields.Int(required=True, metadata={"description": "Tokens in the last 24 hours"})
+    used = fields.Int(required=True, metadata={"description": "Units in the last 24 hours"})
     remaining = fields.Int(required=True, allow_none=True)
     resets_at = fields.AwareDateTime(
         required=True,

@@ -5,7 +5,15 @@ from __future__ import annotations
 from quart import Blueprint, Response
 from quart_schema import document_response, tag
 
-from shared.auth.access import chat_for, message_in_chat
+from shared.auth.access import (
+    AGENT_UNAVAILABLE,
+    AGENT_UNAVAILABLE_MESSAGE,
+    Caller,
+    chat_for,
+    may_use_chat,
+    message_in_chat,
+)
+from shared.core.models import Chat
 from shared.core.validation import MAX_ID
 from shared.limits.ratelimit import reply_checks
 from shared.speech.cache import speech_key
@@ -16,6 +24,7 @@ from voice.deps import app_config, providers, speech_cache
 from voice.errors import Problem
 from voice.schemas import ErrorOut, SpeechHeaders, SpeechOut
 from voice.services import client_ip, throttle
+from voice.usage import speaking
 
 bp = Blueprint("voice_speech", __name__, url_prefix="/voice/chats")
 ID = f"int(min=1, max={MAX_ID})"
@@ -26,7 +35,9 @@ ID = f"int(min=1, max={MAX_ID})"
 @login_required
 @document_response(SpeechOut, 200, SpeechHeaders)
 @document_response(ErrorOut, 401)
+@document_response(ErrorOut, 403)
 @document_response(ErrorOut, 404)
+@document_response(ErrorOut, 422)
 @document_response(ErrorOut, 429)
 @document_response(ErrorOut, 502)
 @document_response(ErrorOut, 503)
@@ -36,7 +47,9 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
 
     The message (yours or the agent's) spoken in full in the agent's voice, as audio the browser
     can play. Clips are cached per message text, voice and speech engine, so a replay costs no
-    second synthesis (`X-Speech-Cache: hit`); only a miss counts against the reply rate limit.
+    second synthesis (`X-Speech-Cache: hit`); a miss counts against the reply rate limit and
+    the daily speech allowance (characters, checked before synthesis: 429 `quota`). Longer
+    than `MAX_SPEECH_CHARS`: 422 `too_long`; agent made private: 403 `agent_unavailable`.
     """
     caller = current_caller()
     chat = await db().scalar(chat_for(caller, chat_id))
@@ -44,16 +57,30 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
     if chat is None or message is None or not message.content.strip():
         raise Problem(404, "Message not found.")
     await db().commit()
+    may_read_aloud(caller, chat, message.content)
     tts, config = providers().tts, app_config()
     voice = chat.agent.voice or config.openai_tts_voice
     key = speech_key(message.id, message.content, voice, engine_name(tts.name))
     audio, state = await speech_cache().get(key), "hit"
     if audio is None:
         await throttle(reply_checks(caller, client_ip()))
-        audio, state = await speak_in_full(tts, message.content, voice), "miss"
+        parallel = (config.tts_parallel_per_request, config.tts_parallel_per_process)
+        async with speaking(caller, message.content):  # charged first, given back on failure
+            audio, state = await speak_in_full(tts, message.content, voice, *parallel), "miss"
         await speech_cache().put(key, audio)
     headers = {"Cache-Control": "private, max-age=86400", "X-Speech-Cache": state}
     return Response(audio.data, 200, headers, mimetype=audio.mime_type)
+
+
+def may_read_aloud(caller: Caller, chat: Chat, text: str) -> None:
+    """403 when the chat's agent is no longer the caller's to use (one access rule for every
+    read of a chat's agent), 422 when the text is longer than one read-aloud speaks."""
+    if not may_use_chat(caller, chat):
+        raise Problem(403, AGENT_UNAVAILABLE_MESSAGE, {"reason": AGENT_UNAVAILABLE})
+    most = app_config().max_speech_chars
+    if len(text) > most:
+        limit = f"Messages longer than {most:,} characters are not read aloud."
+        raise Problem(422, limit, {"message": [limit], "reason": "too_long"})
 
 
 def engine_name(provider: str) -> str:

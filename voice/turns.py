@@ -27,12 +27,13 @@ from shared.speech.whole import speak_in_full
 from shared.turns import store
 from shared.turns.failures import Kept, TurnFailed
 from shared.turns.generation import launch, spoken
+from shared.usage.speech_budgets import SpeechQuotaExceeded
 from voice.database import db
 from voice.deps import app_config, providers, writer
 from voice.errors import Problem
 from voice.storage import history_budget
 from voice.turnstart import reserved
-from voice.usage import record_heard, record_spoken
+from voice.usage import SpeechRefused, hearing, speaking
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
 async def transcribed(caller: Caller, recording: bytes, kind: Container) -> str:
     """What the recording says, within the message limit (422 when it says nothing); the
     seconds heard go to the caller's ledger either way."""
-    transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
-    await record_heard(caller, recording)
+    async with hearing(caller, recording):  # charged before, given back if it fails
+        transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
     if not has_text(transcript):
         raise Problem(
             422, "No speech detected.", {"audio": ["No speech detected."], "reason": "no_speech"}
@@ -76,13 +77,18 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
     if written.error is not None:
         raise TurnFailed(written.error, kept)
     try:
-        speech = await speak(providers().tts, written.reply.content, chat.agent.voice)
+        async with speaking(caller, written.reply.content):
+            speech = await speak(providers().tts, written.reply.content, chat.agent.voice)
     except ProviderError as exc:
         raise TurnFailed(exc, kept) from exc
-    await record_spoken(caller, written.reply.content)
+    except SpeechQuotaExceeded as spent:  # the reply is kept; only its speech is refused
+        raise TurnFailed(SpeechRefused(spent.message, stage="tts"), kept) from spent
     return VoiceTurn(turn.user_message, written.reply, speech)
 
 
 async def speak(tts: TextToSpeech, text: str, voice: str | None) -> SpeechAudio:
     """All of `text` spoken in the agent's voice (or the default one)."""
-    return await speak_in_full(tts, text, voice or app_config().openai_tts_voice)
+    config = app_config()
+    voice = voice or config.openai_tts_voice
+    parallel = (config.tts_parallel_per_request, config.tts_parallel_per_process)
+    return await speak_in_full(tts, text, voice, *parallel)

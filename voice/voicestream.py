@@ -21,22 +21,24 @@ from quart import Response, g
 from shared.auth.access import Caller
 from shared.core.models import Chat
 from shared.media.audio import Container
-from shared.providers.base import SpeechAudio, TextToSpeech
+from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
 from shared.turns import store
 from shared.turns.failures import provider_failure
 from shared.turns.follow import Event, follow
 from shared.turns.generation import launch, spoken
 from shared.turns.store import Started
+from shared.usage.speech_budgets import SpeechQuotaExceeded
 from voice.deps import app_config, providers, writer
 from voice.storage import history_budget, message_json
 from voice.streaming import event_stream
 from voice.turns import transcribed
 from voice.turnstart import reserved
-from voice.usage import spoken_recorder
+from voice.usage import SpeechRefused, refunder, spoken_recorder
 
 log = logging.getLogger("chatbot.requests")
-Recorder = Callable[[str], Awaitable[None]]
+Recorder = Callable[[str], Awaitable[int]]
+Refunder = Callable[[int], Awaitable[None]]
 
 
 class StageClock:
@@ -71,7 +73,7 @@ async def streamed_voice_turn(
         "X-AI-Message-Id": str(turn.ai_message.id),
     }
     config = app_config()
-    speech = Spoken(providers().tts, voice, clock, spoken_recorder(caller))
+    speech = Spoken(providers().tts, voice, clock, (spoken_recorder(caller), refunder()))
     pipeline = SpeechPlan(config.tts_max_in_flight, min(config.max_sentence_chars, speech.limit))
     events = follow(writer(), turn.ai_message.id)  # bound now: the body runs after the request
     return event_stream(voice_events(turn, events, speech, pipeline), headers)
@@ -138,8 +140,11 @@ async def voice_events(
 class Spoken:
     """Speech of one reply: each sentence's event, and which sentences could not be spoken."""
 
-    def __init__(self, tts: TextToSpeech, voice: str, clock: StageClock, record: Recorder) -> None:
-        self.tts, self.voice, self.clock, self.record = tts, voice, clock, record
+    def __init__(
+        self, tts: TextToSpeech, voice: str, clock: StageClock, ledger: tuple[Recorder, Refunder]
+    ) -> None:
+        self.tts, self.voice, self.clock = tts, voice, clock
+        self.record, self.refund = ledger
         self.limit = tts.max_input_chars
         self.count = 0
         self.unspoken: list[int] = []
@@ -147,9 +152,15 @@ class Spoken:
 
     async def synthesize(self, text: str) -> SpeechAudio:
         self.clock.mark("first_sentence_ms")
-        audio = await self.tts.aspeak(text, self.voice)
-        await self.record(text)  # each sentence is one speech call in the ledger
-        return audio
+        try:  # each sentence is one speech call in the ledger, charged before it is made
+            ticket = await self.record(text)
+        except SpeechQuotaExceeded as spent:
+            raise SpeechRefused(spent.message, stage="tts") from spent
+        try:
+            return await self.tts.aspeak(text, self.voice)
+        except ProviderError:
+            await self.refund(ticket)
+            raise
 
     def event(self, item: TextDelta | SentenceAudio | SentenceFailed) -> Event:
         if isinstance(item, TextDelta):

@@ -24,7 +24,8 @@ USER = "/api/admin/users/{{other_user_id}}"
 
 USAGE = Folder(
     "Usage and budgets",
-    "The caller's token budgets over the rolling day (limit null = unlimited).",
+    "The caller's token budgets and speech allowances over the rolling day (limit null = "
+    "unlimited).",
     (
         Row(
             "Usage as a guest",
@@ -32,7 +33,11 @@ USAGE = Folder(
             "/api/usage",
             200,
             token="guest_token",
-            checks=(equals("window_hours", 24), column_includes("name", "guest", "budgets")),
+            checks=(
+                equals("window_hours", 24),
+                column_includes("name", "guest", "budgets"),
+                column_includes("name", "guest_speech_characters", "budgets"),
+            ),
         ),
         Row("Usage without a token", "GET", "/api/usage", 401, token=None),
     ),

@@ -1,22 +1,25 @@
 """Guest chats kept on sign-up: a guest's chats move to the account it registers or logs in to.
 
 The caller (the API's register and login views) passes the bearer token it was sent; only a
-valid, unrevoked guest access token claims anything, and claiming revokes it, so a token that
-was stolen after a claim, or replayed, claims nothing. The caller commits: the account, the
+valid guest access token that passes the same standing check as any request (neither it nor
+its family revoked, e.g. by a logout) claims anything, and claiming revokes the token and its
+whole family (the guest's refresh token mints nothing more), so a token that was stolen after
+a claim, or replayed, claims nothing. The caller commits: the account, the
 moved chats and messages and the revocation are one transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.auth.access import caller_for
-from shared.auth.tokens import AccessClaims, TokenError, decode_access_token
+from shared.auth.standing import check_token
+from shared.auth.tokens import AccessClaims, TokenError, decode_access_token, family_key
 from shared.core.db import utcnow
 from shared.core.models import Chat, Message, RevokedToken, User
 
@@ -40,12 +43,16 @@ def guest_claims(session: AnySession, token: str | None, secret: str) -> AccessC
         return None
     if claims.guest_id is None:
         return None
-    if caller_for(session.get(User, claims.user_id), claims.guest_id) is None:
+    try:  # revoked (or its family, by a logout), or its account refused: claims nothing
+        user = check_token(cast(so.Session, session), claims)
+    except TokenError:
         return None
-    return claims
+    return claims if caller_for(user, claims.guest_id) is not None else None
 
 
-def claim_guest_chats(session: AnySession, user: User, token: str | None, secret: str) -> int:
+def claim_guest_chats(
+    session: AnySession, user: User, token: str | None, secret: str, family_ends: datetime
+) -> int:
     """Move the chats (and messages) of the guest `token` names to `user`; how many moved.
 
     The token is revoked first with an insert that does nothing when it is already revoked:
@@ -54,6 +61,8 @@ def claim_guest_chats(session: AnySession, user: User, token: str | None, secret
     claims = guest_claims(session, token, secret)
     if claims is None or not _revoke_once(session, claims.jti, claims.expires_at):
         return 0
+    if claims.family:  # the guest's refresh token and every access token it minted
+        _revoke_once(session, family_key(claims.family), family_ends)
     owned = sa.and_(Chat.user_id == claims.user_id, Chat.guest_id == claims.guest_id)
     chat_ids = sa.select(Chat.id).where(owned).scalar_subquery()
     session.execute(

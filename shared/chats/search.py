@@ -19,6 +19,9 @@ from shared.core.models import Chat, Message
 
 MAX_TERMS = 8
 MAX_TERM_CHARS = 64
+# The part of a long message a snippet is cut from: a 250 KB message is not sent to the API and
+# folded character by character for 160 characters of excerpt.
+SNIPPET_SOURCE_CHARS = 20_000
 SIMPLE: sa.ColumnClause[str] = sa.literal_column("'simple'::regconfig")
 # Words as both indexes see them: letters and digits; everything else (incl. "_") separates.
 WORD = re.compile(r"[^\W_]+")
@@ -30,11 +33,21 @@ def search_terms(query: str) -> list[str]:
     return [word[:MAX_TERM_CHARS] for word in words[:MAX_TERMS]]
 
 
+def _quoted_prefix(term: str) -> sa.ColumnElement[str]:
+    """`term` folded as the index folds it, as a quoted tsquery prefix (`'folded':*`).
+
+    Folded after the query is built, a term of letters can still become tsquery syntax
+    (unaccent turns U+02BC into `'` and U+2474 into `(1)`), so each term is folded alone and
+    then quoted: inside quotes `\\` and `'` are escaped and nothing else is syntax."""
+    folded = sa.func.chat_search_fold(sa.literal(term, sa.String))
+    escaped = sa.func.replace(sa.func.replace(folded, "\\", "\\\\"), "'", "''")
+    return sa.literal("'") + escaped + sa.literal("':*")
+
+
 def _postgres_match(column: so.QueryableAttribute[str], terms: list[str]) -> sa.ColumnElement[bool]:
-    # Terms are letters and digits only, so they cannot carry tsquery syntax.
-    tsquery = " & ".join(f"{term}:*" for term in terms)
+    tsquery = sa.func.concat_ws(" & ", *(_quoted_prefix(term) for term in terms))
     document = sa.func.to_tsvector(SIMPLE, sa.func.chat_search_fold(column))
-    return document.op("@@")(sa.func.to_tsquery(SIMPLE, sa.func.chat_search_fold(tsquery)))
+    return document.op("@@")(sa.func.to_tsquery(SIMPLE, tsquery))
 
 
 def _sqlite_match(fts_table: str, terms: list[str]) -> sa.Select[int]:
@@ -78,8 +91,9 @@ def newest_matching_messages(
         .over(partition_by=Message.chat_id, order_by=(Message.created_at.desc(), Message.id.desc()))
         .label("newest")
     )
+    content = sa.func.substr(Message.content, 1, SNIPPET_SOURCE_CHARS).label("content")
     ranked = (
-        sa.select(Message.chat_id, Message.content, newest)
+        sa.select(Message.chat_id, content, newest)
         .where(
             Message.chat_id.in_(chat_ids),
             message_matches(dialect, terms),

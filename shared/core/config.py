@@ -88,6 +88,10 @@ class Config(FeatureSettings, LimitSettings, ServiceSettings):
         "rate_limit_register",
         "rate_limit_login_per_ip",
         "rate_limit_login_per_user",
+        "rate_limit_imports",
+        "rate_limit_imports_per_ip",
+        "rate_limit_searches",
+        "rate_limit_searches_per_ip",
     )
     @classmethod
     def _rates(cls, value: str) -> str:

@@ -51,8 +51,19 @@ QUOTA_REFUSALS = Counter(
 )
 
 
+# Labels come from fixed sets: a client can send any method (`curl -X FOOBAR`), and every new
+# label value is a new series in every worker's metrics file.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def method_label(method: str) -> str:
+    return method if method in METHODS else "other"
+
+
 def observe_request(service: str, method: str, route: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(service=service, method=method, route=route, status=str(status)).inc()
+    """Count a request; `route` is its URL rule's template (or "unmatched"), never a path."""
+    labels = {"service": service, "method": method_label(method), "route": route}
+    REQUESTS.labels(**labels, status=str(status)).inc()
     REQUEST_LATENCY.labels(service=service, route=route).observe(seconds)
 
 

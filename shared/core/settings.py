@@ -123,6 +123,39 @@ class LimitSettings(BaseSettings):
     login_backoff_after_per_ip: int = _d("failed logins per IP before the lock", default=20, ge=1)
     login_backoff_max_seconds: int = _d("longest login lock in seconds", default=900, ge=1)
 
+    # Speech allowances over a rolling day (0 = unlimited), see shared/usage/speech_budgets.py.
+    quota_user_speech_chars_per_day: int = _d(
+        "characters spoken per account per day", default=200_000, ge=0
+    )
+    quota_guest_speech_chars_per_day: int = _d(
+        "characters spoken per guest per day", default=20_000, ge=0
+    )
+    quota_guest_ip_speech_chars_per_day: int = _d(
+        "characters spoken for all guests of one IP per day", default=100_000, ge=0
+    )
+    quota_user_speech_seconds_per_day: int = _d(
+        "seconds of speech transcribed per account per day", default=3_600, ge=0
+    )
+    quota_guest_speech_seconds_per_day: int = _d(
+        "seconds transcribed per guest per day", default=600, ge=0
+    )
+    quota_guest_ip_speech_seconds_per_day: int = _d(
+        "seconds transcribed for all guests of one IP per day", default=3_000, ge=0
+    )
+    max_speech_chars: int = _d("the most one read-aloud speaks", default=20_000, ge=1)
+    tts_parallel_per_request: int = _d("synthesis calls at once for one request", default=4, ge=1)
+    tts_parallel_per_process: int = _d("synthesis calls at once per process", default=8, ge=1)
+    # Chat import bounds and an imported reply's length cap.
+    max_reply_chars: int = _d("longest AI message an import may carry", default=20_000, ge=1)
+    max_import_chats: int = _d("most chats in one import", default=50, ge=1)
+    max_import_messages: int = _d("most messages in one import", default=5_000, ge=1)
+    rate_limit_imports: str = _d("imports per user or guest", default="10/hour")
+    rate_limit_imports_per_ip: str = _d("imports per client IP", default="30/hour")
+    # Search: rate limits and the statement timeout of one search.
+    rate_limit_searches: str = _d("searches per user or guest", default="30/minute")
+    rate_limit_searches_per_ip: str = _d("searches per client IP", default="90/minute")
+    search_timeout_ms: int = _d("longest a search may run in the database", default=3_000, ge=1)
+
 
 class FeatureSettings(BaseSettings):
     """How the features run: sharing across processes, speech, local engines, conversation

@@ -22,7 +22,18 @@ from shared.auth.access import Caller
 from shared.core.config import Config
 
 log = logging.getLogger(__name__)
-RuleName = Literal["reply", "reply_ip", "guest_token", "register", "login_ip", "login_user"]
+RuleName = Literal[
+    "reply",
+    "reply_ip",
+    "guest_token",
+    "register",
+    "login_ip",
+    "login_user",
+    "import",
+    "import_ip",
+    "search",
+    "search_ip",
+]
 
 
 class Throttled(Exception):
@@ -36,6 +47,10 @@ class Throttled(Exception):
 
 MESSAGES: dict[RuleName, str] = {
     "reply": "You are sending messages too fast.",
+    "import": "You are importing chats too often.",
+    "import_ip": "Too many chat imports from your network.",
+    "search": "You are searching too fast.",
+    "search_ip": "Too many searches from your network.",
     "reply_ip": "Too many messages from your network.",
     "guest_token": "Too many guest sessions from your network.",
     "register": "Too many accounts created from your network.",
@@ -90,6 +105,10 @@ class Rules:
             "register": config.rate_limit_register,
             "login_ip": config.rate_limit_login_per_ip,
             "login_user": config.rate_limit_login_per_user,
+            "import": config.rate_limit_imports,
+            "import_ip": config.rate_limit_imports_per_ip,
+            "search": config.rate_limit_searches,
+            "search_ip": config.rate_limit_searches_per_ip,
         }
         return cls({rule: per_process(parse(rate), share) for rule, rate in rates.items()})
 
@@ -101,6 +120,16 @@ def caller_key(caller: Caller) -> str:
 def reply_checks(caller: Caller, ip: str) -> list[tuple[RuleName, str]]:
     """A reply-generating request counts against the caller and the client's IP."""
     return [("reply", caller_key(caller)), ("reply_ip", f"ip:{ip}")]
+
+
+def import_checks(caller: Caller, ip: str) -> list[tuple[RuleName, str]]:
+    """A chat import counts against the caller and the client's IP."""
+    return [("import", caller_key(caller)), ("import_ip", f"ip:{ip}")]
+
+
+def search_checks(caller: Caller, ip: str) -> list[tuple[RuleName, str]]:
+    """A search counts against the caller and the client's IP."""
+    return [("search", caller_key(caller)), ("search_ip", f"ip:{ip}")]
 
 
 def throttled(rule: RuleName, reset_time: float) -> Throttled:

@@ -24,6 +24,7 @@ from shared.chats.conversation import retitled, title_from
 from shared.core.db import first_row, utcnow
 from shared.core.models import Agent, Chat
 from shared.turns.failures import TurnRefused, chat_not_found
+from shared.usage.atomic import lock_scopes
 from shared.usage.budgets import BudgetName, spent_columns
 from shared.usage.reservations import Reserving
 
@@ -88,6 +89,8 @@ def lock_chat(
     budgets = reserving.names if reserving is not None else ()
     shape = (caller.is_guest, caller.token is not None, touch, said is not None, budgets)
     spending = reserving.params() if reserving is not None else {}
+    if reserving is not None and reserving.budgets and needs_scope_lock(session):
+        lock_scopes(session.connection(), reserving.scope_keys())
     row = first_row(session, _lock_stmt(*shape), params | accounts | spending)
     if row is None:
         if caller.token is not None:
@@ -99,6 +102,13 @@ def lock_chat(
     if reserving is not None:
         reserving.check(session, row[LOCKED_COLUMNS:])
     return chat
+
+
+def needs_scope_lock(session: so.Session) -> bool:
+    """Whether the budgets' check needs a lock of its own: on SQLite the chat's UPDATE already
+    holds the database's write lock from the check to the COMMIT (atomic across processes);
+    on PostgreSQL it locks only the chat, so the budgets' scopes are locked first."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def check_token_refusal(session: so.Session, caller: Caller) -> Exception:

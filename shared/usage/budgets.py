@@ -71,7 +71,7 @@ class QuotaExceeded(Exception):
     """A token budget is used up; answered with 429, `Retry-After` and `errors.reason` quota."""
 
     def __init__(self, budget: Budget, resets_at: datetime, now: datetime) -> None:
-        self.budget = budget.name
+        self.budget: str = budget.name
         self.limit = budget.limit
         self.resets_at = resets_at
         self.retry_after = max(1, math.ceil((resets_at - now).total_seconds()))

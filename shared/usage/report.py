@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -13,6 +14,8 @@ from shared.core.config import Config
 from shared.core.db import utcnow
 from shared.core.models import ANONYMOUS_USERNAME, UsageEvent, UsageKind, User
 from shared.usage.budgets import WINDOW, budgets_for, resets_at, spent_stmt, window_rows_stmt
+from shared.usage.speech_budgets import resets_at as speech_resets_at
+from shared.usage.speech_budgets import rows_stmt, speech_budgets, used_stmt
 
 Grouping = Literal["day", "model", "user"]
 Session = so.Session | so.scoped_session[Any]
@@ -38,8 +41,31 @@ def caller_budgets(
                 "used": used,
                 "remaining": max(0, limit - used) if limit else None,
                 "resets_at": back_at,
+                "unit": "tokens",
             }
         )
+    return report + speech_allowances(session, config, caller, ip, now)
+
+
+def speech_allowances(
+    session: Session, config: Config, caller: Caller, ip: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Each speech allowance of the caller (characters spoken, seconds heard), as budgets."""
+    report = []
+    for kind in (UsageKind.TTS, UsageKind.STT):
+        for allowance in speech_budgets(config, caller, ip, kind):
+            params = allowance.params(now)
+            used = math.ceil(session.execute(used_stmt(allowance.scope, kind), params).scalar_one())
+            rows = session.execute(rows_stmt(allowance.scope, kind), params).all()
+            limit = allowance.limit or None
+            back_at = rows[0][0] + WINDOW if rows else None
+            if limit and used >= limit:
+                back_at = speech_resets_at(rows, used, 1, limit, now)
+            left = max(0, limit - used) if limit else None
+            report.append(
+                {"name": allowance.name, "limit": limit, "used": used, "remaining": left}
+                | {"resets_at": back_at, "unit": allowance.unit}
+            )
     return report
 
 

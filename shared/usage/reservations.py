@@ -3,11 +3,12 @@
 A sync turn's `Reserving` is checked by the statement that locks its chat and its ledger row
 inserted with its messages; `acheck` (a voice turn, before it transcribes) checks the budgets
 and writes the row on its own. Either refuses a spent budget (QuotaExceeded); `settle` later
-replaces the reservation by the tokens used. Each worker checks one turn at a time
-(`worker_lock` until the reservation is committed), so two turns of one worker never both pass
-on the same spent total; across workers, turns that check at the same instant may each pass,
-so a budget is overshot by at most one turn per worker (provided a turn costs no more than the
-caller's largest recent turn, which is what it reserves).
+replaces the reservation by the tokens used. The check and the reservation are one atomic
+step across processes and replicas: the transaction that checks first locks the budgets'
+scopes (shared/usage/atomic.py) until it commits its reservation, so every check sees every
+reservation made before it. A budget is thus overshot by at most one turn's excess over its
+reservation (a turn reserves the caller's largest recent turn). `worker_lock` still orders a
+worker's own checks, so they queue in the process rather than in the database.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from shared.core.db import aon_its_own, utcnow
 from shared.core.models import UsageEvent, UsageKind
 from shared.providers.base import NO_USAGE, ChatMessage, Usage
 from shared.providers.registry import resolve
+from shared.usage.atomic import alock_scopes, scope_key
 from shared.usage.budgets import (
     DEFAULT_TURN_ESTIMATE,
     SPENT_COLUMNS,
@@ -188,6 +190,11 @@ def _spent_all_stmt(names: tuple[BudgetName, ...]) -> sa.Select[Any]:
     return cast(sa.Select[Any], sa.select(*columns))
 
 
+def scope_keys(budgets: list[Budget]) -> list[str]:
+    """The keys `shared.usage.atomic.lock_scopes` locks for these budgets."""
+    return [scope_key(budget.name, budget.scope_params[0][1]) for budget in budgets]
+
+
 def limited(budgets: list[Budget]) -> list[Budget]:
     return [budget for budget in budgets if budget.limit]
 
@@ -222,6 +229,9 @@ class Reserving:
 
     def params(self) -> dict[str, Any]:
         return budget_params(self.budgets, self.now)
+
+    def scope_keys(self) -> list[str]:
+        return scope_keys(self.budgets)
 
     def check(self, session: so.Session, spent_row: Sequence[Any]) -> None:
         """Refuse the turn if a budget is spent (QuotaExceeded); else learn what to reserve."""
@@ -263,17 +273,15 @@ async def acheck(
 ) -> Ticket:
     """`check` for asyncio services."""
     async with _async_lock(), sessions() as session:
-        # The budgets' read and the reservation need not agree in one snapshot (read
-        # committed: they would not anyway); the worker's lock orders this process's checks.
-        await aon_its_own(session)
         now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
         tokens = estimate([])
+        # One transaction: no other check of these budgets until the reservation commits.
+        await alock_scopes(session, scope_keys(budgets)) if budgets else await aon_its_own(session)
         if budgets:
             spent = Spending(budgets, (await session.execute(*spent_all(budgets, now))).one())
-            if spent.over is not None:
-                over = spent.over
+            if (over := spent.over) is not None:
                 rows = await session.execute(window_rows_stmt(over.name), over.params(now))
-                raise refusal(spent.over, rows, spent.used(spent.over), now)
+                raise refusal(over, rows, spent.used(over), now)
             tokens = spent.estimate
         event = reservation(caller, ip, model_label(config, agent_model), tokens)
         session.add(event)

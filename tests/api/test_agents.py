@@ -141,6 +141,18 @@ def test_admin_may_change_any_agent(
         f"/api/agents/{starter_agent_id}", json={"prompt": "Be brief."}, headers=admin
     )
     assert response.status_code == 200 and response.json["prompt"] == "Be brief."
+    # Another user's private agent too (the README: admins may change any agent).
+    owner = register("privateowner")["headers"]
+    private = client.post(
+        "/api/agents", json={"name": "Mine", "prompt": "p", "is_public": False}, headers=owner
+    )
+    assert private.status_code == 201, private.json
+    path = f"/api/agents/{private.json['id']}"
+    response = client.patch(path, json={"prompt": "Changed."}, headers=admin)
+    assert response.status_code == 200 and response.json["prompt"] == "Changed."
+    assert (
+        client.patch("/api/agents/999999", json={"prompt": "x"}, headers=admin).status_code == 404
+    )
 
 
 def test_delete_agent_removes_its_chats(

@@ -162,3 +162,24 @@ def test_claim_sent_twice_at_once_moves_the_chats_once(
     owners = [name for name, (_, claimed) in results.items() if claimed == 1]
     owner = bearer(log_in(client, owners[0]).json["access_token"])
     assert chat_ids(client, owner) == [chat["id"]]
+
+
+def test_a_guest_token_whose_family_was_revoked_claims_nothing(
+    client: FlaskClient, guest: Callable[[], dict[str, Any]], new_chat: Callable[..., Any]
+) -> None:
+    visitor, _chat = guest_with_chat(client, guest, new_chat)
+    refresh = bearer(visitor["refresh_token"])
+    assert client.post("/api/auth/logout", headers=refresh).status_code == 204
+    response = sign_up(client, "latecomer", visitor["headers"])
+    assert response.status_code == 201, response.json
+    assert response.json["claimed_chats"] == 0
+
+
+def test_a_claim_revokes_the_guests_whole_family(
+    client: FlaskClient, guest: Callable[[], dict[str, Any]], new_chat: Callable[..., Any]
+) -> None:
+    visitor, _chat = guest_with_chat(client, guest, new_chat)
+    response = sign_up(client, "claimer", visitor["headers"])
+    assert response.json["claimed_chats"] == 1
+    refreshed = client.post("/api/auth/refresh", headers=bearer(visitor["refresh_token"]))
+    assert refreshed.status_code == 401, refreshed.json

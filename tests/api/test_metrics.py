@@ -118,3 +118,19 @@ def test_metrics_count_provider_errors_by_stage(
     assert client.post(path, json={"content": "hi"}, headers=guest_headers).status_code == 502
     after = sample(scrape(client), "chatbot_provider_errors_total", **failed)
     assert after == before + 1
+
+
+def test_made_up_methods_and_paths_add_no_series(client: FlaskClient) -> None:
+    before = scrape(client)
+    for index in range(30):
+        client.open(f"/api/chats/{index}/x{index}", method=f"FOOBAR{index}")
+        client.open("/api/health", method=f"MADEUP{index}")
+    after = scrape(client)
+    assert "FOOBAR" not in after and "MADEUP" not in after and "/x1" not in after
+    other = {"service": "api", "method": "other"}
+    assert sample(after, "chatbot_http_requests_total", **other, route="unmatched") >= 30
+    series = [line for line in after.splitlines() if line.startswith("chatbot_http_requests")]
+    grown = len(series) - len(
+        [line for line in before.splitlines() if line.startswith("chatbot_http_requests")]
+    )
+    assert grown <= 6  # the "other" method's routes and statuses, not one per request

@@ -96,6 +96,7 @@ def test_usage_shows_what_is_left_and_when_it_resets(
         "used": 0,
         "remaining": 1000,
         "resets_at": None,
+        "unit": "tokens",
     }
     upstream.reply = "three word reply"
     assert say(client, headers, new_chat(headers)["id"], "two words").status_code == 201

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from api import create_app
+from shared.core.config import Config
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour
 
@@ -183,3 +185,45 @@ def test_search_chats_with_a_nul_character_is_refused(
     response = client.get("/api/chats", query_string={"q": "a\x00b"}, headers=auth_headers)
     assert response.status_code == 422
     assert "NUL" in response.json["message"]
+
+
+# Written as escapes: several look like ASCII punctuation (U+02BC, U+02D0, U+2474, ...).
+ODD = ["\u02bc", "\u02d0", "\u2474", "\u0149", "\u02b9", "'", "\\", ":*", "&|!", "()"]
+ODD += ["<->", "a:b", "\u02bcn", "\ufb01", "\u216b", "\u00bd", "\u2019", "\u00e9\u0301"]
+
+
+def test_search_chats_with_odd_characters_answers_200(
+    config: Config, auth_headers: Headers, new_chat: Callable[..., Any]
+) -> None:
+    # unaccent turns some of these into tsquery syntax on PostgreSQL: never a 500.
+    new_chat(auth_headers)
+    client = create_app(config.replace(rate_limit_enabled=False)).test_client()
+    for odd in ODD:
+        for query in (odd, f"word{odd}", f"{odd} trip", f"x{odd}y"):
+            response = search(client, auth_headers, query)
+            assert response.status_code in (200, 422), (query, response.json)
+            assert response.status_code == 200 or response.json["errors"]["reason"], query
+
+
+def test_searches_are_rate_limited_per_caller(
+    config: Config, auth_headers: Headers, register: Callable[..., Any]
+) -> None:
+    limited = create_app(config.replace(rate_limit_searches="3/minute")).test_client()
+    codes = [search(limited, auth_headers, "anything").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    other = register("searcher2")["headers"]
+    assert search(limited, other, "anything").status_code == 200
+
+
+def test_search_in_a_long_message_answers_with_a_bounded_snippet(
+    client: FlaskClient, auth_headers: Headers, new_chat: Callable[..., Any], upstream: Behaviour
+) -> None:
+    chat = new_chat(auth_headers)
+    upstream.reply = "needle " + "hay " * 60_000
+    turn = client.post(
+        f"/api/chats/{chat['id']}/messages", json={"content": "go"}, headers=auth_headers
+    )
+    assert turn.status_code == 201
+    response = search(client, auth_headers, "needle")
+    assert response.status_code == 200
+    assert len(response.json[0]["snippet"]["text"]) <= 170

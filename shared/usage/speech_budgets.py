@@ -1,0 +1,162 @@
+"""Speech allowances over a rolling day: characters spoken (read aloud, spoken replies) and
+seconds of recordings transcribed, per account, per guest and per guest IP, in the same
+ledger as replies (`usage_events`, kind tts/stt).
+
+A speech call's size is known before it is made (a text's length, a recording's duration),
+so `acharge` checks the allowances and writes the call's ledger row in one atomic step
+(shared/usage/atomic.py) before the call: an allowance is never overshot. A call that fails
+gives its row back (`arefund`): upstreams do not bill failed calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.auth.access import Caller
+from shared.core.config import Config
+from shared.core.db import aon_its_own, utcnow
+from shared.core.models import UsageEvent, UsageKind
+from shared.usage.atomic import alock_scopes, scope_key
+from shared.usage.budgets import SCOPES, WHOSE, WINDOW, BudgetName, QuotaExceeded, duration
+from shared.usage.speech import speech_event
+
+UNITS = {UsageKind.TTS: "characters", UsageKind.STT: "seconds"}
+_SCOPE_PARAM: dict[BudgetName, str] = {"guest": "b_guest", "guest_ip": "b_ip", "user": "b_user"}
+
+
+@dataclass(frozen=True)
+class SpeechBudget:
+    scope: BudgetName
+    kind: UsageKind
+    limit: int
+    key: str | int
+
+    @property
+    def name(self) -> str:
+        """`guest_speech_characters`, `user_speech_seconds`, ..."""
+        return f"{self.scope}_speech_{UNITS[self.kind]}"
+
+    @property
+    def unit(self) -> str:
+        return UNITS[self.kind]
+
+    def params(self, now: datetime) -> dict[str, Any]:
+        return {_SCOPE_PARAM[self.scope]: self.key, "b_since": now - WINDOW}
+
+
+class SpeechQuotaExceeded(QuotaExceeded):
+    """A speech allowance does not cover the call; answered like a spent token budget."""
+
+    def __init__(self, budget: SpeechBudget, left: int, resets_at: datetime, now: datetime):
+        Exception.__init__(self, budget.name)
+        self.budget, self.limit, self.resets_at = budget.name, budget.limit, resets_at
+        self.retry_after = max(1, math.ceil((resets_at - now).total_seconds()))
+        self.message = (
+            f"The daily speech allowance for {WHOSE[budget.scope]} ({budget.limit:,} "
+            f"{budget.unit}) has {left:,} left, less than this needs; it resets in "
+            f"{duration(self.retry_after)}, at {resets_at:%H:%M} UTC."
+        )
+
+    def details(self) -> dict[str, object]:
+        return super().details() | {"unit": self.budget.rsplit("_", 1)[-1]}
+
+
+def speech_budgets(config: Config, caller: Caller, ip: str, kind: UsageKind) -> list[SpeechBudget]:
+    """The speech allowances of `kind` a caller's call counts against (limit 0 = unlimited)."""
+    unit = "chars" if kind == UsageKind.TTS else "seconds"
+
+    def limit(scope: str) -> int:
+        return max(int(getattr(config, f"quota_{scope}_speech_{unit}_per_day")), 0)
+
+    if caller.is_guest:
+        assert caller.guest_id is not None
+        return [
+            SpeechBudget("guest", kind, limit("guest"), caller.guest_id),
+            SpeechBudget("guest_ip", kind, limit("guest_ip"), ip),
+        ]
+    return [SpeechBudget("user", kind, limit("user"), caller.user_id)]
+
+
+def amount(kind: UsageKind) -> sa.ColumnElement[Any]:
+    column = UsageEvent.speech_characters if kind == UsageKind.TTS else UsageEvent.speech_seconds
+    return sa.func.coalesce(column, 0)
+
+
+def _in_window(scope: BudgetName, kind: UsageKind) -> sa.ColumnElement[bool]:
+    since = sa.bindparam("b_since", type_=UsageEvent.created_at.type)
+    return sa.and_(SCOPES[scope], UsageEvent.kind == kind, UsageEvent.created_at > since)
+
+
+@functools.cache
+def used_stmt(scope: BudgetName, kind: UsageKind) -> sa.Select[Any]:
+    return sa.select(sa.func.coalesce(sa.func.sum(amount(kind)), 0)).where(_in_window(scope, kind))
+
+
+@functools.cache
+def rows_stmt(scope: BudgetName, kind: UsageKind) -> sa.Select[Any]:
+    window = _in_window(scope, kind)
+    return sa.select(UsageEvent.created_at, amount(kind)).where(window).order_by("created_at")
+
+
+def resets_at(
+    rows: Iterable[tuple[datetime, float]], used: float, needed: float, limit: int, now: datetime
+) -> datetime:
+    """When enough of the oldest use leaves the window for a call of `needed` to fit."""
+    for created_at, spent in rows:
+        used -= spent
+        if used + needed <= limit:
+            return created_at + WINDOW
+    return now + WINDOW
+
+
+async def used(session: AsyncSession, budget: SpeechBudget, now: datetime) -> float:
+    return float(await session.scalar(used_stmt(budget.scope, budget.kind), budget.params(now)))
+
+
+async def acharge(
+    sessions: async_sessionmaker[AsyncSession],
+    config: Config,
+    caller: Caller,
+    ip: str,
+    spoken: tuple[UsageKind, float, str],
+) -> int:
+    """Write a speech call's ledger row (`spoken`: its kind, characters or seconds, model) if
+    the caller's allowances cover it, atomically with their check (SpeechQuotaExceeded when
+    one does not), before the call; returns the row's id."""
+    kind, needed, model = spoken
+    size = {"characters": int(needed)} if kind == UsageKind.TTS else {"seconds": needed}
+    event = speech_event(caller, ip, kind, model, **size)
+    budgets = [b for b in speech_budgets(config, caller, ip, kind) if b.limit]
+    async with sessions() as session:
+        if budgets:  # one transaction: no other check of these allowances until it commits
+            await alock_scopes(session, [scope_key(b.name, b.key) for b in budgets])
+        else:
+            await aon_its_own(session)
+        now = utcnow()
+        for budget in budgets:
+            spent = await used(session, budget, now)
+            if spent + needed > budget.limit:
+                rows = await session.execute(rows_stmt(budget.scope, kind), budget.params(now))
+                back = resets_at(rows, spent, needed, budget.limit, now)
+                raise SpeechQuotaExceeded(budget, max(0, int(budget.limit - spent)), back, now)
+        session.add(event)
+        await session.flush()
+        event_id = event.id
+        await session.commit()
+        return event_id
+
+
+async def arefund(sessions: async_sessionmaker[AsyncSession], event_id: int) -> None:
+    """A speech call that failed costs nothing: its row is deleted."""
+    async with sessions() as session:
+        await aon_its_own(session)
+        await session.execute(sa.delete(UsageEvent).where(UsageEvent.id == event_id))
+        await session.commit()
