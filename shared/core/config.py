@@ -25,10 +25,19 @@ from shared.core.settings import (
     ROOT,
     FeatureSettings,
     LimitSettings,
+    ReplyChoice,
     ServiceSettings,
 )
 
-__all__ = ["DEV_SECRET", "MIN_SECRET_LENGTH", "REASONING_EFFORTS", "ROOT", "Config", "ConfigError"]
+__all__ = [
+    "DEV_SECRET",
+    "MIN_SECRET_LENGTH",
+    "REASONING_EFFORTS",
+    "ROOT",
+    "Config",
+    "ConfigError",
+    "ReplyChoice",
+]
 
 
 class ConfigError(RuntimeError):
