@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import admin, agents, auth, chat_ux, chats, cleanup, services, versions, voice
+from . import admin, agents, auth, chat_ux, chats, cleanup, knowledge, services, versions, voice
 from .rows import Folder, folder_item, script
 
 # Order matters: later folders use the tokens and ids earlier ones save; the cleanup folder ends
@@ -15,6 +15,7 @@ FOLDERS: tuple[Folder, ...] = (
     auth.FOLDER,
     agents.FOLDER,
     agents.MODELS,
+    knowledge.FOLDER,
     chats.FOLDER,
     chats.MESSAGES_FOLDER,
     chat_ux.FOLDER,
