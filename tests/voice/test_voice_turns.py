@@ -69,7 +69,7 @@ async def test_create_voice_message_json_when_accepted(voice_chat: VoiceChat) ->
     # The one message wire format, as the API lists it.
     assert set(body["ai_message"]) == {
         "id", "chat_id", "message_by", "content", "created_at", "parent_id", "status",
-        "version", "version_count", "model", "usage", "error", "tool_calls",
+        "version", "version_count", "model", "usage", "error", "tool_calls", "sources",
     }  # fmt: skip
     assert body["ai_message"]["chat_id"] == voice_chat.id
     assert body["ai_message"]["parent_id"] == body["user_message"]["id"]
