@@ -53,11 +53,12 @@ flask: install
 test: install-dev test-sqlite test-postgres
 
 test-sqlite:
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
-# The browser tests drive the UI through the same API on both databases; once (SQLite) is enough.
+# PostgreSQL runs again what touches the database (tests/conftest.py marks it `database`); the
+# browser tests drive the UI through the same API on both databases, so once (SQLite) is enough.
 test-postgres:
-	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest --durations=15 -m "database and not browser"
 
 test-browser:
 	$(BIN)/python -m pytest -m browser

@@ -26,6 +26,18 @@ from tests.fake_openai import Behaviour, FakeOpenAIServer
 # `tool_servers_file`: real MCP servers for the tool tests (started only by tests that ask).
 pytest_plugins = ["tests.tool_servers"]
 
+# Fixtures that hand a test a database of the backend under test (TEST_DATABASE_URL): a test
+# that asks for one, directly or through another fixture, is marked `database`, and only those
+# run again on PostgreSQL (`make test-postgres`); a pure rule's test would only repeat itself.
+DATABASE_FIXTURES = frozenset({"database_url", "scratch_url", "empty_url", "empty_database"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
+
+
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-0123456789"
 SEEDED_USERS = ("anonymous",)
 
