@@ -16,8 +16,10 @@ from quart import Response
 from shared.turns.follow import Event, follow
 from shared.turns.generation import launch
 from shared.turns.store import Started
-from voice.deps import writer
+from voice.auth import current_claims
+from voice.deps import sessions, writer
 from voice.sse import ended_stream
+from voice.standing import while_standing
 
 
 def event(name: str, data: dict[str, Any]) -> str:
@@ -25,10 +27,12 @@ def event(name: str, data: dict[str, Any]) -> str:
 
 
 def event_stream(events: AsyncIterator[Event], headers: dict[str, str] | None = None) -> Response:
-    """A `text/event-stream` response of `events` that no proxy buffers."""
+    """A `text/event-stream` response of `events` that no proxy buffers, ended with an `error`
+    event once the caller's token no longer stands (voice/standing.py)."""
+    standing = while_standing(events, current_claims(), sessions())
 
     async def body() -> AsyncIterator[str]:
-        async for name, data in events:
+        async for name, data in standing:
             yield event(name, data)
 
     response = Response(
