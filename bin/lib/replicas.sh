@@ -15,9 +15,11 @@ start_pair() {
 
 # Exactly one replica may have run the migrations; the others found the schema current.
 check_one_migrator() {
-  local db_url=$1 migrators=0 name versions anonymous
+  local db_url=$1 migrators=0 name upgrades versions anonymous
   for name in "$run_id"-api-1 "$run_id"-api-2 "$run_id"-voice-1 "$run_id"-voice-2; do
-    "$engine" logs "$name" 2>&1 | grep -q 'Running upgrade' && migrators=$((migrators + 1))
+    # Read the whole log (grep -q would stop early and, under pipefail, fail the pipe).
+    upgrades=$("$engine" logs "$name" 2>&1 | grep -c 'Running upgrade' || true)
+    if [ "$upgrades" -gt 0 ]; then migrators=$((migrators + 1)); fi
   done
   versions=$(psql -tA "$db_url" -c 'SELECT count(*) FROM alembic_version')
   anonymous=$(psql -tA "$db_url" -c "SELECT count(*) FROM users WHERE username = 'anonymous'")
