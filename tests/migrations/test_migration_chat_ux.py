@@ -121,6 +121,7 @@ def test_migration_keeps_chats_and_makes_them_searchable(empty_database_url: str
         downgrade(directory=str(ROOT / "migrations"), revision=BEFORE)
         kept = db.session.execute(sa.text("SELECT title FROM chats")).scalars().all()
         assert kept == ["Old trip"]  # the downgrade drops the new columns, not the chats
+        db.session.rollback()  # end the read: on PostgreSQL it would block the upgrade's ALTERs
         upgrade(directory=str(ROOT / "migrations"))
         db.session.remove()
         db.engine.dispose()
