@@ -22,6 +22,8 @@ from shared.knowledge.models import FileStatus, KnowledgeChunk, KnowledgeFile
 
 Matrix = np.ndarray[Any, np.dtype[np.float32]]
 _FLOAT32 = np.dtype("<f4")
+# Dense hits kept: at least this fraction of the best hit's cosine.
+RELATIVE_FLOOR = 0.5
 
 
 def to_blob(vector: Matrix) -> bytes:
@@ -90,7 +92,10 @@ class VectorIndex:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [(int(vectors.ids[i]), float(scores[i])) for i in top]
+        # The nearest k always exist, however far: a chunk much farther than the nearest is
+        # noise, and in a fused ranking noise would push aside what only one search found.
+        floor = float(scores[top[0]]) * RELATIVE_FLOOR
+        return [(int(vectors.ids[i]), float(scores[i])) for i in top if scores[i] >= floor]
 
     def vectors(self, connection: sa.Connection, agent_id: int) -> AgentVectors:
         stamp = tuple(connection.execute(stamp_stmt(self.space), {"agent": agent_id}).one())
