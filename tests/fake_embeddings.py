@@ -29,8 +29,44 @@ SYNONYMS = {
     "repayment": "refund",
 }
 STOPWORDS = frozenset(
-    "a an the is are was were be of to in on at for and or how do does i my me can what where "
-    "when which who it this that with as by from get".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "how",
+        "do",
+        "does",
+        "i",
+        "my",
+        "me",
+        "can",
+        "what",
+        "where",
+        "when",
+        "which",
+        "who",
+        "it",
+        "this",
+        "that",
+        "with",
+        "as",
+        "by",
+        "from",
+        "get",
+    ]
 )
 _WORD = re.compile(r"[a-z0-9]+")
 

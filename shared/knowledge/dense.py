@@ -94,9 +94,7 @@ _searches: weakref.WeakKeyDictionary[sa.Engine, DenseSearch] = weakref.WeakKeyDi
 
 def install(engine: sa.Engine, config: Config) -> None:
     """Dense search for the turns on `engine` (none without a model or a key)."""
-    provider = embeddings_provider(
-        config, timeout=config.knowledge_query_timeout, max_retries=0
-    )
+    provider = embeddings_provider(config, timeout=config.knowledge_query_timeout, max_retries=0)
     if provider is None:
         _searches.pop(engine, None)
         return

@@ -126,7 +126,7 @@ def store_chunks(
     """The file's chunks (with their vectors) and `ready` in one commit (nothing when it was
     deleted meanwhile); a warning in `error` when its embeddings failed."""
     vectors = vectors or ChunkVectors()
-    blobs = vectors.blobs or [None] * len(chunks)
+    blobs: list[bytes | None] = [*vectors.blobs] if vectors.blobs else [None] * len(chunks)
     with sessions() as session:
         done = finish(
             session, file_id, FileStatus.READY, vectors.warning, len(chunks), vectors.space

@@ -42,7 +42,7 @@ def _ready_in(space: str) -> sa.ColumnElement[bool]:
     )
 
 
-def stamp_stmt(space: str) -> sa.Select[Any]:
+def stamp_stmt(space: str) -> sa.Select[int, int | None, Any, int | None]:
     """What changes whenever the agent's embedded chunks do (ids are never handed out twice
     for chunks; a file's `updated_at` is its last change, and a new file's is the newest)."""
     return sa.select(
@@ -53,7 +53,7 @@ def stamp_stmt(space: str) -> sa.Select[Any]:
     ).where(_ready_in(space))
 
 
-def vectors_stmt(space: str) -> sa.Select[Any]:
+def vectors_stmt(space: str) -> sa.Select[int, bytes | None]:
     return (
         sa.select(KnowledgeChunk.id, KnowledgeChunk.embedding)
         .join(KnowledgeFile, KnowledgeFile.id == KnowledgeChunk.file_id)
@@ -112,12 +112,14 @@ class VectorIndex:
                 self._agents.popitem(last=False)
         return loaded
 
-    def _load(self, connection: sa.Connection, agent_id: int, stamp: tuple[Any, ...]) -> AgentVectors:
+    def _load(
+        self, connection: sa.Connection, agent_id: int, stamp: tuple[Any, ...]
+    ) -> AgentVectors:
         rows = connection.execute(vectors_stmt(self.space), {"agent": agent_id}).all()
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         if not rows:
             return AgentVectors(stamp, ids, np.zeros((0, 0), dtype=np.float32))
-        matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=_FLOAT32)
+        matrix = np.frombuffer(b"".join(row[1] or b"" for row in rows), dtype=_FLOAT32)
         return AgentVectors(stamp, ids, matrix.reshape(len(rows), -1))
 
     def _bytes(self) -> int:
