@@ -12,6 +12,7 @@ vector search alone, the first (cold) read of an agent's vectors, and recall@5.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import tempfile
@@ -192,7 +193,7 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             measure(engine, size)
             if args.dense:
-                with_fake_server(lambda base_url: measure_dense(engine, size, base_url))
+                with_fake_server(functools.partial(measure_dense, engine, size))
 
 
 def with_fake_server(run: Callable[[str], None]) -> None:
