@@ -41,6 +41,7 @@ from api.openapi import create_api
 from shared.auth.tokens import ALGORITHM
 from shared.core.config import ROOT, Config
 from shared.core.db import configure_sqlite, engine_options, sync_url
+from shared.knowledge import dense
 
 API_DESCRIPTION = """Create AI agents, open chats with them and talk by text.
 
@@ -125,6 +126,7 @@ def create_app(config: Config | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", configure_sqlite)
+        dense.install(db.engine, config)  # turns' dense retrieval, beside this engine
 
     register_parts(app)
     return app

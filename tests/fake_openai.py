@@ -1,9 +1,9 @@
 """A fake OpenAI-compatible server on loopback, for tests, benchmarks and CI.
 
 It speaks enough of the real HTTP API for the official `openai` SDK: chat completions (plain and
-streamed), audio transcriptions and speech. Behaviour is programmable per test: latency, a queue
-of failures (status codes or hangs), and the reply text. Run it alone with
-`python -m tests.fake_openai --port 8099 --latency 0.2`.
+streamed), audio transcriptions, speech and embeddings (tests/fake_embeddings.py). Behaviour
+is programmable per test: latency, a queue of failures (status codes or hangs), and the reply
+text. Run it alone with `python -m tests.fake_openai --port 8099 --latency 0.2`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fake_embeddings import embeddings_answer
 from tests.fake_realtime import RealtimeBehaviour, serve_realtime
 
 
@@ -66,7 +67,8 @@ class Behaviour:
     tool_rounds: int = 1
 
     def fail_next(self, endpoint: str, *failures: Failure) -> None:
-        """Make the next calls to `endpoint` ("chat", "transcriptions", "speech") fail."""
+        """Make the next calls to `endpoint` ("chat", "transcriptions", "speech",
+        "embeddings") fail."""
         self.failures.setdefault(endpoint, deque()).extend(failures)
 
     def next_failure(self, endpoint: str) -> Failure | None:
@@ -140,7 +142,7 @@ class Handler(BaseHTTPRequestHandler):
         endpoint = "chat" if endpoint == "completions" else endpoint
         behaviour = self.server.behaviour
         record: dict[str, Any] = {"endpoint": endpoint, "headers": dict(self.headers)}
-        if endpoint == "chat" or endpoint == "speech":
+        if endpoint in ("chat", "speech", "embeddings"):
             record["json"] = json.loads(body or b"{}")
         else:
             record["body"] = body
@@ -167,6 +169,8 @@ class Handler(BaseHTTPRequestHandler):
             self._chat(record["json"])
         elif endpoint == "transcriptions":
             self._json(200, {"text": behaviour.transcript})
+        elif endpoint == "embeddings":
+            self._json(200, embeddings_answer(record["json"]))
         elif endpoint == "speech":
             time.sleep(behaviour.speech_seconds_per_char * len(record["json"].get("input", "")))
             clip = behaviour.speech_clip_seconds

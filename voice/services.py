@@ -9,6 +9,7 @@ from quart import Quart, request
 
 from shared.catalog.lifecycle import catalog_for
 from shared.core.config import Config
+from shared.knowledge import dense
 from shared.limits.ratelimit import AsyncRateLimiter, RuleName
 from shared.providers.metered import metered
 from shared.providers.registry import chat_provider, speech_to_text, text_to_speech
@@ -35,6 +36,7 @@ async def throttle(checks: list[tuple[RuleName, str]]) -> None:
 async def start(app: Quart, config: Config) -> None:
     """Open the database engine and the async provider clients (inside the event loop)."""
     engine = create_engine(config)
+    dense.install(engine.sync_engine, config)  # turns' dense retrieval, beside this engine
     sessions = create_sessionmaker(engine)
     catalog = catalog_for(config)
     catalog.start()

@@ -206,6 +206,8 @@ class UsageKind(enum.StrEnum):
     LLM = "llm"
     STT = "stt"
     TTS = "tts"
+    # Embedding calls (knowledge): input tokens only, outside the LLM token budgets.
+    EMBED = "embed"
 
 
 class UsageEvent(Base):

@@ -250,7 +250,25 @@ class FeatureSettings(BaseSettings):
         "reference text a turn may add from an agent's files", default=6000, ge=0
     )
     openai_embedding_model: str = _d(
-        "embedding model for dense retrieval (empty: full text only)", default=""
+        "embedding model for dense retrieval (empty, or no key: full text only)",
+        default="text-embedding-3-small",
+    )
+    openai_embedding_dimensions: int = _d(
+        "vector size asked of the model (text-embedding-3 accept it; 0: the model's own)",
+        default=512,
+        ge=0,
+    )
+    knowledge_embed_batch: int = _d("chunks embedded per upstream call", default=128, ge=1, le=2048)
+    knowledge_embed_retries: int = _d(
+        "retries of one embedding call on 429, 5xx and timeouts (worker)", default=5, ge=0
+    )
+    knowledge_query_timeout: float = _d(
+        "seconds a turn waits for its question's embedding (then full text only)",
+        default=3.0,
+        gt=0,
+    )
+    knowledge_vectors_mb: int = _d(
+        "agents' vectors kept in memory per process for dense search", default=256, ge=1
     )
     knowledge_extract_seconds: float = _d("longest the worker reads one file", default=60.0, gt=0)
     knowledge_extract_memory_mb: int = _d(

@@ -4,6 +4,7 @@ one commit, or `failed` with the reason. Runs in the worker, never in a request.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from shared.core.db import utcnow
 from shared.core.models import Agent
 from shared.knowledge.bounded import extract_bounded
 from shared.knowledge.chunking import Chunk, chunk_blocks
+from shared.knowledge.embedding import ChunkVectors, Embedder, embed_chunks
 from shared.knowledge.formats import Kind, Refused
 from shared.knowledge.models import FileStatus, KnowledgeChunk, KnowledgeFile
 
@@ -56,16 +58,26 @@ def claim(session: so.Session, file_id: int, lease_seconds: float) -> bool:
     return bool(taken.rowcount)  # type: ignore[attr-defined]
 
 
-def ingest_file(sessions: so.sessionmaker[so.Session], file_id: int, limits: Limits) -> str:
+def ingest_file(
+    sessions: so.sessionmaker[so.Session],
+    file_id: int,
+    limits: Limits,
+    embedder: Embedder | None = None,
+) -> str:
     """Ingest one file; its final status (or "skipped" when another worker has it)."""
     with sessions() as session:
         if not claim(session, file_id, limits.lease_seconds):
             return "skipped"
         session.commit()
         row = session.execute(
-            sa.select(KnowledgeFile.content, KnowledgeFile.mime_type, KnowledgeFile.attempts).where(
-                KnowledgeFile.id == file_id
+            sa.select(
+                KnowledgeFile.content,
+                KnowledgeFile.mime_type,
+                KnowledgeFile.attempts,
+                Agent.owner_id,
             )
+            .join(Agent, Agent.id == KnowledgeFile.agent_id)
+            .where(KnowledgeFile.id == file_id)
         ).one()
     if row.attempts > MAX_ATTEMPTS:
         return finish_failed(sessions, file_id, "Gave up after the worker stopped mid-file.")
@@ -75,44 +87,90 @@ def ingest_file(sessions: so.sessionmaker[so.Session], file_id: int, limits: Lim
         )
     except Refused as refused:
         return finish_failed(sessions, file_id, refused.message)
-    return store_chunks(sessions, file_id, chunk_blocks(blocks))
+    chunks = chunk_blocks(blocks)
+    vectors = ChunkVectors()
+    if embedder is not None and chunks:
+        renew = functools.partial(extend_lease, sessions, file_id, limits.lease_seconds)
+        vectors = embed_chunks(embedder, chunks, row.owner_id, renew)
+        record(sessions, vectors)
+    return store_chunks(sessions, file_id, chunks, vectors)
 
 
-def store_chunks(sessions: so.sessionmaker[so.Session], file_id: int, chunks: list[Chunk]) -> str:
-    """The file's chunks and `ready` in one commit (nothing when it was deleted meanwhile)."""
+def record(sessions: so.sessionmaker[so.Session], vectors: ChunkVectors) -> None:
+    """The embedding calls' ledger rows, kept even when the file goes away meanwhile (the
+    calls were made, and paid for)."""
+    if vectors.events:
+        with sessions() as session:
+            session.add_all(vectors.events)
+            session.commit()
+
+
+def extend_lease(sessions: so.sessionmaker[so.Session], file_id: int, seconds: float) -> None:
+    """This worker still has the file (a long file's embeddings outlast one lease)."""
     with sessions() as session:
-        if not finish(session, file_id, FileStatus.READY, None, len(chunks)):
+        session.execute(
+            sa.update(KnowledgeFile)
+            .where(KnowledgeFile.id == file_id, KnowledgeFile.status == FileStatus.PROCESSING)
+            .values(lease_until=utcnow() + timedelta(seconds=seconds))
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+
+
+def store_chunks(
+    sessions: so.sessionmaker[so.Session],
+    file_id: int,
+    chunks: list[Chunk],
+    vectors: ChunkVectors | None = None,
+) -> str:
+    """The file's chunks (with their vectors) and `ready` in one commit (nothing when it was
+    deleted meanwhile); a warning in `error` when its embeddings failed."""
+    vectors = vectors or ChunkVectors()
+    blobs: list[bytes | None] = [*vectors.blobs] if vectors.blobs else [None] * len(chunks)
+    with sessions() as session:
+        done = finish(
+            session, file_id, FileStatus.READY, vectors.warning, len(chunks), vectors.space
+        )
+        if not done:
             return "skipped"
         agent_id = session.scalar(
             sa.select(KnowledgeFile.agent_id).where(KnowledgeFile.id == file_id)
         )
         session.execute(sa.delete(KnowledgeChunk).where(KnowledgeChunk.file_id == file_id))
-        session.execute(
-            sa.insert(KnowledgeChunk),
-            [
-                {
-                    "file_id": file_id,
-                    "agent_id": agent_id,
-                    "position": c.position,
-                    "heading": c.heading,
-                    "page": c.page,
-                    "text": c.text,
-                }
-                for c in chunks
-            ],
-        )
+        if chunks:
+            session.execute(
+                sa.insert(KnowledgeChunk),
+                [
+                    {
+                        "file_id": file_id,
+                        "agent_id": agent_id,
+                        "position": c.position,
+                        "heading": c.heading,
+                        "page": c.page,
+                        "text": c.text,
+                        "embedding": blob,
+                    }
+                    for c, blob in zip(chunks, blobs, strict=True)
+                ],
+            )
         recount(session, int(agent_id or 0))
         session.commit()
     return FileStatus.READY.value
 
 
 def finish(
-    session: so.Session, file_id: int, status: FileStatus, error: str | None, chunks: int
+    session: so.Session,
+    file_id: int,
+    status: FileStatus,
+    error: str | None,
+    chunks: int,
+    space: str | None = None,
 ) -> bool:
     ended = session.execute(
         sa.update(KnowledgeFile)
         .where(KnowledgeFile.id == file_id, KnowledgeFile.status == FileStatus.PROCESSING)
-        .values(status=status, error=error, chunks=chunks, lease_until=None, updated_at=utcnow())
+        .values(status=status, error=error, chunks=chunks, embedding_model=space)
+        .values(lease_until=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return bool(ended.rowcount)  # type: ignore[attr-defined]

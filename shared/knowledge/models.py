@@ -40,7 +40,11 @@ class KnowledgeFile(Base):
         default=FileStatus.QUEUED,
     )
     chunks: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # `failed`: why. `ready`: a warning, when its embeddings failed (searched by full text only).
     error: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    # The vector space of its chunks' embeddings ("model@dimensions"; None: none). Retrieval
+    # compares only vectors of the space configured now.
+    embedding_model: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     # Deferred: listing files never reads their bytes.
     content: so.Mapped[bytes] = so.mapped_column(sa.LargeBinary, deferred=True)
     # A worker owns a file in `processing` until its lease ends; past it, the file is taken

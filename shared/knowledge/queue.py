@@ -14,7 +14,9 @@ from sqlalchemy import orm as so
 
 from shared.core.config import ROOT, Config
 from shared.core.db import configure_sqlite, engine_options, sync_url
+from shared.knowledge.embedding import Embedder
 from shared.knowledge.ingest import Limits, ingest_file, stale
+from shared.providers.openai_embeddings import embeddings_provider
 
 QUEUE_NAME = "knowledge"
 # A queued file whose message is older than this is queued again (a lost message, or an API
@@ -29,6 +31,15 @@ def limits_of(config: Config) -> Limits:
         config.knowledge_extract_memory_mb,
         config.knowledge_extract_seconds * 2 + 30,
     )
+
+
+def embedder_of(config: Config) -> Embedder | None:
+    """The worker's embeddings (None: full text only): the provider's timeout per call, and
+    KNOWLEDGE_EMBED_RETRIES retries with backoff, as a worker can wait where a turn cannot."""
+    provider = embeddings_provider(
+        config, timeout=config.provider_timeout, max_retries=config.knowledge_embed_retries
+    )
+    return Embedder(provider, config.knowledge_embed_batch) if provider is not None else None
 
 
 def make_huey(config: Config) -> Huey:
@@ -48,6 +59,7 @@ class KnowledgeQueue:
     ingest: Any = field(init=False)
     recover: Any = field(init=False)
     _sessions: so.sessionmaker[so.Session] | None = field(default=None, init=False)
+    _embedder: Embedder | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.huey = make_huey(self.config)
@@ -64,8 +76,13 @@ class KnowledgeQueue:
             self._sessions = so.sessionmaker(engine, expire_on_commit=False)
         return self._sessions
 
+    def embedder(self) -> Embedder | None:
+        if self._embedder is None:
+            self._embedder = embedder_of(self.config)
+        return self._embedder
+
     def _ingest(self, file_id: int) -> str:
-        return ingest_file(self.sessions(), file_id, limits_of(self.config))
+        return ingest_file(self.sessions(), file_id, limits_of(self.config), self.embedder())
 
     def requeue_stale(self) -> list[int]:
         """Queue again every file a dead worker left, or whose message was lost."""

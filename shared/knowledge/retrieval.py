@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm as so
 
 from shared.knowledge import fulltext
+from shared.knowledge.dense import Payer, dense_ranking
 from shared.knowledge.models import KnowledgeChunk, KnowledgeFile
 
 CANDIDATES = 20
@@ -100,6 +101,15 @@ def retrieve(
             )
         )
     return kept
+
+
+def answer_passages(
+    session: so.Session, agent_id: int, question: str, budget_chars: int, payer: Payer
+) -> list[Passage]:
+    """`retrieve` with the dense ranking too, when embeddings are configured (the question's
+    embedding charged to `payer`)."""
+    dense = dense_ranking(session, agent_id, question, payer, CANDIDATES)
+    return retrieve(session, agent_id, question, budget_chars, dense)
 
 
 def _passages() -> sa.Select[int, int, str, int, str, int | None, str]:

@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
-Stage = Literal["llm", "stt", "tts"]
+Stage = Literal["llm", "stt", "tts", "embed"]
 
 
 class ChatMessage(TypedDict):

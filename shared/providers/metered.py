@@ -17,6 +17,7 @@ CALLS: dict[Stage, tuple[str, ...]] = {
     "llm": ("reply", "areply"),
     "stt": ("atranscribe", "transcribe"),
     "tts": ("aspeak", "speak"),
+    "embed": ("embed", "aembed"),
 }
 
 

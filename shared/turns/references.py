@@ -13,7 +13,8 @@ from sqlalchemy import orm as so
 from shared.auth.access import Caller
 from shared.chats.conversation import HistoryBudget
 from shared.core.models import Message
-from shared.knowledge.retrieval import reference_block, retrieve
+from shared.knowledge.dense import Payer
+from shared.knowledge.retrieval import answer_passages, reference_block
 from shared.providers.base import ChatMessage
 from shared.turns.lock import LockedChat
 
@@ -30,7 +31,10 @@ def with_references(
     """`context` with the agent's passages for `question`; `reply.sources` set to them."""
     if not chat.knowledge_files or budget.knowledge_chars <= 0:
         return context
-    passages = retrieve(session, chat.agent_id, question.content, budget.knowledge_chars)
+    payer = Payer(caller.user_id, caller.guest_id)
+    passages = answer_passages(
+        session, chat.agent_id, question.content, budget.knowledge_chars, payer
+    )
     owner = not caller.is_guest and (caller.user_id == chat.owner_id or caller.is_admin)
     reply.sources = [passage.source(snippet=owner) for passage in passages]
     if not passages:

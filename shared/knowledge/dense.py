@@ -1,0 +1,112 @@
+"""A turn's dense ranking: its question embedded (one call, within KNOWLEDGE_QUERY_TIMEOUT and
+without retries, recorded in the ledger and charged to who asked; a question asked again is
+embedded once per process), then the agent's nearest chunks (vectors.py). Any failure is
+logged and the turn goes on with full text alone: embeddings never fail a turn.
+
+Each service installs its search beside its database engine (`install`), so two apps in one
+process (tests) never share one. Turns run in a synchronous session: the API's, or the voice
+service's inside `AsyncSession.run_sync`, where the call must not block the event loop. There it
+is awaited through the driver connection's `run_async` (SQLAlchemy's documented way to await
+from synchronous code run by its asyncio extension)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy import orm as so
+from sqlalchemy.engine import AdaptedConnection
+
+from shared.core.config import Config
+from shared.knowledge.vectors import Matrix, VectorIndex
+from shared.providers.base import ProviderError
+from shared.providers.openai_embeddings import Embedded, OpenAIEmbeddings, embeddings_provider
+from shared.usage.embeddings import embedding_event
+
+log = logging.getLogger(__name__)
+REMEMBERED_QUESTIONS = 256
+
+
+@dataclass(frozen=True)
+class Payer:
+    """Who a question's embedding is charged to: the caller of the turn."""
+
+    user_id: int | None
+    guest_id: str | None = None
+
+
+@dataclass
+class DenseSearch:
+    provider: OpenAIEmbeddings
+    index: VectorIndex
+    _questions: OrderedDict[str, Matrix] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def question_vector(self, session: so.Session, question: str, payer: Payer) -> Matrix:
+        with self._lock:
+            known = self._questions.get(question)
+        if known is not None:
+            return known
+        answer = self._embed(session, question)
+        session.add(
+            embedding_event(
+                answer.model or self.provider.model,
+                answer.tokens,
+                len(question),
+                user_id=payer.user_id,
+                guest_id=payer.guest_id,
+            )
+        )
+        with self._lock:
+            self._questions[question] = answer.vectors[0]
+            while len(self._questions) > REMEMBERED_QUESTIONS:
+                self._questions.popitem(last=False)
+        return answer.vectors[0]
+
+    def _embed(self, session: so.Session, question: str) -> Embedded:
+        raw = session.connection().connection.dbapi_connection
+        if isinstance(raw, AdaptedConnection):  # run by the asyncio extension: await it
+            return raw.run_async(lambda _driver: self.provider.aembed([question]))
+        return self.provider.embed([question])
+
+    def ranking(
+        self, session: so.Session, agent_id: int, question: str, payer: Payer, k: int
+    ) -> list[int]:
+        """The agent's `k` chunks nearest the question, nearest first ([] on any failure)."""
+        try:
+            vector = self.question_vector(session, question, payer)
+        except ProviderError as exc:
+            log.warning("question embedding failed, full text only: %s", exc.message)
+            return []
+        except (ValueError, TypeError):  # an answer the SDK could not read
+            log.exception("question embedding unreadable, full text only")
+            return []
+        found = self.index.search(session.connection(), agent_id, vector, k)
+        return [chunk_id for chunk_id, _ in found]
+
+
+_searches: weakref.WeakKeyDictionary[sa.Engine, DenseSearch] = weakref.WeakKeyDictionary()
+
+
+def install(engine: sa.Engine, config: Config) -> None:
+    """Dense search for the turns on `engine` (none without a model or a key)."""
+    provider = embeddings_provider(config, timeout=config.knowledge_query_timeout, max_retries=0)
+    if provider is None:
+        _searches.pop(engine, None)
+        return
+    index = VectorIndex(provider.space, config.knowledge_vectors_mb * 1024 * 1024)
+    _searches[engine] = DenseSearch(provider, index)
+
+
+def dense_ranking(
+    session: so.Session, agent_id: int, question: str, payer: Payer, k: int
+) -> list[int]:
+    """Chunk ids by embedding similarity, or [] when dense search is off or failed."""
+    search = _searches.get(session.get_bind())  # type: ignore[arg-type]
+    if search is None or not question.strip():
+        return []
+    return search.ranking(session, agent_id, question, payer, k)
