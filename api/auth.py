@@ -30,6 +30,7 @@ from api.throttle import client_ip, throttle
 from shared.auth.access import Caller, caller_for
 from shared.auth.accounts import GENERATION_CLAIM, accepts_token, end_all_sessions
 from shared.auth.passwords import hash_password, verify_password
+from shared.auth.rotation import REUSED, end_reused_login, rotate
 from shared.auth.standing import MISSING_TOKEN
 from shared.auth.tokens import (
     FAMILY_CLAIM,
@@ -92,7 +93,20 @@ def token_revoked(_header: dict[str, Any], claims: dict[str, Any]) -> bool:
     stmt = caller_row_stmt(int(claims["sub"]), claims["jti"], claims.get(FAMILY_CLAIM))
     row = db.session.execute(stmt).first()
     setattr(g, ACCOUNT_KEY, row[0] if row is not None else None)
-    return row is not None and bool(row.revoked)
+    revoked = row is not None and bool(row.revoked)
+    if revoked and claims.get("type") == "refresh":  # rotated before, or its login ended
+        end_reused_login(db.session, family_of(claims), family_lifetime())
+    return revoked
+
+
+def family_of(claims: dict[str, Any]) -> str:
+    """The login a token belongs to (a token from before families: its own id)."""
+    return str(claims.get(FAMILY_CLAIM) or claims["jti"])
+
+
+def family_lifetime() -> datetime:
+    """Until when revoking a login must last: its newest refresh token's expiry at most."""
+    return datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
 
 
 @jwt.user_lookup_loader
@@ -194,17 +208,27 @@ class Guest(MethodView):
 
 @blp.route("/refresh")
 class Refresh(MethodView):
-    @blp.doc(description="Send the **refresh** token as the bearer token.")
+    @blp.doc(
+        description="Send the **refresh** token as the bearer token. Refresh tokens rotate: "
+        "the answer carries the login's next refresh token and the one sent stops working. A "
+        "refresh token sent again after that ends its whole login (every token of it): two "
+        "parties held it."
+    )
     @blp.response(200, TokenSchema)
     @jwt_required(refresh=True)
     def post(self) -> dict[str, Any]:
-        """Get a new access token"""
+        """Get a new access token and the login's next refresh token"""
         claims = get_jwt()
-        family = str(claims.get(FAMILY_CLAIM) or claims["jti"])
+        family = family_of(claims)
         extra = token_claims(cast(User, current_user), claims.get(GUEST_CLAIM) or None, family)
+        used_until = datetime.fromtimestamp(claims["exp"], UTC)
+        if not rotate(db.session, claims["jti"], used_until):  # the same token twice at once
+            end_reused_login(db.session, family, family_lifetime())
+            abort(401, REUSED)
         lifetime = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
         return {
             "access_token": create_access_token(claims["sub"], additional_claims=extra),
+            "refresh_token": create_refresh_token(claims["sub"], additional_claims=extra),
             "token_type": "Bearer",
             "expires_in": int(lifetime.total_seconds()),
         }
@@ -225,8 +249,7 @@ class Logout(MethodView):
         db.session.execute(purge_expired_stmt(now))
         db.session.add(revocation(claims["jti"], datetime.fromtimestamp(claims["exp"], UTC)))
         if claims.get(FAMILY_CLAIM):  # every token of this login, however it was refreshed
-            family_ends = now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-            db.session.add(revocation(family_key(claims[FAMILY_CLAIM]), family_ends))
+            db.session.add(revocation(family_key(claims[FAMILY_CLAIM]), family_lifetime()))
         try:
             db.session.commit()
         except sa.exc.IntegrityError:  # revoked twice at once: already done

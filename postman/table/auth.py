@@ -119,7 +119,12 @@ FOLDER = Folder(
             "/api/auth/refresh",
             200,
             token="refresh_token",
-            checks=(*non_empty_string("access_token"), saves("access_token", "access_token")),
+            description="Refresh tokens rotate: the next one replaces the one sent.",
+            checks=(
+                *non_empty_string("access_token", "refresh_token"),
+                saves("access_token", "access_token"),
+                saves("refresh_token", "refresh_token"),
+            ),
         ),
         Row("Refresh with an access token", "POST", "/api/auth/refresh", (401, 422)),
         Row("Register another user", "POST", REGISTER, 201, token=None, body=OTHER),

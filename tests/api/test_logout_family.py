@@ -10,9 +10,11 @@ from flask.testing import FlaskClient
 from tests.conftest import bearer
 
 
-def refreshed(client: FlaskClient, refresh_token: str) -> str:
-    response = client.post("/api/auth/refresh", headers=bearer(refresh_token))
+def refreshed(client: FlaskClient, tokens: dict[str, Any]) -> str:
+    """A new access token of the login; `tokens` takes its next refresh token (they rotate)."""
+    response = client.post("/api/auth/refresh", headers=bearer(tokens["refresh_token"]))
     assert response.status_code == 200
+    tokens["refresh_token"] = response.json["refresh_token"]
     return str(response.json["access_token"])
 
 
@@ -24,7 +26,7 @@ def test_logout_revokes_sibling_access_tokens(
     client: FlaskClient, register: Callable[..., Any]
 ) -> None:
     tokens = register("nina", "pass-word-1")
-    siblings = [refreshed(client, tokens["refresh_token"]) for _ in range(2)]
+    siblings = [refreshed(client, tokens) for _ in range(2)]
     other_login = client.post(
         "/api/auth/login", json={"username": "nina", "password": "pass-word-1"}
     )
@@ -45,7 +47,7 @@ def test_logout_with_a_refreshed_access_token_revokes_the_login(
     client: FlaskClient, register: Callable[..., Any]
 ) -> None:
     tokens = register("omar", "pass-word-1")
-    sibling = refreshed(client, tokens["refresh_token"])
+    sibling = refreshed(client, tokens)
     assert client.post("/api/auth/logout", headers=bearer(sibling)).status_code == 204
     assert me(client, tokens["access_token"]) == 401
     assert (
@@ -57,7 +59,7 @@ def test_guest_logout_revokes_the_guest_family(
     client: FlaskClient, guest: Callable[[], dict[str, Any]]
 ) -> None:
     tokens = guest()
-    sibling = refreshed(client, tokens["refresh_token"])
+    sibling = refreshed(client, tokens)
     other_guest = guest()
     assert (
         client.post("/api/auth/logout", headers=bearer(tokens["refresh_token"])).status_code == 204

@@ -124,6 +124,32 @@ def test_expired_access_token_is_refreshed_quietly(page: Page) -> None:
     expect(page.locator("#account-name")).to_have_text("Guest")
 
 
+REFRESH = "async () => (await import('/assets/js/api.js')).refreshAccess()"
+STORED = "() => JSON.parse(localStorage.getItem('chatbot.session'))"
+
+
+def test_two_tabs_refreshing_one_login_keep_it(page: Page, services) -> None:
+    send(page, "First")
+    expect(page.locator(".message-ai")).to_have_count(1)
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.wait_for_selector("body.ready")
+    before = page.evaluate(STORED)
+
+    assert page.evaluate(REFRESH) is True  # this tab rotates the refresh token...
+    assert other.evaluate(REFRESH) is True  # ...the other still holds the old one in memory
+
+    after = other.evaluate(STORED)
+    assert after["refresh_token"] != before["refresh_token"]
+    assert after["guest_id"] == before["guest_id"]  # the same login, not a new guest
+    me = page.request.get(
+        f"{services.api_url}/api/auth/me",
+        headers={"Authorization": f"Bearer {after['access_token']}"},
+    )
+    assert me.status == 200  # a reused refresh token would have ended the login
+    other.close()
+
+
 def test_load_older_messages(page: Page, services) -> None:
     token = page.evaluate("JSON.parse(localStorage.getItem('chatbot.session')).access_token")
     headers = {"Authorization": f"Bearer {token}"}

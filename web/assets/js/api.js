@@ -130,29 +130,46 @@ export async function ensureSession() {
 
 let refreshing = null;
 
-/** Get a new access token with the refresh token; one refresh at a time. */
+/**
+ * Get a new access token with the refresh token; one refresh at a time across this origin's
+ * tabs. Refresh tokens rotate (a used one sent again ends the login), so each refresh first
+ * takes what another tab may have stored meanwhile, and saves the next refresh token.
+ */
 export async function refreshAccess() {
   if (!refreshing) {
-    refreshing = (async () => {
-      const current = session;
-      if (!current || !current.refresh_token) return false;
-      try {
-        const response = await rawFetch(`${config.apiUrl}${paths.authRefresh()}`, {
-          method: "POST",
-          headers: { Authorization: `Bearer ${current.refresh_token}`, Accept: "application/json" },
-        });
-        if (!response.ok) return false;
-        const data = await response.json();
-        if (session === current) saveSession({ ...current, access_token: data.access_token });
-        return true;
-      } catch {
-        return false;
-      }
-    })().finally(() => {
+    const stale = session;
+    const run = () => refreshOnce(stale);
+    const locked = navigator.locks ? navigator.locks.request("agent-chatbot-refresh", run) : run();
+    refreshing = locked.finally(() => {
       refreshing = null;
     });
   }
   return refreshing;
+}
+
+async function refreshOnce(stale) {
+  const current = readSession();
+  if (!current || !current.refresh_token) return false;
+  if (stale && current.refresh_token !== stale.refresh_token) {
+    saveSession(current); // another tab refreshed this login already
+    return true;
+  }
+  try {
+    const response = await rawFetch(`${config.apiUrl}${paths.authRefresh()}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${current.refresh_token}`, Accept: "application/json" },
+    });
+    if (!response.ok) return false;
+    const data = await response.json();
+    const latest = readSession();
+    if (!latest || latest.refresh_token !== current.refresh_token) return false; // logged out meanwhile
+    const next = { ...current, access_token: data.access_token };
+    if (data.refresh_token) next.refresh_token = data.refresh_token;
+    saveSession(next);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The session could not be refreshed: a guest starts afresh, a user is told to log in again. */
