@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import orm as so
-
+from shared.core.db import AnySession
 from shared.core.models import User
 
 GENERATION_CLAIM = "gen"
-# A plain session, or Flask-SQLAlchemy's scoped `db.session`.
-AnySession = so.Session | so.scoped_session[Any]
 
 
 def end_all_sessions(session: AnySession, user: User) -> None:

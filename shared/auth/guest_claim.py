@@ -11,7 +11,7 @@ moved chats and messages and the revocation are one transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
@@ -20,11 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shared.auth.access import caller_for
 from shared.auth.standing import check_token
 from shared.auth.tokens import AccessClaims, TokenError, decode_access_token, family_key
-from shared.core.db import utcnow
+from shared.core.db import AnySession, utcnow
 from shared.core.models import Chat, Message, RevokedToken, User
 
 # A plain session or a scoped one (Flask-SQLAlchemy's `db.session`).
-AnySession = so.Session | so.scoped_session[Any]
 
 
 def bearer_token(authorization: str | None) -> str | None:

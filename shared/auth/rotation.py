@@ -14,15 +14,15 @@ import logging
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import orm as so
 
 from shared.auth.tokens import family_key, revocation, revoked_stmt
+from shared.core.db import AnySession
 
 log = logging.getLogger(__name__)
 REUSED = "The refresh token was already used; this login has ended. Log in again."
 
 
-def rotate(session: so.Session, jti: str, expires_at: datetime) -> bool:
+def rotate(session: AnySession, jti: str, expires_at: datetime) -> bool:
     """Revoke refresh token `jti` as it is exchanged; False when it already was (reuse)."""
     session.add(revocation(jti, expires_at))
     try:
@@ -33,7 +33,7 @@ def rotate(session: so.Session, jti: str, expires_at: datetime) -> bool:
     return True
 
 
-def end_reused_login(session: so.Session, family: str, until: datetime) -> None:
+def end_reused_login(session: AnySession, family: str, until: datetime) -> None:
     """Revoke every token of login `family` (until its longest refresh token would expire),
     unless it already is (a logout revokes the family; that refresh token is merely late)."""
     key = family_key(family)

@@ -19,6 +19,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# A plain session, or Flask-SQLAlchemy's scoped `db.session`.
+AnySession = so.Session | so.scoped_session[Any]
+
 
 class Base(AsyncAttrs, DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
