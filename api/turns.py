@@ -12,6 +12,7 @@ from api.throttle import client_ip
 from shared.auth.access import Caller
 from shared.chats.conversation import HistoryBudget
 from shared.core.models import Message
+from shared.knowledge import dense
 from shared.tools.rounds import NO_TOOLS
 from shared.turns import charges, store
 from shared.turns.blocking import write_reply
@@ -44,6 +45,7 @@ def answered(begin: charges.Begin, caller: Caller, *args: Any) -> Turn:
 
 def send_message(caller: Caller, chat_id: int, content: str) -> Turn:
     """Store `content` as the caller's message, then answer it."""
+    dense.prefetch(db.engine, chat_id, content)
     return answered(store.begin_ask, caller, chat_id, content, history_budget())
 
 
@@ -57,6 +59,7 @@ def regenerate(caller: Caller, chat_id: int, message_id: int) -> Turn:
 
 def edit(caller: Caller, chat_id: int, message_id: int, content: str) -> Turn:
     budget = history_budget()
+    dense.prefetch(db.engine, chat_id, content)
     return answered(store.begin_edit, caller, chat_id, message_id, content, budget)
 
 

@@ -31,7 +31,7 @@ from voice.services import client_ip, throttle
 from voice.storage import history_budget, message_json
 from voice.streaming import streamed_turn
 from voice.turns import VoiceTurn, chat_or_404, voice_turn
-from voice.turnstart import begin
+from voice.turnstart import begin, prefetched
 from voice.uploads import read_recording
 from voice.voicestream import streamed_voice_turn
 
@@ -134,5 +134,6 @@ async def post_streamed_message(chat_id: int, data: StreamIn) -> Response:
     """
     caller = current_caller()
     await throttle(reply_checks(caller, client_ip()))
+    await prefetched(chat_id, data.content)
     turn = await begin(store.begin_ask, caller, chat_id, data.content, history_budget())
     return streamed_turn(turn)

@@ -17,7 +17,7 @@ from voice.services import client_ip, throttle
 from voice.storage import history_budget, message_json
 from voice.streaming import event_stream, streamed_turn
 from voice.turns import chat_or_404
-from voice.turnstart import begin
+from voice.turnstart import begin, prefetched
 
 bp = Blueprint("voice_replies", __name__, url_prefix="/voice/chats")
 MESSAGE = f"/<int(min=1, max={MAX_ID}):chat_id>/messages/<int(min=1, max={MAX_ID}):message_id>"
@@ -90,6 +90,7 @@ async def post_edit_stream(chat_id: int, message_id: int, data: StreamIn) -> Res
     """
     caller = current_caller()
     await throttle_replies()
+    await prefetched(chat_id, data.content)
     turn = await begin(
         store.begin_edit, caller, chat_id, message_id, data.content, history_budget()
     )

@@ -32,7 +32,7 @@ from voice.database import db
 from voice.deps import app_config, providers, writer
 from voice.errors import Problem
 from voice.storage import history_budget
-from voice.turnstart import reserved
+from voice.turnstart import prefetched, reserved
 from voice.usage import SpeechRefused, hearing, speaking
 
 
@@ -70,6 +70,7 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
     """Answer a recording with a spoken reply, storing both sides of the conversation."""
     async with reserved(caller) as reservation:  # checked before the recording is transcribed
         content = await transcribed(caller, recording, kind)
+        await prefetched(chat.id, content)
         turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     # Shielded: a client that goes away does not cancel the reply, only the wait for it.
     written = await asyncio.shield(launch(writer(), spoken(turn)))

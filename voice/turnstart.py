@@ -7,9 +7,10 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from shared.auth.access import Caller
+from shared.knowledge import dense
 from shared.turns import charges
 from shared.turns.store import Started
-from voice.deps import app_config, writer
+from voice.deps import app_config, serving, writer
 from voice.services import client_ip
 
 
@@ -21,3 +22,9 @@ async def begin(work: charges.Begin, caller: Caller, *args: Any) -> Started:
 def reserved(caller: Caller) -> AbstractAsyncContextManager[charges.Reservation]:
     """A turn the budgets allow, started inside the block (after e.g. transcription)."""
     return charges.areserved(writer(), app_config(), caller, client_ip())
+
+
+async def prefetched(chat_id: int, question: str) -> None:
+    """Embed the question before its turn locks the chat, when the chat answers from files
+    (shared/knowledge/dense.py): no upstream call is made inside the lock."""
+    await dense.aprefetch(serving().engine.sync_engine, chat_id, question)

@@ -33,7 +33,7 @@ from voice.deps import app_config, providers, writer
 from voice.storage import history_budget, message_json
 from voice.streaming import event_stream
 from voice.turns import transcribed
-from voice.turnstart import reserved
+from voice.turnstart import prefetched, reserved
 from voice.usage import SpeechRefused, refunder, spoken_recorder
 
 log = logging.getLogger("chatbot.requests")
@@ -65,6 +65,7 @@ async def streamed_voice_turn(
     async with reserved(caller) as reservation:  # checked before the recording is transcribed
         content = await transcribed(caller, recording, kind)
         clock.mark("stt_ms")
+        await prefetched(chat.id, content)
         turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     launch(writer(), spoken(turn))
     voice = chat.agent.voice or app_config().openai_tts_voice

@@ -7,7 +7,14 @@ Each service installs its search beside its database engine (`install`), so two 
 process (tests) never share one. Turns run in a synchronous session: the API's, or the voice
 service's inside `AsyncSession.run_sync`, where the call must not block the event loop. There it
 is awaited through the driver connection's `run_async` (SQLAlchemy's documented way to await
-from synchronous code run by its asyncio extension)."""
+from synchronous code run by its asyncio extension).
+
+The call should not run inside the turn's first transaction, which holds the chat's lock (on
+SQLite the database's write lock, and the worker's budget lock when budgets are limited). So
+the services `prefetch` a question before the turn starts, when its chat is known here to have
+searched vectors before (no query of its own): the vector waits in the cache, and its ledger
+row is written by the turn that uses it. Only a chat's first knowledge turn in a process embeds
+inside the lock."""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from sqlalchemy import orm as so
 from sqlalchemy.engine import AdaptedConnection
 
 from shared.core.config import Config
+from shared.core.models import UsageEvent
 from shared.knowledge.vectors import Matrix, VectorIndex
 from shared.providers.base import ProviderError
 from shared.providers.openai_embeddings import Embedded, OpenAIEmbeddings, embeddings_provider
@@ -29,6 +37,7 @@ from shared.usage.embeddings import embedding_event
 
 log = logging.getLogger(__name__)
 REMEMBERED_QUESTIONS = 256
+REMEMBERED_CHATS = 4096
 
 
 @dataclass(frozen=True)
@@ -44,28 +53,53 @@ class DenseSearch:
     provider: OpenAIEmbeddings
     index: VectorIndex
     _questions: OrderedDict[str, Matrix] = field(default_factory=OrderedDict)
+    # Questions embedded before their turn (prefetch): the turn that uses one writes its row.
+    _unbilled: dict[str, Embedded] = field(default_factory=dict)
+    # Chats whose turns searched vectors here: their next questions are prefetched.
+    _chats: OrderedDict[int, None] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def question_vector(self, session: so.Session, question: str, payer: Payer) -> Matrix:
         with self._lock:
             known = self._questions.get(question)
+            unbilled = self._unbilled.pop(question, None)
         if known is not None:
+            if unbilled is not None:
+                session.add(self._charge(unbilled, question, payer))
             return known
         answer = self._embed(session, question)
-        session.add(
-            embedding_event(
-                answer.model or self.provider.model,
-                answer.tokens,
-                len(question),
-                user_id=payer.user_id,
-                guest_id=payer.guest_id,
-            )
+        session.add(self._charge(answer, question, payer))
+        self._keep(question, answer, billed=True)
+        return answer.vectors[0]
+
+    def _charge(self, answer: Embedded, question: str, payer: Payer) -> UsageEvent:
+        model = answer.model or self.provider.model
+        return embedding_event(
+            model, answer.tokens, len(question), user_id=payer.user_id, guest_id=payer.guest_id
         )
+
+    def _keep(self, question: str, answer: Embedded, billed: bool) -> None:
         with self._lock:
             self._questions[question] = answer.vectors[0]
+            if not billed:
+                self._unbilled[question] = answer
             while len(self._questions) > REMEMBERED_QUESTIONS:
-                self._questions.popitem(last=False)
-        return answer.vectors[0]
+                dropped, _ = self._questions.popitem(last=False)
+                self._unbilled.pop(dropped, None)
+
+    def remember_chat(self, chat_id: int) -> None:
+        with self._lock:
+            self._chats[chat_id] = None
+            self._chats.move_to_end(chat_id)
+            while len(self._chats) > REMEMBERED_CHATS:
+                self._chats.popitem(last=False)
+
+    def wants_prefetch(self, chat_id: int, question: str) -> bool:
+        with self._lock:
+            return chat_id in self._chats and question not in self._questions
+
+    def prefetched(self, question: str, answer: Embedded) -> None:
+        self._keep(question, answer, billed=False)
 
     def _embed(self, session: so.Session, question: str) -> Embedded:
         raw = session.connection().connection.dbapi_connection
@@ -100,6 +134,40 @@ def install(engine: sa.Engine, config: Config) -> None:
         return
     index = VectorIndex(provider.space, config.knowledge_vectors_mb * 1024 * 1024)
     _searches[engine] = DenseSearch(provider, index)
+
+
+def remember_chat(session: so.Session, chat_id: int) -> None:
+    """Chat `chat_id` searched the agent's vectors: prefetch its next questions."""
+    search = _searches.get(session.get_bind())  # type: ignore[arg-type]
+    if search is not None:
+        search.remember_chat(chat_id)
+
+
+def _failed(exc: Exception) -> None:
+    log.warning("question prefetch failed (the turn embeds it itself): %s", exc)
+
+
+def prefetch(engine: sa.Engine, chat_id: int, question: str) -> None:
+    """Embed `question` before its turn locks chat `chat_id`, when that chat searched vectors
+    in this process before; any failure is left to the turn (which falls back to full text)."""
+    search = _searches.get(engine)
+    if search is None or not question.strip() or not search.wants_prefetch(chat_id, question):
+        return
+    try:
+        search.prefetched(question, search.provider.embed([question]))
+    except (ProviderError, ValueError, TypeError) as exc:
+        _failed(exc)
+
+
+async def aprefetch(engine: sa.Engine, chat_id: int, question: str) -> None:
+    """`prefetch` for the voice service (`engine`: its async engine's `sync_engine`)."""
+    search = _searches.get(engine)
+    if search is None or not question.strip() or not search.wants_prefetch(chat_id, question):
+        return
+    try:
+        search.prefetched(question, await search.provider.aembed([question]))
+    except (ProviderError, ValueError, TypeError) as exc:
+        _failed(exc)
 
 
 def dense_ranking(

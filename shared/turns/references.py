@@ -13,7 +13,7 @@ from sqlalchemy import orm as so
 from shared.auth.access import Caller
 from shared.chats.conversation import HistoryBudget
 from shared.core.models import Message
-from shared.knowledge.dense import Payer
+from shared.knowledge.dense import Payer, remember_chat
 from shared.knowledge.retrieval import answer_passages, reference_block
 from shared.providers.base import ChatMessage
 from shared.turns.lock import LockedChat
@@ -31,6 +31,7 @@ def with_references(
     """`context` with the agent's passages for `question`; `reply.sources` set to them."""
     if not chat.knowledge_files or budget.knowledge_chars <= 0:
         return context
+    remember_chat(session, chat.id)  # its next questions are embedded before the lock
     payer = Payer(caller.user_id, caller.guest_id)
     passages = answer_passages(
         session, chat.agent_id, question.content, budget.knowledge_chars, payer

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from api.extensions import db
 from shared.core.models import UsageEvent, UsageKind, User
+from shared.knowledge.dense import DenseSearch
 from shared.knowledge.models import KnowledgeChunk, KnowledgeFile
 from tests.api.test_agents import create_agent
 from tests.api.test_knowledge_files import drain, upload
@@ -203,3 +204,34 @@ def test_a_deleted_file_leaves_the_vectors_searched(
     turn = ask(client, auth_headers, agent["id"], MEANING_QUESTION)
     assert "automobile" not in (reference_block(upstream) or "")
     assert {s["file_id"] for s in turn["ai_message"]["sources"] or []} <= {other.json["id"]}
+
+
+def test_a_chats_next_question_is_embedded_before_the_turn_locks_it(
+    client: FlaskClient,
+    app: Flask,
+    auth_headers: Headers,
+    upstream: Behaviour,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    agent = with_file(client, app, auth_headers, BY_MEANING)
+    first = ask(client, auth_headers, agent["id"], MEANING_QUESTION)  # embeds under the lock
+    embedded_in_turn: list[str] = []
+    original = DenseSearch._embed
+
+    def in_turn(self: DenseSearch, session: Any, question: str) -> Any:
+        embedded_in_turn.append(question)
+        return original(self, session, question)
+
+    monkeypatch.setattr(DenseSearch, "_embed", in_turn)
+    before = len(ledger(app))
+    second = "Which garage inspects an automobile?"
+    response = client.post(
+        f"/api/chats/{first['chat']['id']}/messages", json={"content": second}, headers=auth_headers
+    )
+
+    assert response.status_code == 201, response.json
+    assert embedded_in_turn == []  # fetched before the turn began, not inside its lock
+    assert second in [call["input"][0] for call in embedding_calls(upstream)]
+    assert "automobile" in (reference_block(upstream) or "")
+    rows = ledger(app)[before:]
+    assert len(rows) == 1 and rows[0].user_id == user_id(app, "alice")  # charged once, by the turn
