@@ -68,3 +68,7 @@ class UsageTotalSchema(Schema):
     llm_calls = fields.Int(required=True)
     speech_seconds = fields.Float(required=True)
     speech_characters = fields.Int(required=True)
+    embedding_tokens = fields.Int(
+        required=True, metadata={"description": "Tokens embedded (knowledge files, questions)"}
+    )
+    embedding_calls = fields.Int(required=True)

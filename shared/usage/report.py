@@ -136,6 +136,7 @@ def totals_stmt(grouping: Grouping, days: int, dialect: str) -> sa.Select[Any]:
     """Tokens, calls and speech per day, model or user over the last `days` days."""
     key = group_key(grouping, dialect).label("key")
     llm = UsageEvent.kind == UsageKind.LLM
+    embed = UsageEvent.kind == UsageKind.EMBED
     return (
         sa.select(
             key,
@@ -144,6 +145,8 @@ def totals_stmt(grouping: Grouping, days: int, dialect: str) -> sa.Select[Any]:
             sa.func.count(sa.case((llm, UsageEvent.id))),
             sa.func.coalesce(sa.func.sum(UsageEvent.speech_seconds), 0.0),
             sa.func.coalesce(sa.func.sum(UsageEvent.speech_characters), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((embed, UsageEvent.prompt_tokens))), 0),
+            sa.func.count(sa.case((embed, UsageEvent.id))),
         )
         .outerjoin(User, User.id == UsageEvent.user_id)
         .where(since(utcnow() - timedelta(days=days)))
@@ -154,6 +157,7 @@ def totals_stmt(grouping: Grouping, days: int, dialect: str) -> sa.Select[Any]:
 
 def totals(session: Session, grouping: Grouping, days: int) -> list[dict[str, Any]]:
     dialect = session.get_bind().dialect.name
+    rows = session.execute(totals_stmt(grouping, days, dialect))
     return [
         {
             "key": str(key),
@@ -163,8 +167,8 @@ def totals(session: Session, grouping: Grouping, days: int) -> list[dict[str, An
             "llm_calls": int(calls),
             "speech_seconds": round(float(seconds), 1),
             "speech_characters": int(characters),
+            "embedding_tokens": int(embedded),
+            "embedding_calls": int(embeddings),
         }
-        for key, prompt, completion, calls, seconds, characters in session.execute(
-            totals_stmt(grouping, days, dialect)
-        )
+        for key, prompt, completion, calls, seconds, characters, embedded, embeddings in rows
     ]

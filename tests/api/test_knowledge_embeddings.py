@@ -20,6 +20,7 @@ from api.extensions import db
 from shared.core.models import UsageEvent, UsageKind, User
 from shared.knowledge.dense import DenseSearch
 from shared.knowledge.models import KnowledgeChunk, KnowledgeFile
+from tests.api.test_admin import admin_headers
 from tests.api.test_agents import create_agent
 from tests.api.test_knowledge_files import drain, upload
 from tests.api.test_knowledge_turns import NEEDLE, QUESTION, ask, reference_block
@@ -31,6 +32,7 @@ from tests.knowledge_files import long_document
 # hold "automobile" and "vehicle" to mean "car", as a real model does.
 BY_MEANING = "## Vehicles\n\nAn automobile must be inspected every two years at an approved garage."
 MEANING_QUESTION = "How often does my car need a check?"
+__all__ = ["admin_headers"]  # the fixture, used by name
 QUICK_RETRY = {"retry-after-ms": "1"}  # the SDK waits what the server asks: tests stay fast
 
 
@@ -235,3 +237,19 @@ def test_a_chats_next_question_is_embedded_before_the_turn_locks_it(
     assert "automobile" in (reference_block(upstream) or "")
     rows = ledger(app)[before:]
     assert len(rows) == 1 and rows[0].user_id == user_id(app, "alice")  # charged once, by the turn
+
+
+def test_admin_usage_totals_count_embedding_tokens_apart_from_replies(
+    client: FlaskClient, app: Flask, auth_headers: Headers, admin_headers: Headers
+) -> None:
+    agent = with_file(client, app, auth_headers, long_document(NEEDLE, 10))
+    ask(client, auth_headers, agent["id"], MEANING_QUESTION)
+    rows = ledger(app)
+
+    by_model = client.get("/api/admin/usage?group_by=model", headers=admin_headers).json
+    embedding = next(row for row in by_model if row["key"] == "text-embedding-3-small")
+    assert embedding["embedding_calls"] == len(rows)
+    assert embedding["embedding_tokens"] == sum(row.prompt_tokens for row in rows)
+    assert embedding["tokens"] == 0 and embedding["llm_calls"] == 0  # not counted as replies
+    replies = [row for row in by_model if row["key"] != "text-embedding-3-small"]
+    assert all(row["embedding_calls"] == 0 for row in replies)

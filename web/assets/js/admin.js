@@ -57,6 +57,9 @@ export function usageSentence(row) {
   }
   if (row.speech_characters) parts.push(`${counted(row.speech_characters, "character", "characters")} spoken`);
   if (row.speech_seconds) parts.push(`${counted(row.speech_seconds, "second", "seconds")} of speech transcribed`);
+  if (row.embedding_calls) {
+    parts.push(`${counted(row.embedding_tokens, "token", "tokens")} embedded in ${counted(row.embedding_calls, "call", "calls")}`);
+  }
   return `${row.key}: ${parts.join("; ") || "no usage"}`;
 }
 
