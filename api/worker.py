@@ -1,5 +1,6 @@
 """`flask --app api worker`: the background worker that ingests knowledge files (huey's
-consumer, with the periodic job that takes again what a dead worker left)."""
+consumer, with the periodic job that takes again what a dead worker left); `flask --app api
+reembed`: after a change of embedding model, queue the files to embed again."""
 
 from __future__ import annotations
 
@@ -29,5 +30,18 @@ def worker(workers: int | None) -> None:
     consumer.run()
 
 
+@click.command("reembed")
+@with_appcontext
+def reembed() -> None:
+    """Queue the knowledge files whose vectors are not of the configured embedding model
+    (another model or size, or none yet) to be embedded again by the worker."""
+    try:
+        space, ids = deps.knowledge_queue().reembed()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Queued {len(ids)} file(s) to be embedded in {space}; the worker takes them.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(worker)
+    app.cli.add_command(reembed)

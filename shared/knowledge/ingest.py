@@ -219,3 +219,34 @@ def stale(session: so.Session, queued_after: float) -> list[int]:
         )
     )
     return list(rows)
+
+
+def outdated(session: so.Session, space: str) -> list[int]:
+    """Ready files with chunks whose vectors are not of `space`: embedded by another model or
+    size, or not at all (before embeddings were configured, or their embeddings failed),
+    queued again to be read and embedded in `space`. Until then they are not searched."""
+    ids = list(
+        session.scalars(
+            sa.select(KnowledgeFile.id).where(
+                KnowledgeFile.status == FileStatus.READY,
+                KnowledgeFile.chunks > 0,
+                sa.or_(
+                    KnowledgeFile.embedding_model.is_(None), KnowledgeFile.embedding_model != space
+                ),
+            )
+        )
+    )
+    if not ids:
+        return []
+    agents = set(
+        session.scalars(sa.select(KnowledgeFile.agent_id).where(KnowledgeFile.id.in_(ids)))
+    )
+    session.execute(
+        sa.update(KnowledgeFile)
+        .where(KnowledgeFile.id.in_(ids))
+        .values(status=FileStatus.QUEUED, attempts=0, error=None, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    for agent_id in agents:
+        recount(session, agent_id)
+    return ids

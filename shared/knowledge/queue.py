@@ -15,7 +15,7 @@ from sqlalchemy import orm as so
 from shared.core.config import ROOT, Config
 from shared.core.db import configure_sqlite, engine_options, sync_url
 from shared.knowledge.embedding import Embedder
-from shared.knowledge.ingest import Limits, ingest_file, stale
+from shared.knowledge.ingest import Limits, ingest_file, outdated, stale
 from shared.providers.openai_embeddings import embeddings_provider
 
 QUEUE_NAME = "knowledge"
@@ -91,6 +91,21 @@ class KnowledgeQueue:
         for file_id in ids:
             self.ingest(file_id)
         return ids
+
+    def reembed(self) -> tuple[str, list[int]]:
+        """Queue every ready file whose vectors are not of the configured embedding model (see
+        `outdated`): the space they will be embedded in, and their ids. ValueError when no
+        embedding model is configured."""
+        embedder = self.embedder()
+        if embedder is None:
+            raise ValueError("No embedding model is configured (OPENAI_EMBEDDING_MODEL, a key).")
+        space = embedder.provider.space
+        with self.sessions()() as session:
+            ids = outdated(session, space)
+            session.commit()
+        for file_id in ids:
+            self.ingest(file_id)
+        return space, ids
 
     def drain(self) -> int:
         """Run every queued job here and now (tests and benchmarks): how many ran."""

@@ -253,3 +253,25 @@ def test_admin_usage_totals_count_embedding_tokens_apart_from_replies(
     assert embedding["tokens"] == 0 and embedding["llm_calls"] == 0  # not counted as replies
     replies = [row for row in by_model if row["key"] != "text-embedding-3-small"]
     assert all(row["embedding_calls"] == 0 for row in replies)
+
+
+def test_reembed_queues_files_of_another_model_or_none_and_the_worker_embeds_them(
+    client: FlaskClient, make_app: MakeApp, tmp_path: Path, auth_headers: Headers
+) -> None:
+    queue = str(tmp_path / "queue.db")
+    before = make_app(knowledge_queue_path=queue, openai_embedding_model="")
+    agent = with_file(client, before, auth_headers, BY_MEANING)
+    assert stored_vectors(before, agent["file"]["id"])[0] is None  # full text only back then
+    after = make_app(knowledge_queue_path=queue, knowledge_embed_batch=8)
+
+    result = after.test_cli_runner().invoke(args=["reembed"])
+
+    assert result.exit_code == 0, result.output
+    assert "Queued 1 file(s) to be embedded in text-embedding-3-small@512" in result.output
+    drain(after)
+    space, blobs = stored_vectors(after, agent["file"]["id"])
+    assert space == "text-embedding-3-small@512" and all(blobs)
+    again = after.test_cli_runner().invoke(args=["reembed"])
+    assert "Queued 0 file(s)" in again.output  # nothing left of another space
+    unset = before.test_cli_runner().invoke(args=["reembed"])
+    assert unset.exit_code != 0 and "No embedding model is configured" in unset.output
