@@ -9,7 +9,7 @@ from typing import Any
 from shared.auth.access import Caller
 from shared.turns import charges
 from shared.turns.store import Started
-from voice.deps import app_config, writer
+from voice.deps import app_config, budget_checks, writer
 from voice.services import client_ip
 
 
@@ -20,4 +20,4 @@ async def begin(work: charges.Begin, caller: Caller, *args: Any) -> Started:
 
 def reserved(caller: Caller) -> AbstractAsyncContextManager[charges.Reservation]:
     """A turn the budgets allow, started inside the block (after e.g. transcription)."""
-    return charges.areserved(writer(), app_config(), caller, client_ip())
+    return charges.areserved(writer(), budget_checks(), app_config(), caller, client_ip())
