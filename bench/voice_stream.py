@@ -41,6 +41,22 @@ CALM = {
 }
 
 
+def upstream_floor() -> tuple[float, float]:
+    """(first audio, one-shot turn) in seconds if the service cost nothing: the fake
+    upstream's own delays for the first sentence, and for the whole reply."""
+    pace, latency = PACE["endpoint_latency"], PACE["stream_first_chunk_delay"]
+    assert isinstance(pace, dict) and isinstance(latency, float)
+    per_token, per_char = PACE["stream_chunk_delay"], PACE["speech_seconds_per_char"]
+    assert isinstance(per_token, float) and isinstance(per_char, float)
+    first = REPLY.split(". ")[0] + "."
+
+    def until_spoken(text: str) -> float:
+        writing = latency + per_token * (len(text.split()) - 1)
+        return pace["transcriptions"] + writing + pace["speech"] + per_char * len(text)
+
+    return until_spoken(first), until_spoken(REPLY)
+
+
 async def one_shot(session: Session, audio: bytes) -> float:
     started = time.perf_counter()
     response = await session.voice_turn(audio)
@@ -97,10 +113,14 @@ async def measure(
         raise RuntimeError(f"streamed voice bench: {exc!r}") from exc
     finally:
         set_upstream(**CALM)
+    floor_first, floor_whole = upstream_floor()
     notes = [
         f"voice stream: first audio p50 {first_audio * 1000:.0f} ms, one-shot turn p50 "
         f"{whole * 1000:.0f} ms (6 sentences; STT 300 ms, first token 300 ms, 30 ms/token, "
         f"speech 150 ms + 2 ms/char)",
+        f"voice stream: the upstream alone takes {floor_first * 1000:.0f} ms to the first "
+        f"audio and {floor_whole * 1000:.0f} ms for the one-shot turn: a floor of "
+        f"{floor_first / floor_whole:.2f} for the ratio",
         f"voice stream: one streamed turn to done {one * 1000:.0f} ms, {batch} at once "
         f"{together * 1000:.0f} ms",
     ]

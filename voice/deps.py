@@ -18,6 +18,7 @@ from shared.limits.ratelimit import AsyncRateLimiter
 from shared.providers.base import ChatProvider, SpeechToText, TextToSpeech
 from shared.speech.cache import SpeechCache
 from shared.turns.generation import Writer
+from shared.usage.atomic import CheckThreads
 
 _KEY = "agent_chatbot_voice"
 
@@ -40,6 +41,7 @@ class Serving:
     catalog: ModelCatalog
     providers: Providers
     writer: Writer
+    checks: CheckThreads  # atomic budget checks, off the event loop
 
 
 @dataclass
@@ -76,6 +78,10 @@ def sessions() -> async_sessionmaker[AsyncSession]:
 
 def writer() -> Writer:
     return serving().writer
+
+
+def budget_checks() -> CheckThreads:
+    return serving().checks
 
 
 def providers() -> Providers:

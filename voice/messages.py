@@ -65,8 +65,11 @@ async def post_voice_message(chat_id: int) -> Response:
     `{seq, text, mime_type, audio_base64}` for each sentence as soon as it is spoken (in
     order; `event: audio_error` `{seq, text}` when one could not be), then `event: done`
     `{user_message, ai_message, unspoken, speech_error?}` or `event: error` (the envelope).
-    Silence → 422 and nothing stored. The transcript is stored at once; if the reply fails
-    it is stored as `failed` (`errors.user_message_id`, `errors.ai_message_id`; ask again with
+    Only the reply's words are spoken (no code blocks or Markdown); a reply with no words
+    (all code) is stored and answered with an empty `text/plain` body and `X-Speech: none`
+    (JSON: `audio_base64` and `audio_mime_type` null). Silence → 422 and nothing stored. The
+    transcript is stored at once; if the reply fails it is stored as `failed`
+    (`errors.user_message_id`, `errors.ai_message_id`; ask again with
     `POST /api/chats/{chat_id}/messages/retry`); if speech fails both messages are kept. A
     client that disconnects mid-turn finds the reply stored complete afterwards.
     """
@@ -100,15 +103,18 @@ def turn_audio(turn: VoiceTurn) -> Response:
         "X-Reply-Text": quote(turn.ai_message.content),
         "Cache-Control": "no-store",
     }
+    if turn.speech is None:  # nothing to play: an empty body, and no audio type for it
+        return Response(b"", 201, {**headers, "X-Speech": "none"}, mimetype="text/plain")
     return Response(turn.speech.data, 201, headers, mimetype=turn.speech.mime_type)
 
 
 def turn_json(turn: VoiceTurn) -> Response:
+    speech = turn.speech
     response = jsonify(
         user_message=message_json(turn.user_message),
         ai_message=message_json(turn.ai_message),
-        audio_mime_type=turn.speech.mime_type,
-        audio_base64=base64.b64encode(turn.speech.data).decode("ascii"),
+        audio_mime_type=speech.mime_type if speech else None,
+        audio_base64=base64.b64encode(speech.data).decode("ascii") if speech else None,
     )
     response.status_code = 201
     return response

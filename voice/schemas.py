@@ -103,8 +103,10 @@ class VoiceTurnOut(BaseModel):
 
     user_message: MessageOut
     ai_message: MessageOut
-    audio_mime_type: str = Field(examples=["audio/mpeg"])
-    audio_base64: str
+    audio_mime_type: str | None = Field(
+        examples=["audio/mpeg"], description="null when the reply has no words to speak"
+    )
+    audio_base64: str | None = Field(description="null when the reply has no words to speak")
 
 
 class VoiceTurnHeaders(BaseModel):
@@ -114,6 +116,11 @@ class VoiceTurnHeaders(BaseModel):
     x_ai_message_id: int = Field(alias="X-AI-Message-Id")
     x_transcript: str = Field(alias="X-Transcript", description="Percent-encoded UTF-8")
     x_reply_text: str = Field(alias="X-Reply-Text", description="Percent-encoded UTF-8")
+    x_speech: str | None = Field(
+        None,
+        alias="X-Speech",
+        description="`none` when the reply has no words to speak (all code): the body is empty",
+    )
 
 
 class StrictIn(BaseModel):

@@ -18,6 +18,7 @@ from shared.tools.rounds import tool_source
 from shared.turns.generation import Writer
 from shared.turns.live import LiveHub
 from shared.turns.service import close_stale, relay_for
+from shared.usage.atomic import check_threads
 from voice import deps
 from voice.database import create_engine, create_sessionmaker
 from voice.storage import message_json
@@ -61,6 +62,7 @@ async def start(app: Quart, config: Config) -> None:
         catalog=catalog,
         providers=providers,
         writer=writer,
+        checks=check_threads(config.database_url),
     )
     if writer.tools is not None:
         writer.tools.hub.start()  # the servers start now, not at the first turn with tools
@@ -78,3 +80,4 @@ async def stop(app: Quart) -> None:
         if close is not None and inspect.iscoroutinefunction(close):
             await close()
     await serving.engine.dispose()
+    serving.checks.close()

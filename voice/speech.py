@@ -16,6 +16,8 @@ from shared.auth.access import (
 from shared.core.models import Chat
 from shared.core.validation import MAX_ID
 from shared.limits.ratelimit import reply_checks
+from shared.media.sentences import spoken_text
+from shared.providers.base import SpeechAudio
 from shared.speech.cache import speech_key
 from shared.speech.whole import speak_in_full
 from voice.auth import current_caller, login_required
@@ -48,8 +50,10 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
     The message (yours or the agent's) spoken in full in the agent's voice, as audio the browser
     can play. Clips are cached per message text, voice and speech engine, so a replay costs no
     second synthesis (`X-Speech-Cache: hit`); a miss counts against the reply rate limit and
-    the daily speech allowance (characters, checked before synthesis: 429 `quota`). Longer
-    than `MAX_SPEECH_CHARS`: 422 `too_long`; agent made private: 403 `agent_unavailable`.
+    the daily speech allowance (characters, checked before synthesis: 429 `quota`). Only the
+    words are spoken, not code blocks, markup or link addresses: none (all code): 422
+    `nothing_to_speak`; more than `MAX_SPEECH_CHARS`: 422 `too_long`; agent made private:
+    403 `agent_unavailable`.
     """
     caller = current_caller()
     chat = await db().scalar(chat_for(caller, chat_id))
@@ -57,28 +61,38 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
     if chat is None or message is None or not message.content.strip():
         raise Problem(404, "Message not found.")
     await db().commit()
-    may_read_aloud(caller, chat, message.content)
-    tts, config = providers().tts, app_config()
-    voice = chat.agent.voice or config.openai_tts_voice
-    key = speech_key(message.id, message.content, voice, engine_name(tts.name))
+    words = spoken_text(message.content)
+    may_read_aloud(caller, chat, words)
+    voice = chat.agent.voice or app_config().openai_tts_voice
+    key = speech_key(message.id, words, voice, engine_name(providers().tts.name))
     audio, state = await speech_cache().get(key), "hit"
     if audio is None:
-        await throttle(reply_checks(caller, client_ip()))
-        parallel = (config.tts_parallel_per_request, config.tts_parallel_per_process)
-        async with speaking(caller, message.content):  # charged first, given back on failure
-            audio, state = await speak_in_full(tts, message.content, voice, *parallel), "miss"
+        audio, state = await synthesized(caller, words, voice), "miss"
         await speech_cache().put(key, audio)
     headers = {"Cache-Control": "private, max-age=86400", "X-Speech-Cache": state}
     return Response(audio.data, 200, headers, mimetype=audio.mime_type)
 
 
-def may_read_aloud(caller: Caller, chat: Chat, text: str) -> None:
+async def synthesized(caller: Caller, words: str, voice: str) -> SpeechAudio:
+    """`words` spoken anew: within the reply rate limit, charged first, given back on failure."""
+    await throttle(reply_checks(caller, client_ip()))
+    config = app_config()
+    parallel = (config.tts_parallel_per_request, config.tts_parallel_per_process)
+    async with speaking(caller, words):
+        return await speak_in_full(providers().tts, words, voice, *parallel)
+
+
+def may_read_aloud(caller: Caller, chat: Chat, words: str) -> None:
     """403 when the chat's agent is no longer the caller's to use (one access rule for every
-    read of a chat's agent), 422 when the text is longer than one read-aloud speaks."""
+    read of a chat's agent), 422 when the message has no words to speak (all code) or more
+    than one read-aloud speaks."""
     if not may_use_chat(caller, chat):
         raise Problem(403, AGENT_UNAVAILABLE_MESSAGE, {"reason": AGENT_UNAVAILABLE})
+    if not words:
+        nothing = "This message has nothing to read aloud: it is all code or formatting."
+        raise Problem(422, nothing, {"message": [nothing], "reason": "nothing_to_speak"})
     most = app_config().max_speech_chars
-    if len(text) > most:
+    if len(words) > most:
         limit = f"Messages longer than {most:,} characters are not read aloud."
         raise Problem(422, limit, {"message": [limit], "reason": "too_long"})
 

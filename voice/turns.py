@@ -1,8 +1,9 @@
 """A voice turn: transcribe, store the question, write the reply, speak it.
 
 What a failure leaves stored: STT → nothing; LLM → the question and the reply as `failed`
-(retry with the API); TTS → both messages, the reply complete. A client that goes away mid-turn
-leaves the reply to be written and stored complete on the server.
+(retry with the API); TTS → both messages, the reply complete. A client that goes away
+mid-turn leaves the reply to be written and stored complete on the server. Only the reply's
+words are spoken (no code, no Markdown); a reply with none (all code) stands unspoken.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from shared.core.models import Chat, Message
 from shared.core.text_limits import within_limit
 from shared.core.validation import has_text, trimmed
 from shared.media.audio import Container
+from shared.media.sentences import spoken_text
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech.whole import speak_in_full
 from shared.turns import store
@@ -40,7 +42,7 @@ from voice.usage import SpeechRefused, hearing, speaking
 class VoiceTurn:
     user_message: Message
     ai_message: Message
-    speech: SpeechAudio
+    speech: SpeechAudio | None  # None: the reply has no words to speak (all code)
 
 
 async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
@@ -77,9 +79,12 @@ async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Contain
     kept = Kept(chat.id, turn.user_message.id, written.reply.id)
     if written.error is not None:
         raise TurnFailed(written.error, kept)
+    words = spoken_text(written.reply.content)
+    if not words:
+        return VoiceTurn(turn.user_message, written.reply, None)
     try:
-        async with speaking(caller, written.reply.content):
-            speech = await speak(providers().tts, written.reply.content, chat.agent.voice)
+        async with speaking(caller, words):
+            speech = await speak(providers().tts, words, chat.agent.voice)
     except ProviderError as exc:
         raise TurnFailed(exc, kept) from exc
     except SpeechQuotaExceeded as spent:  # the reply is kept; only its speech is refused

@@ -10,7 +10,7 @@ from shared.auth.access import Caller
 from shared.knowledge import dense
 from shared.turns import charges
 from shared.turns.store import Started
-from voice.deps import app_config, serving, writer
+from voice.deps import app_config, budget_checks, serving, writer
 from voice.services import client_ip
 
 
@@ -21,7 +21,7 @@ async def begin(work: charges.Begin, caller: Caller, *args: Any) -> Started:
 
 def reserved(caller: Caller) -> AbstractAsyncContextManager[charges.Reservation]:
     """A turn the budgets allow, started inside the block (after e.g. transcription)."""
-    return charges.areserved(writer(), app_config(), caller, client_ip())
+    return charges.areserved(writer(), budget_checks(), app_config(), caller, client_ip())
 
 
 async def prefetched(chat_id: int, question: str) -> None:

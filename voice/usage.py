@@ -13,7 +13,7 @@ from shared.core.models import UsageKind
 from shared.providers.base import ProviderError
 from shared.usage.speech import recording_seconds, speech_model
 from shared.usage.speech_budgets import acharge, arefund
-from voice.deps import app_config, providers, sessions
+from voice.deps import app_config, budget_checks, providers, sessions
 from voice.services import client_ip
 
 
@@ -32,7 +32,7 @@ async def hearing(caller: Caller, recording: bytes) -> AsyncIterator[None]:
     heard = seconds if seconds is not None else app_config().max_audio_seconds
     model = speech_model(app_config(), UsageKind.STT, providers().stt.name)
     ticket = await acharge(
-        sessions(), app_config(), caller, client_ip(), (UsageKind.STT, heard, model)
+        budget_checks(), app_config(), caller, client_ip(), (UsageKind.STT, heard, model)
     )
     try:
         yield
@@ -57,11 +57,11 @@ def spoken_recorder(caller: Caller) -> Callable[[str], Awaitable[int]]:
     """Charges each text spoken for `caller` before it is spoken (SpeechQuotaExceeded when the
     allowance does not cover it); bound now, so it also works in a streamed body that runs
     after the request. Returns the ledger row's id."""
-    store, ip, config = sessions(), client_ip(), app_config()
+    checks, ip, config = budget_checks(), client_ip(), app_config()
     model = speech_model(config, UsageKind.TTS, providers().tts.name)
 
     async def record(text: str) -> int:
-        return await acharge(store, config, caller, ip, (UsageKind.TTS, len(text), model))
+        return await acharge(checks, config, caller, ip, (UsageKind.TTS, len(text), model))
 
     return record
 

@@ -8,7 +8,6 @@ run it with `asyncio.to_thread`.
 from __future__ import annotations
 
 import io
-import re
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -219,34 +218,3 @@ def join_speech(parts: list[bytes]) -> tuple[bytes, Container]:
     if first is MP3:
         return encode_pcm(pcm, rate, "mp3", "libmp3lame"), MP3
     return wav_from_pcm(pcm, rate), WAV
-
-
-SENTENCE_END = re.compile(r"(?<=[.!?…。])\s+")
-
-
-def split_for_speech(text: str, limit: int) -> list[str]:
-    """`text` in parts of at most `limit` characters, cut at sentence ends (then at words)."""
-    parts: list[str] = []
-    current = ""
-    for sentence in _pieces(text.strip(), limit):
-        joined = f"{current} {sentence}" if current else sentence
-        if len(joined) <= limit:
-            current = joined
-        else:
-            parts.append(current)
-            current = sentence
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _pieces(text: str, limit: int) -> Iterator[str]:
-    """Sentences, with any sentence longer than `limit` cut at spaces (or hard, for one word)."""
-    for sentence in SENTENCE_END.split(text):
-        while len(sentence) > limit:
-            cut = sentence.rfind(" ", 0, limit + 1)
-            cut = cut if cut > 0 else limit
-            yield sentence[:cut].strip()
-            sentence = sentence[cut:].strip()
-        if sentence:
-            yield sentence

@@ -59,13 +59,16 @@ class SentenceSplitter:
         fence = text.find(FENCE, self._scan)
         limit = fence if fence > 0 else len(text)
         end, self._scan = _boundary(text, self._scan, limit)
-        if end is not None:
-            return end
-        if fence > 0:
-            return fence  # the prose before a code block is a sentence of its own
-        if len(text) > self._max_chars:
-            return _cut(text, self._max_chars)
-        return None
+        if end is None and fence > 0:
+            end = fence  # the prose before a code block is a sentence of its own
+        most = self._max_chars + len(text) - len(text.lstrip())  # leading space is dropped
+        if end is None and len(text) <= most:
+            return None
+        if end is None or end > most:
+            # Also when a whole text arrives at once: its first boundary may lie far past
+            # the limit, and no sentence handed out may be longer than the limit.
+            return _cut(text, most)
+        return end
 
 
 # Enough text after a newline to tell whether a list item starts there ("\n  123. x").
@@ -148,8 +151,10 @@ def _cut(text: str, max_chars: int) -> int:
     return max_chars
 
 
-MARKUP = re.compile(r"(\*\*|__|[*_`#>]|^\s*[-+•]\s+|^\s*\d{1,3}[.)]\s+)", re.MULTILINE)
+MARKUP = re.compile(r"(\*\*|__|[*_`#>|]|^\s*[-+•]\s+|^\s*\d{1,3}[.)]\s+)", re.MULTILINE)
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# A horizontal rule or a table's header separator ("---", "|:--|--:|"): nothing to say.
+RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}[-:| \t]*$", re.MULTILINE)
 
 
 def speakable(sentence: str) -> str:
@@ -157,11 +162,50 @@ def speakable(sentence: str) -> str:
     if sentence.lstrip().startswith(FENCE):
         return ""
     text = LINK.sub(r"\1", sentence)
+    text = RULE.sub("", text)
     text = MARKUP.sub("", text)
     return " ".join(text.split())
+
+
+def spoken_text(reply: str) -> str:
+    """A whole reply as a listener should hear it: its sentences' words (see `speakable`), no
+    code blocks; a heading or list item followed by more text gets a full stop when it has
+    no closing punctuation, so it is heard as a phrase of its own. Empty when the reply is
+    all code or markup."""
+    sentences = split_sentences(reply, max_chars=len(reply) + 1)
+    phrases = [words for words in map(speakable, sentences) if words]
+    return " ".join([*map(_closed, phrases[:-1]), *phrases[-1:]])
+
+
+def _closed(phrase: str) -> str:
+    # A phrase ending in ":" keeps it: what follows belongs to it.
+    return phrase if phrase[-1] in TERMINALS + CLOSERS + ":;," else f"{phrase}."
 
 
 def split_sentences(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> list[str]:
     """All the sentences of a finished text (the same rules as when it streams)."""
     splitter = SentenceSplitter(max_chars)
     return [*splitter.feed(text), *splitter.flush()]
+
+
+def speech_parts(text: str, limit: int) -> list[str]:
+    """`text` in parts of at most `limit` characters, one synthesis call each: whole sentences
+    packed together; a longer sentence (or code block) is cut at a comma or a space, and a
+    single word longer than `limit` hard at the limit."""
+    parts: list[str] = []
+    for sentence in split_sentences(text, max_chars=limit):
+        for piece in _within(sentence, limit):
+            if parts and len(parts[-1]) + 1 + len(piece) <= limit:
+                parts[-1] = f"{parts[-1]} {piece}"
+            else:
+                parts.append(piece)
+    return parts
+
+
+def _within(sentence: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    while len(sentence) > limit:
+        end = _cut(sentence, limit)
+        pieces.append(sentence[:end].strip())
+        sentence = sentence[end:].strip()
+    return [piece for piece in [*pieces, sentence] if piece]

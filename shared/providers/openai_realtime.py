@@ -26,7 +26,8 @@ import openai
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from shared.core.config import Config
-from shared.media.audio import MP3, encode_pcm, split_for_speech
+from shared.media.audio import MP3, encode_pcm
+from shared.media.sentences import speech_parts
 from shared.providers.base import (
     ProviderError,
     ProviderTimeout,
@@ -75,7 +76,7 @@ class OpenAIRealtimeSpeech:
 
     async def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]:
         """`text` spoken as mono 16-bit little-endian PCM at 24 kHz, yielded as it arrives."""
-        parts = split_for_speech(text, PART_CHARS)
+        parts = speech_parts(text, PART_CHARS)
         for attempt in range(self._retries + 1):
             started = False
             try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from shared.media.audio import join_speech, split_for_speech
+from shared.media.audio import join_speech
+from shared.media.sentences import speech_parts
 from shared.providers.base import SpeechAudio, TextToSpeech
 
 # Synthesis calls at once in this process (per event loop), whatever the requests: a long
@@ -28,7 +29,7 @@ async def speak_in_full(
 ) -> SpeechAudio:
     """All of `text` spoken, in parts when it is longer than one synthesis call accepts, at
     most `per_request` parts at once (and `per_process` calls at once in the process)."""
-    parts = split_for_speech(text, tts.max_input_chars)
+    parts = speech_parts(text, tts.max_input_chars)
     mine, shared = asyncio.Semaphore(max(per_request, 1)), process_slots(per_process)
 
     async def speak(part: str) -> SpeechAudio:

@@ -31,6 +31,7 @@ from shared.core.models import Message, MessageStatus
 from shared.turns import batched, replies
 from shared.turns.store import Started
 from shared.usage import reservations as quotas
+from shared.usage.atomic import CheckThreads
 
 Begin = Callable[..., Started]
 T = TypeVar("T")
@@ -85,11 +86,12 @@ class Reservation:
 
 @asynccontextmanager
 async def areserved(
-    writer: Writer, config: Config, caller: Caller, ip: str
+    writer: Writer, checks: CheckThreads, config: Config, caller: Caller, ip: str
 ) -> AsyncIterator[Reservation]:
-    """Check the budgets; the reservation is given back if the block fails (the turn never
-    started). Once the block ends the turn is running and its reply settles the ticket."""
-    ticket = await quotas.acheck(writer.sessions, config, caller, ip, None)
+    """Check the budgets (on the check threads); the reservation is given back if the block
+    fails (the turn never started). Once the block ends the turn is running and its reply
+    settles the ticket."""
+    ticket = await checks.run(quotas.check, config, caller, ip, None)
     try:
         yield Reservation(writer, ticket)
     except BaseException:

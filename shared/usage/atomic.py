@@ -9,6 +9,12 @@ once the lock is held, so they see every reservation committed before. On SQLite
 already holds the one database-wide write lock until COMMIT: `lock_scopes` writes nothing
 (an UPDATE matching no row) so that the reads after it run under that lock.
 
+An asyncio service runs these checks on threads of their own with blocking sessions
+(`CheckThreads`): the lock is held from the first statement to the COMMIT, and on a busy event
+loop every statement in between would wait behind every other request's work, stretching the
+time each check holds the lock and so the queue of checks behind it (bench/RESULTS.md: most of
+a voice turn's time in a burst of fifty).
+
 The bound: a check sees every reservation committed before it, so a budget is overshot by at
 most what the last allowed turn spends beyond its reservation (a turn reserves the caller's
 largest recent turn) or, for speech, not at all (a speech call reserves its exact size).
@@ -16,14 +22,24 @@ largest recent turn) or, for speech, not at all (a speech call reserves its exac
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy import orm as so
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.core.db import configure_sqlite, engine_options, sync_url
 from shared.core.models import UsageHour
+
+T = TypeVar("T")
+# Threads (so connections) for checks at once per process. SQLite has one writer: a second
+# thread would only wait in SQLite's busy handler, whose back-off sleeps past the lock's release.
+PG_CHECK_THREADS = 4
 
 
 def scope_key(name: str, key: Any) -> str:
@@ -65,3 +81,39 @@ async def alock_scopes(session: AsyncSession, keys: Iterable[str]) -> None:
     if keys:
         dialect = session.get_bind().dialect.name
         await session.execute(*lock_statement(dialect, keys))
+
+
+@dataclass(frozen=True)
+class CheckThreads:
+    """Where an asyncio service runs its atomic checks: blocking sessions on threads of their
+    own, so a check's statements run back to back while it holds its scopes' lock."""
+
+    sessions: so.sessionmaker[so.Session]
+    executor: ThreadPoolExecutor
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(session_factory, *args)` on a check thread."""
+        call = functools.partial(work, self.sessions, *args)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    @property
+    def engine(self) -> sa.Engine:
+        engine: sa.Engine = self.sessions.kw["bind"]
+        return engine
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False)
+        self.engine.dispose()
+
+
+def check_threads(database_url: str) -> CheckThreads:
+    """Check threads and a small blocking engine of their own for `database_url`."""
+    url = sync_url(database_url)
+    threads = 1 if url.startswith("sqlite") else PG_CHECK_THREADS
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, **engine_options(url))
+        sa.event.listen(engine, "connect", configure_sqlite)
+    else:
+        engine = sa.create_engine(url, pool_size=threads, max_overflow=0, pool_recycle=1800)
+    executor = ThreadPoolExecutor(threads, thread_name_prefix="budget-check")
+    return CheckThreads(so.sessionmaker(engine, expire_on_commit=False), executor)

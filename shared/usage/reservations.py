@@ -1,7 +1,7 @@
 """Budgets applied to turns: checked before a turn starts, charged after it (sync and async).
 
 A sync turn's `Reserving` is checked by the statement that locks its chat and its ledger row
-inserted with its messages; `acheck` (a voice turn, before it transcribes) checks the budgets
+inserted with its messages; `check` (a voice turn, before it transcribes) checks the budgets
 and writes the row on its own. Either refuses a spent budget (QuotaExceeded); `settle` later
 replaces the reservation by the tokens used. The check and the reservation are one atomic
 step across processes and replicas: the transaction that checks first locks the budgets'
@@ -30,11 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.auth.access import Caller
 from shared.core import metrics
 from shared.core.config import Config
-from shared.core.db import aon_its_own, utcnow
+from shared.core.db import aon_its_own, on_its_own, utcnow
 from shared.core.models import UsageEvent, UsageKind
 from shared.providers.base import NO_USAGE, ChatMessage, Usage
 from shared.providers.registry import resolve
-from shared.usage.atomic import alock_scopes, scope_key
+from shared.usage.atomic import lock_scopes, scope_key
 from shared.usage.budgets import (
     DEFAULT_TURN_ESTIMATE,
     SPENT_COLUMNS,
@@ -264,30 +264,31 @@ def _async_lock() -> asyncio.Lock:
     return _async_locks[loop]
 
 
-async def acheck(
-    sessions: async_sessionmaker[AsyncSession],
+def check(
+    sessions: so.sessionmaker[so.Session],
     config: Config,
     caller: Caller,
     ip: str,
     agent_model: str | None,
 ) -> Ticket:
-    """`check` for asyncio services."""
-    async with _async_lock(), sessions() as session:
-        now, budgets = utcnow(), limited(budgets_for(config, caller, ip))
-        tokens = estimate([])
-        # One transaction: no other check of these budgets until the reservation commits.
-        await alock_scopes(session, scope_keys(budgets)) if budgets else await aon_its_own(session)
-        if budgets:
-            spent = Spending(budgets, (await session.execute(*spent_all(budgets, now))).one())
+    """A turn's budgets checked and its reservation written in one transaction before it
+    starts (QuotaExceeded when one is spent); asyncio services run it on their CheckThreads."""
+    with sessions() as session:
+        now, budgets, tokens = utcnow(), limited(budgets_for(config, caller, ip)), estimate([])
+        if not budgets:
+            on_its_own(session)
+        else:  # one transaction: no other check of these budgets until the reservation commits
+            lock_scopes(session.connection(), scope_keys(budgets))
+            spent = Spending(budgets, session.execute(*spent_all(budgets, now)).one())
             if (over := spent.over) is not None:
-                rows = await session.execute(window_rows_stmt(over.name), over.params(now))
+                rows = session.execute(window_rows_stmt(over.name), over.params(now))
                 raise refusal(over, rows, spent.used(over), now)
             tokens = spent.estimate
         event = reservation(caller, ip, model_label(config, agent_model), tokens)
         session.add(event)
-        await session.flush()
+        session.flush()
         ticket = Ticket(event.id)
-        await session.commit()
+        session.commit()
         return ticket
 
 

@@ -18,13 +18,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm as so
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth.access import Caller
 from shared.core.config import Config
-from shared.core.db import aon_its_own, utcnow
+from shared.core.db import aon_its_own, on_its_own, utcnow
 from shared.core.models import UsageEvent, UsageKind
-from shared.usage.atomic import alock_scopes, scope_key
+from shared.usage.atomic import CheckThreads, lock_scopes, scope_key
 from shared.usage.budgets import SCOPES, WHOSE, WINDOW, BudgetName, QuotaExceeded, duration
 from shared.usage.speech import speech_event
 
@@ -117,12 +118,12 @@ def resets_at(
     return now + WINDOW
 
 
-async def used(session: AsyncSession, budget: SpeechBudget, now: datetime) -> float:
-    return float(await session.scalar(used_stmt(budget.scope, budget.kind), budget.params(now)))
+def used(session: so.Session, budget: SpeechBudget, now: datetime) -> float:
+    return float(session.scalar(used_stmt(budget.scope, budget.kind), budget.params(now)))
 
 
-async def acharge(
-    sessions: async_sessionmaker[AsyncSession],
+def charge(
+    sessions: so.sessionmaker[so.Session],
     config: Config,
     caller: Caller,
     ip: str,
@@ -130,28 +131,39 @@ async def acharge(
 ) -> int:
     """Write a speech call's ledger row (`spoken`: its kind, characters or seconds, model) if
     the caller's allowances cover it, atomically with their check (SpeechQuotaExceeded when
-    one does not), before the call; returns the row's id."""
+    one does not), before the call; returns the row's id. Blocking (see `acharge`)."""
     kind, needed, model = spoken
     size = {"characters": int(needed)} if kind == UsageKind.TTS else {"seconds": needed}
     event = speech_event(caller, ip, kind, model, **size)
     budgets = [b for b in speech_budgets(config, caller, ip, kind) if b.limit]
-    async with sessions() as session:
+    with sessions() as session:
         if budgets:  # one transaction: no other check of these allowances until it commits
-            await alock_scopes(session, [scope_key(b.name, b.key) for b in budgets])
+            lock_scopes(session.connection(), [scope_key(b.name, b.key) for b in budgets])
         else:
-            await aon_its_own(session)
+            on_its_own(session)
         now = utcnow()
         for budget in budgets:
-            spent = await used(session, budget, now)
+            spent = used(session, budget, now)
             if spent + needed > budget.limit:
-                rows = await session.execute(rows_stmt(budget.scope, kind), budget.params(now))
+                rows = session.execute(rows_stmt(budget.scope, kind), budget.params(now))
                 back = resets_at(rows, spent, needed, budget.limit, now)
                 raise SpeechQuotaExceeded(budget, max(0, int(budget.limit - spent)), back, now)
         session.add(event)
-        await session.flush()
+        session.flush()
         event_id = event.id
-        await session.commit()
+        session.commit()
         return event_id
+
+
+async def acharge(
+    checks: CheckThreads,
+    config: Config,
+    caller: Caller,
+    ip: str,
+    spoken: tuple[UsageKind, float, str],
+) -> int:
+    """`charge` for asyncio services, on their check threads (shared/usage/atomic.py)."""
+    return await checks.run(charge, config, caller, ip, spoken)
 
 
 async def arefund(sessions: async_sessionmaker[AsyncSession], event_id: int) -> None:

@@ -97,6 +97,50 @@ async def test_read_aloud_a_long_message_in_full(
     assert seconds_of(await response.get_data()) == pytest.approx(one_clip * len(calls), rel=0.05)
 
 
+MARKDOWN_REPLY = """## Two steps
+
+Run **this** once, as [the guide](https://example.com/guide) says:
+
+```sh
+make run
+```
+
+1. Open the `web` page
+2. Say *hello*"""
+
+
+async def test_read_aloud_speaks_only_the_words_of_markdown(
+    voice_client: VoiceClient, client: FlaskClient, user_chat: Chat, upstream: Behaviour
+) -> None:
+    turn = ask(client, user_chat, upstream, f"{MARKDOWN_REPLY} {uuid.uuid4()}")
+    upstream.requests.clear()
+    response = await voice_client.get(
+        speech_url(user_chat, turn["ai_message"]["id"]), headers=user_chat[0]
+    )
+    assert response.status_code == 200
+    spoken = " ".join(call["json"]["input"] for call in speech_calls(upstream))
+    assert spoken.startswith(
+        "Two steps. Run this once, as the guide says: Open the web page. Say hello "
+    )
+    for shown_only in ("make run", "```", "**", "https://", "#", "`", "1."):
+        assert shown_only not in spoken
+
+
+async def test_read_aloud_of_code_alone_is_refused(
+    voice_client: VoiceClient, client: FlaskClient, user_chat: Chat, upstream: Behaviour
+) -> None:
+    turn = ask(client, user_chat, upstream, f"```python\nprint('{uuid.uuid4()}')\n```")
+    upstream.requests.clear()
+    response = await voice_client.get(
+        speech_url(user_chat, turn["ai_message"]["id"]), headers=user_chat[0]
+    )
+    assert response.status_code == 422
+    body = await response.get_json()
+    assert body["errors"]["reason"] == "nothing_to_speak"
+    assert "nothing to read aloud" in body["message"]
+    assert speech_calls(upstream) == []
+
+
 async def test_read_aloud_refuses_other_callers_and_other_chats(
     voice_client: VoiceClient,
     client: FlaskClient,

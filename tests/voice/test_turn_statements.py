@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 from quart import Quart
 from quart.typing import TestClientProtocol as VoiceClient
@@ -25,6 +26,11 @@ def engine(voice_app: Quart) -> AsyncEngine:
     return deps.services_of(voice_app).serving.engine  # type: ignore[union-attr]
 
 
+def check_engine(voice_app: Quart) -> sa.Engine:
+    """The blocking engine the budget checks run on (off the event loop)."""
+    return deps.services_of(voice_app).serving.checks.engine  # type: ignore[union-attr]
+
+
 def on_postgresql(voice_app: Quart) -> bool:
     return bool(engine(voice_app).dialect.name == "postgresql")
 
@@ -34,10 +40,16 @@ async def tally_of(
 ) -> tuple[Any, Tally]:
     """The response of `turn` and what the voice service sent the database for it, counted
     until `settled()` (the reply stored complete, read through the API's own engine)."""
-    with counted(engine(voice_app).sync_engine) as tally:
+    with (
+        counted(engine(voice_app).sync_engine) as tally,
+        counted(check_engine(voice_app)) as checks,
+    ):
         response = await turn()
         await response.get_data()
         await eventually(settled)
+    tally.statements += checks.statements
+    tally.commits += checks.commits
+    tally.transaction_commands += checks.transaction_commands
     return response, tally
 
 

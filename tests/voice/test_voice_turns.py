@@ -76,6 +76,47 @@ async def test_create_voice_message_json_when_accepted(voice_chat: VoiceChat) ->
     assert body["ai_message"]["status"] == "complete"
 
 
+def speech_inputs(upstream: Behaviour) -> list[str]:
+    return [r["json"]["input"] for r in upstream.requests if r["endpoint"] == "speech"]
+
+
+async def test_create_voice_message_speaks_only_the_words(
+    voice_chat: VoiceChat, upstream: Behaviour
+) -> None:
+    upstream.reply = (
+        "### Answer\n\nUse **`git status`**, see [the book](https://git-scm.com/book).\n\n"
+        "```bash\ngit status --short\n```\n\n- It lists *changed* files"
+    )
+    response = await voice_chat.post_audio()
+
+    assert response.status_code == 201 and response.mimetype == "audio/wav"
+    assert unquote(response.headers["X-Reply-Text"]) == upstream.reply  # shown in full
+    assert speech_inputs(upstream) == [
+        "Answer. Use git status, see the book. It lists changed files"
+    ]
+
+
+async def test_create_voice_message_of_code_alone_keeps_the_reply_unspoken(
+    voice_chat: VoiceChat, upstream: Behaviour
+) -> None:
+    upstream.reply = "```python\nprint('hello')\n```"
+    heard = await voice_chat.post_audio()
+    as_json = await voice_chat.post_audio(query="?format=json")
+
+    assert heard.status_code == 201 and heard.headers["X-Speech"] == "none"
+    assert await heard.get_data() == b"" and heard.mimetype == "text/plain"
+    assert unquote(heard.headers["X-Reply-Text"]) == upstream.reply
+    body = await as_json.get_json()
+    assert as_json.status_code == 201
+    assert body["audio_base64"] is None and body["audio_mime_type"] is None
+    assert body["ai_message"]["content"] == upstream.reply
+    assert body["ai_message"]["status"] == "complete"
+    assert speech_inputs(upstream) == []
+    assert [m["content"] for m in voice_chat.stored() if m["message_by"] == "AI"] == [
+        upstream.reply
+    ] * 2
+
+
 async def test_create_voice_message_uses_agent_voice(
     open_voice_chat: OpenVoiceChat, upstream: Behaviour
 ) -> None:

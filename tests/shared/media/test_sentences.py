@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shared.media.sentences import SentenceSplitter, speakable, split_sentences
+from shared.media.sentences import (
+    SentenceSplitter,
+    speakable,
+    speech_parts,
+    split_sentences,
+    spoken_text,
+)
 
 
 def streamed(text: str, step: int = 1) -> list[str]:
@@ -94,3 +100,65 @@ def test_speakable_drops_code_and_markup() -> None:
         "Bold and code with a link."
     )
     assert speakable("1. First item") == "First item"
+
+
+REPLY = """# Setting up
+
+Install it with **pip**, then read [the guide](https://example.com/guide).
+
+```python
+import chatbot
+chatbot.run()
+```
+
+- First, `configure` it
+- Then run it
+
+| Name | Port |
+|------|-----:|
+| api  | 5000 |
+
+---
+That is all!"""
+
+
+def test_spoken_text_is_only_the_words() -> None:
+    assert spoken_text(REPLY) == (
+        "Setting up. Install it with pip, then read the guide. First, configure it. "
+        "Then run it. Name Port api 5000. That is all!"
+    )
+
+
+@pytest.mark.parametrize("reply", ["```\nprint(1)\n```", "```sh\nls\n```\n\n---\n", "**", ""])
+def test_spoken_text_of_code_alone_is_empty(reply: str) -> None:
+    assert spoken_text(reply) == ""
+
+
+def test_split_cuts_a_long_sentence_given_whole() -> None:
+    # The boundary after the long sentence lies past the limit: it is cut all the same.
+    text = "word " * 60 + "end. Next one."
+    sentences = split_sentences(text, max_chars=50)
+    assert all(len(sentence) <= 50 for sentence in sentences)
+    assert " ".join(sentences).split() == text.split()
+
+
+def test_speech_parts_pack_whole_sentences() -> None:
+    assert speech_parts("One. Two three. Four.", 10) == ["One.", "Two three.", "Four."]
+    assert speech_parts("One. Two. Three.", 9) == ["One. Two.", "Three."]
+    assert speech_parts("  Short text.  ", 4096) == ["Short text."]
+    assert speech_parts("   ", 10) == []
+
+
+@pytest.mark.parametrize("limit", [1, 3, 7, 10, 33, 120, 4096])
+def test_speech_parts_never_exceed_the_limit(limit: int) -> None:
+    text = (
+        "Pneumonoultramicroscopicsilicovolcanoconiosis is a word. " * 3
+        + "A sentence, with commas, that goes on and on without ending "
+        + "x" * 150
+        + "\n\n```\n"
+        + "code " * 40
+        + "\n```\nDr. Smith left at 10 a.m. The end!"
+    )
+    parts = speech_parts(text, limit)
+    assert parts and all(0 < len(part) <= limit for part in parts)
+    assert "".join("".join(parts).split()) == "".join(text.split())  # nothing lost or added

@@ -14,18 +14,17 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import orm as so
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from api import create_app
 from api.extensions import db
 from shared.auth.access import Caller
 from shared.chats.conversation import HistoryBudget
 from shared.core.config import Config
-from shared.core.db import async_url, engine_options
 from shared.core.models import Chat, UsageEvent
 from shared.turns import charges, store
+from shared.usage.atomic import check_threads
 from shared.usage.budgets import DEFAULT_TURN_ESTIMATE, QuotaExceeded
-from shared.usage.reservations import Reserving, acheck
+from shared.usage.reservations import Reserving, check
 
 LIMIT = DEFAULT_TURN_ESTIMATE + DEFAULT_TURN_ESTIMATE // 2  # one turn passes, then a second
 TURNS = 8
@@ -131,18 +130,15 @@ def test_parallel_voice_reservations_in_separate_event_loops_are_atomic(
     gate = threading.Barrier(TURNS)
 
     async def reserve() -> str:
-        engine = create_async_engine(
-            async_url(limited.database_url), **engine_options(limited.database_url)
-        )
+        checks = check_threads(limited.database_url)  # a worker process's own
         try:
-            sessions = async_sessionmaker(engine, expire_on_commit=False)
             await asyncio.to_thread(gate.wait)
-            await acheck(sessions, limited, caller, "203.0.113.9", None)
+            await checks.run(check, limited, caller, "203.0.113.9", None)
             return "started"
         except QuotaExceeded:
             return "refused"
         finally:
-            await engine.dispose()
+            checks.close()
 
     with ThreadPoolExecutor(TURNS) as pool:
         outcomes = list(pool.map(lambda _: asyncio.run(reserve()), range(TURNS)))
