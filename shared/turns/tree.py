@@ -57,7 +57,8 @@ class BranchEnd(Protocol):
 
 def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[BranchEnd]:
     """The newest `limit` messages of the shown branch, newest first (its tip first), with
-    whether each has children and its depth: the columns a turn needs, in one statement, no ORM objects."""
+    whether each has children and its depth: the columns a turn needs, in one statement, no
+    ORM objects."""
     params = {"branch_chat": chat_id, "branch_limit": limit}
     return cast(Sequence[BranchEnd], all_rows(session, _BRANCH_END, params))
 
@@ -67,7 +68,12 @@ def _branch_end() -> sa.Select[int, MessageBy, str, MessageStatus, bool, int]:
     child = so.aliased(Message)
     has_children = sa.exists().where(child.parent_id == Message.id).label("has_children")
     columns = (
-        Message.id, Message.message_by, Message.content, Message.status, has_children, Message.depth
+        Message.id,
+        Message.message_by,
+        Message.content,
+        Message.status,
+        has_children,
+        Message.depth,
     )
     return (
         sa.select(*columns)

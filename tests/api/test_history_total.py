@@ -159,9 +159,7 @@ def imported(client: FlaskClient, headers: Headers, agent_id: int, count: int) -
         }
         for n in range(count)
     ]
-    response = client.post(
-        "/api/chats/import", json=export_of(agent_id, messages), headers=headers
-    )
+    response = client.post("/api/chats/import", json=export_of(agent_id, messages), headers=headers)
     assert response.status_code == 201, response.json
     chat: Chat = response.json["chats"][0]
     return chat
