@@ -57,6 +57,14 @@ def seed_trees(connection: sa.Connection) -> None:
             )
 
 
+def triggers(connection: sa.Connection) -> list[str]:
+    """SQLite's search triggers (see 0005_chat_ux): a table copy would lose them."""
+    if connection.dialect.name != "sqlite":
+        return []
+    query = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    return list(connection.execute(sa.text(query)).scalars())
+
+
 def rows(connection: sa.Connection) -> list[tuple[object, ...]]:
     query = "SELECT id, chat_id, parent_id, selected, content FROM messages ORDER BY id"
     return [tuple(row) for row in connection.execute(sa.text(query))]
@@ -69,25 +77,29 @@ def test_branch_depth_migration_backfills_every_message(scratch_url: str) -> Non
         sa.event.listen(engine, "connect", configure_sqlite)
     with engine.begin() as connection:
         seed_trees(connection)
-        before = rows(connection)
+        before, searched = rows(connection), triggers(connection)
+    assert searched or engine.dialect.name != "sqlite"
     migrate(scratch_url, "0011_branch_depth")
     with engine.begin() as connection:
         assert rows(connection) == before
+        assert triggers(connection) == searched
         depths = connection.execute(sa.text("SELECT id, depth FROM messages")).all()
         assert dict(tuple(row) for row in depths) == DEPTHS
         # Each chat's shown branch is as long as its tip is deep.
         tips = connection.execute(
             sa.text(
-                "SELECT chat_id, COUNT(*), MAX(depth) FROM messages WHERE selected "
-                "GROUP BY chat_id"
+                "SELECT chat_id, COUNT(*), MAX(depth) FROM messages WHERE selected GROUP BY chat_id"
             )
         ).all()
         assert sorted((count, deepest) for _, count, deepest in tips) == [(3, 3), (5, 5)]
     columns = {column["name"]: column for column in sa.inspect(engine).get_columns("messages")}
     assert columns["depth"]["nullable"] is False
+    if engine.dialect.name == "postgresql":  # a writer that forgets the depth is refused
+        assert columns["depth"]["default"] is None
     migrate(scratch_url, BEFORE, down=True)
     columns = {column["name"]: column for column in sa.inspect(engine).get_columns("messages")}
     assert "depth" not in columns and "parent_id" in columns
     with engine.begin() as connection:
         assert rows(connection) == before
+        assert triggers(connection) == searched
     engine.dispose()
