@@ -17,7 +17,7 @@ from api.throttle import client_ip, throttle
 from api.turns import Turn, retry, send_message
 from shared.core.models import Message
 from shared.limits.ratelimit import reply_checks
-from shared.turns.tree import NEWEST_FIRST, OLDEST_FIRST, shown_branch
+from shared.turns.tree import NEWEST_FIRST, OLDEST_FIRST, branch_length, shown_branch
 
 blp = Blueprint("messages", __name__, url_prefix="/api/chats", description="Chat messages")
 
@@ -54,10 +54,13 @@ class ChatMessages(MethodView):
         one selected and what followed it. A reply still being written has `status: pending`.
         """
         chat = chat_or_404(current_caller(), chat_id)
+        # The total is the branch's length, read from its tip: never a count of the branch.
+        total = branch_length(chat.id)
         if query["tail"]:
             newest_first = shown_branch(chat.id).order_by(*NEWEST_FIRST)
-            return page_of(newest_first, pagination_parameters, reverse=True)
-        return page_of(shown_branch(chat.id).order_by(*OLDEST_FIRST), pagination_parameters)
+            return page_of(newest_first, pagination_parameters, reverse=True, total=total)
+        oldest_first = shown_branch(chat.id).order_by(*OLDEST_FIRST)
+        return page_of(oldest_first, pagination_parameters, total=total)
 
     @blp.arguments(MessageCreateSchema)
     @blp.response(201, TurnSchema)

@@ -15,19 +15,27 @@ T = TypeVar("T")
 
 
 def page_of(
-    query: sa.Select[T], pagination: PaginationParameters, *, reverse: bool = False
+    query: sa.Select[T],
+    pagination: PaginationParameters,
+    *,
+    reverse: bool = False,
+    total: sa.Select[int] | None = None,
 ) -> list[T]:
     """The requested page of `query` (in its order; `reverse` flips the page's items).
 
+    `total` reads how many rows `query` has where that is known without counting them (a
+    chat's history: its branch's length); by default they are counted.
     A page past the end is empty without running the query, so absurd page numbers cost
     nothing and never reach the database as huge offsets.
     """
     check_page_size(pagination)
+    if total is None:
+        total = counting(query)
     if pagination.first_item == 0:  # the usual first page: its rows and the total at once
-        return first_page(query, pagination, reverse)
-    total = db.session.scalar(counting(query)) or 0
-    pagination.item_count = total
-    if pagination.first_item >= total:
+        return first_page(query, pagination, reverse, total)
+    count = db.session.scalar(total) or 0
+    pagination.item_count = count
+    if pagination.first_item >= count:
         return []
     items = list(
         db.session.scalars(query.offset(pagination.first_item).limit(pagination.page_size))
@@ -45,11 +53,13 @@ def check_page_size(pagination: PaginationParameters) -> None:
         )
 
 
-def first_page(query: sa.Select[T], pagination: PaginationParameters, reverse: bool) -> list[T]:
+def first_page(
+    query: sa.Select[T], pagination: PaginationParameters, reverse: bool, total: sa.Select[int]
+) -> list[T]:
     """The first page with the total beside each row, in one statement. The total is an
     uncorrelated subquery (run once, from the index) rather than a window over every row."""
-    total = counting(query).correlate(None).scalar_subquery().label("total")
-    paged = query.add_columns(total).limit(pagination.page_size)
+    column = total.correlate(None).scalar_subquery().label("total")
+    paged = query.add_columns(column).limit(pagination.page_size)
     rows = db.session.execute(paged).all()
     pagination.item_count = rows[0].total if rows else 0
     items: list[T] = [row[0] for row in rows]

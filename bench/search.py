@@ -74,6 +74,7 @@ def seed(messages: int, per_chat: int) -> None:
                     "message_by": MessageBy.USER if index % 2 == 0 else MessageBy.AI,
                     "content": " ".join(words),
                     "created_at": started + timedelta(seconds=index),
+                    "depth": 1,  # unlinked: each its own first message
                 }
             )
         db.session.execute(sa.insert(Message), rows)

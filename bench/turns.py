@@ -41,7 +41,7 @@ def add_branches(connection: sa.Connection, chat_id: int, every: int = BRANCH_EV
     step = every // 2  # questions are every other message
     user_id = connection.scalar(sa.select(Chat.user_id).where(Chat.id == chat_id))
     points = connection.execute(
-        sa.select(Message.id, Message.parent_id, Message.created_at)
+        sa.select(Message.id, Message.parent_id, Message.created_at, Message.depth)
         .where(Message.chat_id == chat_id, Message.message_by == MessageBy.USER)
         .order_by(Message.created_at, Message.id)
     ).all()[step - 1 :: step]
@@ -55,6 +55,7 @@ def add_branches(connection: sa.Connection, chat_id: int, every: int = BRANCH_EV
                 "message_by": MessageBy.USER,
                 "content": "an edited question",
                 "parent_id": point.parent_id,
+                "depth": point.depth,
                 "version": 2,
                 "version_count": 2,
             },
@@ -66,6 +67,7 @@ def add_branches(connection: sa.Connection, chat_id: int, every: int = BRANCH_EV
                 "message_by": MessageBy.AI,
                 "content": "its own reply",
                 "parent_id": question,
+                "depth": point.depth + 1,
             },
         )
         connection.execute(sa.update(Message).where(Message.id == point.id).values(version_count=2))
@@ -83,6 +85,7 @@ def insert_seeded(connection: sa.Connection, chat_id: int, count: int) -> None:
             "message_by": MessageBy.USER if i % 2 == 0 else MessageBy.AI,
             "content": f"seeded message {i} " + "lorem ipsum " * 8,
             "created_at": start + timedelta(seconds=i),
+            "depth": i + 1,
         }
         for i in range(count)
     ]

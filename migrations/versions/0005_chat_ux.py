@@ -65,10 +65,16 @@ def create_sqlite_search():
 
 def create_sqlite_search_triggers():
     for fts, source, column in SQLITE_SEARCHED:
-        remove = f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
+        remove = (
+            f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
+        )
         add = f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column});"
-        op.execute(f"CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {source} BEGIN {add} END")
-        op.execute(f"CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {source} BEGIN {remove} END")
+        op.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_insert AFTER INSERT ON {source} BEGIN {add} END"
+        )
+        op.execute(
+            f"CREATE TRIGGER IF NOT EXISTS {fts}_delete AFTER DELETE ON {source} BEGIN {remove} END"
+        )
         op.execute(
             f"CREATE TRIGGER IF NOT EXISTS {fts}_update AFTER UPDATE OF {column} ON {source} "
             f"BEGIN {remove} {add} END"

@@ -141,7 +141,8 @@ def add_imported_messages(
     session: so.Session, chat: Chat, caller: Caller, data: dict[str, Any]
 ) -> None:
     """Store the messages of a validated exported chat in the (flushed) new `chat`, as one
-    branch: each message follows the one before it, as the turn tree expects. In bulk: one
+    branch in time order (a branch is chronological, shared/turns/tree.py): each message
+    follows the one before it, the n-th at depth n, as the turn tree expects. In bulk: one
     INSERT of all rows (ids returned in order), then one executemany UPDATE linking each to
     the one before (a 60,000-message chat inserted row by row took half a minute)."""
     rows = [
@@ -151,8 +152,9 @@ def add_imported_messages(
             "message_by": message["message_by"],
             "content": message["content"],
             "created_at": message["created_at"],
+            "depth": depth,
         }
-        for message in data["messages"]
+        for depth, message in enumerate(in_time_order(data["messages"]), start=1)
     ]
     if not rows:
         return
@@ -161,6 +163,11 @@ def add_imported_messages(
     links = [{"id": child, "parent_id": parent} for parent, child in itertools.pairwise(ids)]
     if links:
         session.execute(sa.update(Message), links)
+
+
+def in_time_order(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Oldest first; messages written at the same time keep their order in the file."""
+    return sorted(messages, key=lambda message: message["created_at"])
 
 
 def agent_for_import(caller: Caller, exported: dict[str, Any]) -> sa.Select[Agent]:

@@ -142,6 +142,10 @@ class Message(Base):
     version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     version_count: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
     selected: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    # Its place in its branch: 1 for a first message, its parent's depth + 1. A branch runs
+    # from a first message to its tip, so the tip's depth is the branch's length (the total
+    # of a history page) without counting it. Every writer sets it; it has no default.
+    depth: so.Mapped[int]
     # Last write of the content (a pending reply is saved as it grows).
     updated_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, default=utcnow)
     # AI replies: the model that wrote it, the tokens and time it took, why it failed.

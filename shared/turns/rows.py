@@ -19,9 +19,16 @@ from shared.usage.reservations import Ticket
 
 
 def message_values(
-    chat_id: int, caller: Caller, by: MessageBy, content: str, parent_id: Any, version: int
+    chat_id: int,
+    caller: Caller,
+    by: MessageBy,
+    content: str,
+    parent_id: Any,
+    version: int,
+    depth: int,
 ) -> dict[str, Any]:
-    """Every column of a new message at the end of the shown branch, as version `version`."""
+    """Every column of a new message at the end of the shown branch, as version `version`,
+    `depth` its place in the branch (its parent's + 1, 1 for a first message)."""
     now = utcnow()
     status = MessageStatus.PENDING if by is MessageBy.AI else MessageStatus.COMPLETE
     return {
@@ -37,6 +44,7 @@ def message_values(
         "version": version,
         "version_count": version,
         "selected": True,
+        "depth": depth,
     }
 
 

@@ -91,8 +91,9 @@ def begin_ask(
     tip = newest[0] if newest else None
     parent_id = tip.id if tip is not None else None
     version = tree.next_version(session, chat.id, parent_id) if tip and tip.has_children else 1
-    question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
-    reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
+    depth = tip.depth + 1 if tip is not None else 1
+    question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version, depth)
+    reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1, depth + 1)
     new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
     context = model_context(chat.prompt, [user, *tree.in_context(newest)], budget)
@@ -113,7 +114,8 @@ def answer_to(
     (`version`, when the caller made room for it already)."""
     if version is None:
         version = tree.next_version(session, chat.id, question.id)
-    reply = message_values(chat.id, caller, MessageBy.AI, "", question.id, version)
+    depth = question.depth + 1
+    reply = message_values(chat.id, caller, MessageBy.AI, "", question.id, version, depth)
     new = add_turn(session, chat.id, caller, None, reply, ledger_row(reserving))
     return started(session, chat, caller, question, cast(Message, new.reply), budget, new.ticket)
 
@@ -215,11 +217,12 @@ def begin_edit(
     """A new version of the caller's message `message_id` with `content`, and its reply."""
     chat = lock_chat(session, caller, chat_id, said=content, reserving=reserving)
     original, parent = message_and_parent(session, chat, message_id, MessageBy.USER)
+    depth = original.depth  # the new version takes the original's place
     version = tree.make_room(session, chat.id, parent)
     session.expire(original)  # no longer shown, one version more
     parent_id = parent.id if parent is not None else None
-    question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version)
-    reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1)
+    question = message_values(chat.id, caller, MessageBy.USER, content, parent_id, version, depth)
+    reply = message_values(chat.id, caller, MessageBy.AI, "", None, 1, depth + 1)
     new = add_turn(session, chat.id, caller, question, reply, ledger_row(reserving))
     user, ai = cast(Message, new.question), cast(Message, new.reply)
     return started(session, chat, caller, user, ai, budget, new.ticket)

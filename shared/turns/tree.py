@@ -26,7 +26,17 @@ IN_CONTEXT = (MessageStatus.COMPLETE, MessageStatus.STOPPED)
 
 def shown_branch(chat_id: int) -> sa.Select[Message]:
     """The messages of the branch the chat shows, unordered."""
-    return sa.select(Message).where(Message.chat_id == chat_id, Message.selected.is_(True))
+    return sa.select(Message).where(shown(chat_id))
+
+
+def branch_length(chat_id: int) -> sa.Select[int]:
+    """How many messages the shown branch has: the depth of its tip (the branch runs from a
+    first message to it), one index lookup however long the chat is."""
+    return sa.select(Message.depth).where(shown(chat_id)).order_by(*NEWEST_FIRST).limit(1)
+
+
+def shown(chat_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(Message.chat_id == chat_id, Message.selected.is_(True))
 
 
 def branch_tip(session: so.Session, chat_id: int) -> Message | None:
@@ -42,20 +52,29 @@ class BranchEnd(Protocol):
     content: str
     status: MessageStatus
     has_children: bool
+    depth: int
 
 
 def branch_end(session: so.Session, chat_id: int, limit: int) -> Sequence[BranchEnd]:
     """The newest `limit` messages of the shown branch, newest first (its tip first), with
-    whether each has children: the columns a turn needs, in one statement, no ORM objects."""
+    whether each has children and its depth: the columns a turn needs, in one statement, no
+    ORM objects."""
     params = {"branch_chat": chat_id, "branch_limit": limit}
     return cast(Sequence[BranchEnd], all_rows(session, _BRANCH_END, params))
 
 
-def _branch_end() -> sa.Select[int, MessageBy, str, MessageStatus, bool]:
+def _branch_end() -> sa.Select[int, MessageBy, str, MessageStatus, bool, int]:
     """Built once (an aliased subquery costs more to build than to run), run with parameters."""
     child = so.aliased(Message)
     has_children = sa.exists().where(child.parent_id == Message.id).label("has_children")
-    columns = (Message.id, Message.message_by, Message.content, Message.status, has_children)
+    columns = (
+        Message.id,
+        Message.message_by,
+        Message.content,
+        Message.status,
+        has_children,
+        Message.depth,
+    )
     return (
         sa.select(*columns)
         .where(
