@@ -1,4 +1,4 @@
-"""The 0011_branch_depth migration gives every existing message its depth in the turn tree (a
+"""The 0012_branch_depth migration gives every existing message its depth in the turn tree (a
 first message 1, each other its parent's + 1), across versions and chats, keeps every row, and
 goes back down cleanly."""
 
@@ -12,7 +12,7 @@ from shared.core.db import configure_sqlite, sync_url
 from tests.migrations.test_migrations import migrate, scratch_url, seed
 
 __all__ = ["scratch_url"]  # the fixture, used by name
-BEFORE = "0010_tools"
+BEFORE = "0011_embeddings"
 T0 = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
 
 # (id, parent, selected): chat 1 has an edited first question (two roots) and a regenerated
@@ -79,7 +79,7 @@ def test_branch_depth_migration_backfills_every_message(scratch_url: str) -> Non
         seed_trees(connection)
         before, searched = rows(connection), triggers(connection)
     assert searched or engine.dialect.name != "sqlite"
-    migrate(scratch_url, "0011_branch_depth")
+    migrate(scratch_url, "0012_branch_depth")
     with engine.begin() as connection:
         assert rows(connection) == before
         assert triggers(connection) == searched

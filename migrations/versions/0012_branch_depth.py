@@ -4,15 +4,15 @@ A first message (no parent) has depth 1, every other its parent's depth + 1; the
 length is then the depth of its tip. Existing rows get theirs from one recursive query down the
 turn tree (every chat at once, level by level inside the database), written by one UPDATE.
 
-Revision ID: 0011_branch_depth
-Revises: 0010_tools
+Revision ID: 0012_branch_depth
+Revises: 0011_embeddings
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_branch_depth"
-down_revision = "0010_tools"
+revision = "0012_branch_depth"
+down_revision = "0011_embeddings"
 branch_labels = None
 depends_on = None
 
