@@ -76,10 +76,10 @@ async def post_voice_message(chat_id: int) -> Response:
     caller = current_caller()
     chat = await chat_or_404(caller, chat_id)
     await throttle(reply_checks(caller, client_ip()))
-    recording, kind = await read_recording(app_config())
+    recording = await read_recording(app_config())
     if wants_events():
-        return await streamed_voice_turn(caller, chat, recording, kind)
-    turn = await voice_turn(caller, chat, recording, kind)
+        return await streamed_voice_turn(caller, chat, recording)
+    turn = await voice_turn(caller, chat, recording)
     return turn_json(turn) if wants_json() else turn_audio(turn)
 
 

@@ -22,7 +22,7 @@ from shared.core.db import aon_its_own
 from shared.core.models import Chat, Message
 from shared.core.text_limits import within_limit
 from shared.core.validation import has_text, trimmed
-from shared.media.audio import Container
+from shared.media.audio import Recording
 from shared.media.sentences import spoken_text
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech.whole import speak_in_full
@@ -56,11 +56,12 @@ async def chat_or_404(caller: Caller, chat_id: int) -> Chat:
     return chat
 
 
-async def transcribed(caller: Caller, recording: bytes, kind: Container) -> str:
+async def transcribed(caller: Caller, recording: Recording) -> str:
     """What the recording says, within the message limit (422 when it says nothing); the
     seconds heard go to the caller's ledger either way."""
-    async with hearing(caller, recording):  # charged before, given back if it fails
-        transcript = await providers().stt.atranscribe(recording, f"audio.{kind.extension}")
+    name = f"audio.{recording.container.extension}"
+    async with hearing(caller, recording.seconds):  # charged before, given back if it fails
+        transcript = await providers().stt.atranscribe(recording.data, name)
     if not has_text(transcript):
         raise Problem(
             422, "No speech detected.", {"audio": ["No speech detected."], "reason": "no_speech"}
@@ -68,10 +69,10 @@ async def transcribed(caller: Caller, recording: bytes, kind: Container) -> str:
     return within_limit("message", trimmed(transcript), app_config().max_message_chars)
 
 
-async def voice_turn(caller: Caller, chat: Chat, recording: bytes, kind: Container) -> VoiceTurn:
+async def voice_turn(caller: Caller, chat: Chat, recording: Recording) -> VoiceTurn:
     """Answer a recording with a spoken reply, storing both sides of the conversation."""
     async with reserved(caller) as reservation:  # checked before the recording is transcribed
-        content = await transcribed(caller, recording, kind)
+        content = await transcribed(caller, recording)
         await prefetched(chat.id, content)
         turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())
     # Shielded: a client that goes away does not cancel the reply, only the wait for it.

@@ -9,7 +9,7 @@ from quart import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from shared.core.config import Config
-from shared.media.audio import Container, identify_recording
+from shared.media.audio import Recording, examine_recording
 from voice.errors import Problem
 
 FIELD = "audio"
@@ -25,8 +25,8 @@ def too_large(config: Config) -> Problem:
     )
 
 
-async def read_recording(config: Config) -> tuple[bytes, Container]:
-    """The uploaded recording and its real container; 4xx for anything else.
+async def read_recording(config: Config) -> Recording:
+    """The uploaded recording, its real container and seconds; 4xx for anything else.
 
     Quart stops reading the body past MAX_CONTENT_LENGTH, and the file part is read in chunks
     up to the limit, so an oversized upload is never held whole. Nothing is ever saved under
@@ -45,8 +45,7 @@ async def read_recording(config: Config) -> tuple[bytes, Container]:
     data = await asyncio.to_thread(read_capped, upload.stream, config.max_audio_bytes)
     if data is None:
         raise too_large(config)
-    container = await asyncio.to_thread(identify_recording, data, config.max_audio_seconds)
-    return data, container
+    return await asyncio.to_thread(examine_recording, data, config.max_audio_seconds)
 
 
 def read_capped(stream: IO[bytes], limit: int) -> bytes | None:

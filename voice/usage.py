@@ -4,14 +4,13 @@ speech_budgets.py), given back when the call fails."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from shared.auth.access import Caller
 from shared.core.models import UsageKind
 from shared.providers.base import ProviderError
-from shared.usage.speech import recording_seconds, speech_model
+from shared.usage.speech import speech_model
 from shared.usage.speech_budgets import acharge, arefund
 from voice.deps import app_config, budget_checks, providers, sessions
 from voice.services import client_ip
@@ -25,10 +24,10 @@ class SpeechRefused(ProviderError):
 
 
 @asynccontextmanager
-async def hearing(caller: Caller, recording: bytes) -> AsyncIterator[None]:
-    """The recording's seconds charged before it is transcribed (the longest a recording may
-    be when its length is unknown), given back when transcription fails."""
-    seconds = await asyncio.to_thread(recording_seconds, recording)
+async def hearing(caller: Caller, seconds: float | None) -> AsyncIterator[None]:
+    """A recording's `seconds` (counted when it was examined) charged before it is transcribed
+    (the longest a recording may be when its length is unknown), given back when transcription
+    fails."""
     heard = seconds if seconds is not None else app_config().max_audio_seconds
     model = speech_model(app_config(), UsageKind.STT, providers().stt.name)
     ticket = await acharge(

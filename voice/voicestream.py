@@ -20,7 +20,7 @@ from quart import Response, g
 
 from shared.auth.access import Caller
 from shared.core.models import Chat
-from shared.media.audio import Container
+from shared.media.audio import Recording
 from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
 from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
 from shared.turns import store
@@ -57,13 +57,11 @@ class StageClock:
         log.info("voice stream stages", extra={"fields": fields})
 
 
-async def streamed_voice_turn(
-    caller: Caller, chat: Chat, recording: bytes, kind: Container
-) -> Response:
+async def streamed_voice_turn(caller: Caller, chat: Chat, recording: Recording) -> Response:
     """Transcribe, store the question, start the reply, and stream text and speech."""
     clock = StageClock()
     async with reserved(caller) as reservation:  # checked before the recording is transcribed
-        content = await transcribed(caller, recording, kind)
+        content = await transcribed(caller, recording)
         clock.mark("stt_ms")
         await prefetched(chat.id, content)
         turn = await reservation.begin(store.begin_ask, caller, chat.id, content, history_budget())

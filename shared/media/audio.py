@@ -11,7 +11,7 @@ import io
 import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Literal, cast
 
 import av
 import av.container
@@ -81,26 +81,40 @@ def _is_mp3_frame(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06 == 0x02
 
 
-def identify_recording(data: bytes, max_seconds: float | None = None) -> Container:
-    """The container of a real, decodable recording in `data` that plays at most
-    `max_seconds`; InvalidAudio (RecordingTooLong) otherwise."""
+@dataclass(frozen=True)
+class Recording:
+    """An uploaded recording checked by `examine_recording`: its bytes, its real container, and
+    how long it plays (decoded, what speech-to-text is billed by; None when not counted)."""
+
+    data: bytes
+    container: Container
+    seconds: float | None
+
+
+def examine_recording(data: bytes, max_seconds: float | None = None) -> Recording:
+    """A real, decodable recording in `data` that plays at most `max_seconds`, with its
+    container and the seconds counted while decoding it (one decode checks and measures);
+    InvalidAudio (RecordingTooLong) otherwise."""
     if not data:
         raise InvalidAudio("The recording is empty.", status=422)
     container = sniff_container(data)
     if container is None:
         raise InvalidAudio(f"The upload is not a supported audio recording ({SUPPORTED}).")
-    if not _decodes(data, max_seconds):
+    decoded = _decoded_seconds(data, max_seconds)
+    if decoded is False:
         raise InvalidAudio(
             f"The recording looks like {container.extension} but could not be decoded.",
             status=422,
         )
-    return container
+    seconds = round(decoded, 2) if max_seconds is not None else None
+    return Recording(data, container, seconds)
 
 
-def _decodes(data: bytes, max_seconds: float | None) -> bool:
-    """True when PyAV decodes audio from `data`. With `max_seconds`, the declared duration is
-    checked first, then every frame is decoded and dropped while counting samples against
-    the budget, so a highly compressed hour of silence never reaches memory as PCM."""
+def _decoded_seconds(data: bytes, max_seconds: float | None) -> float | Literal[False]:
+    """The seconds of audio PyAV decodes from `data` (False: none). With `max_seconds`, the
+    declared duration is checked first, then every frame is decoded and dropped while counting
+    samples against the budget, so a highly compressed hour of silence never reaches memory as
+    PCM; without, the first frame is enough (0.0 seconds counted)."""
     try:
         with av.open(io.BytesIO(data), mode="r") as media:
             if not media.streams.audio:
@@ -120,22 +134,25 @@ def _declared_seconds(media: av.container.InputContainer) -> float:
     return (media.duration or 0) / av.time_base
 
 
-def _within_budget(frames: Iterator[av.AudioFrame], max_seconds: float | None) -> bool:
-    """Decode `frames` one at a time (none kept); True when any decoded, RecordingTooLong past
-    the budget. A damaged tail after good audio ends the count rather than the recording."""
+def _within_budget(
+    frames: Iterator[av.AudioFrame], max_seconds: float | None
+) -> float | Literal[False]:
+    """Decode `frames` one at a time (none kept); the seconds decoded (False: none),
+    RecordingTooLong past the budget. A damaged tail after good audio ends the count rather
+    than the recording."""
     seconds, decoded = 0.0, False
     try:
         for frame in frames:
             decoded = True
             if max_seconds is None:
-                return True
+                return seconds
             seconds += frame.samples / (frame.sample_rate or 1)
             if seconds > max_seconds:
                 raise RecordingTooLong(max_seconds)
     except (av.error.FFmpegError, ValueError, OSError):
         if not decoded:
             raise
-    return decoded
+    return seconds if decoded else False
 
 
 def decode_pcm(data: bytes, rate: int, max_seconds: float | None = None) -> bytes:

@@ -2,33 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-import av
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth.access import Caller
 from shared.core.config import Config
 from shared.core.db import aon_its_own
 from shared.core.models import UsageEvent, UsageKind
-
-
-def recording_seconds(data: bytes) -> float | None:
-    """How long a recording lasts (what speech-to-text is billed by), None when unknown.
-
-    Decodes the audio when the container does not say (browser webm often does not);
-    blocking, so async callers run it in a thread.
-    """
-    try:
-        with av.open(io.BytesIO(data), mode="r") as media:
-            if media.duration:
-                return round(media.duration / 1_000_000, 2)
-            samples = rate = 0
-            for frame in media.decode(audio=0):
-                samples, rate = samples + frame.samples, frame.sample_rate
-            return round(samples / rate, 2) if rate else None
-    except (av.error.FFmpegError, ValueError, OSError):
-        return None
 
 
 def speech_model(config: Config, kind: UsageKind, provider_name: str) -> str:
