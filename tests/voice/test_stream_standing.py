@@ -60,6 +60,12 @@ async def streamed(voice_client: VoiceClient, path: str, headers: Headers, **kwa
     return (await response.get_data()).decode()
 
 
+def start_turn(voice_client: VoiceClient, headers: Headers, chat_id: int) -> asyncio.Future[str]:
+    """A streamed text turn, read to its end in the background."""
+    turn = streamed(voice_client, stream_path(chat_id), headers, json={"content": "hi"})
+    return asyncio.ensure_future(turn)
+
+
 def stored_reply(client: FlaskClient, chat_id: int, headers: Headers) -> dict[str, Any]:
     messages = client.get(f"/api/chats/{chat_id}/messages", headers=headers).json
     return dict(messages[-1])
@@ -77,9 +83,7 @@ async def test_a_revoked_callers_stream_ends_with_an_error(
 ) -> None:
     tokens = register("rhea", "pass-word-1")
     chat = new_chat(tokens["headers"])
-    stream = asyncio.ensure_future(
-        streamed(voice_client, stream_path(chat["id"]), tokens["headers"], json={"content": "hi"})
-    )
+    stream = start_turn(voice_client, tokens["headers"], chat["id"])
     await asyncio.sleep(0.5)  # some deltas out
     revoke(app, client, tokens)
 
@@ -101,10 +105,7 @@ async def test_a_revoked_callers_events_follower_ends_and_the_reply_is_still_sto
 ) -> None:
     owner = register("sami", "pass-word-1")
     chat = new_chat(owner["headers"])
-    path = stream_path(chat["id"])
-    first = asyncio.ensure_future(
-        streamed(voice_client, path, owner["headers"], json={"content": "hi"})
-    )
+    first = start_turn(voice_client, owner["headers"], chat["id"])
     await asyncio.sleep(0.3)
     reply_id = stored_reply(client, chat["id"], owner["headers"])["id"]
     second_login = client.post(
@@ -136,9 +137,7 @@ async def test_another_login_ending_leaves_the_stream_running_to_done(
         "/api/auth/login", json={"username": "tova", "password": "pass-word-1"}
     )
     chat = new_chat(tokens["headers"])
-    stream = asyncio.ensure_future(
-        streamed(voice_client, stream_path(chat["id"]), tokens["headers"], json={"content": "hi"})
-    )
+    stream = start_turn(voice_client, tokens["headers"], chat["id"])
     await asyncio.sleep(0.5)
     assert (
         client.post(
@@ -163,9 +162,7 @@ async def test_a_stream_waiting_upstream_still_ends_when_its_token_is_revoked(
     upstream.reply, upstream.stream_first_chunk_delay = "late words", 3.0
     tokens = register("umar", "pass-word-1")
     chat = new_chat(tokens["headers"])
-    stream = asyncio.ensure_future(
-        streamed(voice_client, stream_path(chat["id"]), tokens["headers"], json={"content": "hi"})
-    )
+    stream = start_turn(voice_client, tokens["headers"], chat["id"])
     await asyncio.sleep(0.3)
     log_out_everywhere(app, client, tokens)
 
