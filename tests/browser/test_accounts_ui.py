@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -147,3 +149,37 @@ def test_rename_and_delete_chat(page: Page) -> None:
     expect(page.locator("#chat-list .chat-name")).to_have_text(["Renamed <i>chat</i>"])
     expect(page.locator("#chat-title")).to_have_text("Renamed <i>chat</i>")
     expect(page.locator(".message .bubble")).to_have_text(["First chat", "Echo: First chat"])
+
+
+SIGN_UP_WHILE_A_GUEST_REQUEST_FAILS = """async () => {
+  const m = await import('/assets/js/api.js');
+  const realFetch = window.fetch;
+  let other = null;
+  window.fetch = (url, options) => {
+    // A request the guest sent while signing up: its claim ends the guest's tokens, so this
+    // one is refused with 401 and the guest's refresh fails too.
+    if (String(url).endsWith('/api/auth/login') && other === null) other = m.api('/api/chats');
+    return realFetch(url, options);
+  };
+  try {
+    await m.register('racer', 'correct horse');
+    await other.catch(() => null);
+  } finally {
+    window.fetch = realFetch;
+  }
+  return m.currentSession().kind;
+}"""
+
+
+def test_a_guest_request_refused_during_sign_up_never_replaces_the_new_account(
+    page: Page,
+) -> None:
+    def slow(route) -> None:
+        time.sleep(1.5)  # the lost guest's replacement arrives after the sign-in
+        route.continue_()
+
+    page.route("**/api/auth/guest", slow)
+
+    assert page.evaluate(SIGN_UP_WHILE_A_GUEST_REQUEST_FAILS) == "user"
+    page.wait_for_timeout(2000)  # the replacement guest has answered by now
+    assert page.evaluate("JSON.parse(localStorage.getItem('chatbot.session')).kind") == "user"

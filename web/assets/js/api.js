@@ -113,12 +113,14 @@ async function errorFrom(response) {
 }
 
 export async function startGuestSession() {
+  const before = session;
   const response = await rawFetch(`${config.apiUrl}${paths.authGuest()}`, {
     method: "POST",
     headers: { Accept: "application/json" },
   });
   if (!response.ok) throw await errorFrom(response);
   const tokens = await response.json();
+  if (session !== before) return session; // signed in (or refreshed) meanwhile: keep that one
   saveSession({ ...tokens, kind: "guest" });
   return session;
 }
@@ -173,7 +175,8 @@ async function refreshOnce(stale) {
 }
 
 /** The session could not be refreshed: a guest starts afresh, a user is told to log in again. */
-async function sessionLost() {
+async function sessionLost(lost) {
+  if (session !== lost) return; // a newer session (a sign-in, a refresh) is already in place
   const wasUser = session && session.kind === "user";
   await startGuestSession();
   if (wasUser) sessionListeners.forEach((listener) => listener(session, "expired"));
@@ -192,9 +195,12 @@ export async function send(path, { method = "GET", json, body, headers = {}, bas
     if (json !== undefined) all["Content-Type"] = "application/json";
     return { method, headers: all, body: json !== undefined ? JSON.stringify(json) : body };
   };
+  const used = session;
   let response = await rawFetch(url, build());
   if (response.status === 401) {
-    if (!(await refreshAccess())) await sessionLost();
+    // Refused with the session it was sent with; one that replaced it meanwhile (a sign-in
+    // whose claim ended the guest's tokens) is simply used for the replay.
+    if (session === used && !(await refreshAccess())) await sessionLost(used);
     response = await rawFetch(url, build());
   }
   if (!response.ok) throw await errorFrom(response);
