@@ -147,11 +147,18 @@ def _failed(exc: Exception) -> None:
     log.warning("question prefetch failed (the turn embeds it itself): %s", exc)
 
 
+def _prefetching(engine: sa.Engine, chat_id: int, question: str) -> DenseSearch | None:
+    """The engine's dense search when `question` of chat `chat_id` should be embedded now."""
+    search = _searches.get(engine)
+    if search is None or not question.strip() or not search.wants_prefetch(chat_id, question):
+        return None
+    return search
+
+
 def prefetch(engine: sa.Engine, chat_id: int, question: str) -> None:
     """Embed `question` before its turn locks chat `chat_id`, when that chat searched vectors
     in this process before; any failure is left to the turn (which falls back to full text)."""
-    search = _searches.get(engine)
-    if search is None or not question.strip() or not search.wants_prefetch(chat_id, question):
+    if (search := _prefetching(engine, chat_id, question)) is None:
         return
     try:
         search.prefetched(question, search.provider.embed([question]))
@@ -161,8 +168,7 @@ def prefetch(engine: sa.Engine, chat_id: int, question: str) -> None:
 
 async def aprefetch(engine: sa.Engine, chat_id: int, question: str) -> None:
     """`prefetch` for the voice service (`engine`: its async engine's `sync_engine`)."""
-    search = _searches.get(engine)
-    if search is None or not question.strip() or not search.wants_prefetch(chat_id, question):
+    if (search := _prefetching(engine, chat_id, question)) is None:
         return
     try:
         search.prefetched(question, await search.provider.aembed([question]))

@@ -225,22 +225,18 @@ def outdated(session: so.Session, space: str) -> list[int]:
     """Ready files with chunks whose vectors are not of `space`: embedded by another model or
     size, or not at all (before embeddings were configured, or their embeddings failed),
     queued again to be read and embedded in `space`. Until then they are not searched."""
-    ids = list(
-        session.scalars(
-            sa.select(KnowledgeFile.id).where(
-                KnowledgeFile.status == FileStatus.READY,
-                KnowledgeFile.chunks > 0,
-                sa.or_(
-                    KnowledgeFile.embedding_model.is_(None), KnowledgeFile.embedding_model != space
-                ),
-            )
+    model = KnowledgeFile.embedding_model
+    rows = session.execute(
+        sa.select(KnowledgeFile.id, KnowledgeFile.agent_id).where(
+            KnowledgeFile.status == FileStatus.READY,
+            KnowledgeFile.chunks > 0,
+            sa.or_(model.is_(None), model != space),
         )
-    )
-    if not ids:
+    ).all()
+    if not rows:
         return []
-    agents = set(
-        session.scalars(sa.select(KnowledgeFile.agent_id).where(KnowledgeFile.id.in_(ids)))
-    )
+    ids = [row.id for row in rows]
+    agents = {row.agent_id for row in rows}
     session.execute(
         sa.update(KnowledgeFile)
         .where(KnowledgeFile.id.in_(ids))
