@@ -22,7 +22,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.core.db import configure_sqlite, sync_url
+from shared.core.db import sync_engine
 from shared.knowledge.bounded import extract_bounded
 from shared.knowledge.chunking import chunk_blocks
 from shared.knowledge.formats import Kind
@@ -186,9 +186,7 @@ def main() -> None:
         ingest_times()
     urls = args.database_url or [f"sqlite:///{tempfile.mkdtemp()}/bench.db"]
     for url in urls:
-        engine = sa.create_engine(sync_url(url))
-        if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", configure_sqlite)
+        engine = sync_engine(url)
         migrate(url)
         for size in (int(s) for s in args.sizes.split(",")):
             measure(engine, size)

@@ -23,7 +23,7 @@ from sqlalchemy import orm as so
 
 from bench.knowledge import migrate
 from shared.core.config import Config
-from shared.core.db import configure_sqlite, sync_url
+from shared.core.db import sync_engine
 from shared.knowledge import dense
 from shared.knowledge.retrieval import answer_passages
 from shared.knowledge.vectors import to_blob
@@ -199,9 +199,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/recall.db"
-    engine = sa.create_engine(sync_url(url))
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", configure_sqlite)
+    engine = sync_engine(url)
     migrate(url)
     config = Config(
         openai_api_key=args.api_key,

@@ -115,6 +115,15 @@ def engine_options(url: str) -> dict[str, Any]:
     return {"pool_pre_ping": False, "pool_size": 20, "max_overflow": 20, "pool_recycle": 1800}
 
 
+def sync_engine(url: str, **options: Any) -> sa.Engine:
+    """A blocking engine for `url` (psycopg 3 for PostgreSQL), with `engine_options` (`options`
+    replace them) and, on SQLite, the services' PRAGMAs (WAL, busy timeout, foreign keys)."""
+    engine = sa.create_engine(sync_url(url), **(engine_options(url) | options))
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", configure_sqlite)
+    return engine
+
+
 def first_row(session: so.Session, statement: sa.Executable, params: Mapping[str, Any]) -> Any:
     """The first row `statement` returns in the session's transaction, or None (also for a
     statement that returns no rows). Core execution: SQLAlchemy's compiled cache serves it."""

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import orm as so
 
 from shared.core.config import ROOT, Config
-from shared.core.db import configure_sqlite, engine_options, sync_url
+from shared.core.db import sync_engine
 from shared.knowledge.embedding import Embedder
 from shared.knowledge.ingest import Limits, ingest_file, outdated, stale
 from shared.providers.openai_embeddings import embeddings_provider
@@ -69,10 +68,8 @@ class KnowledgeQueue:
 
     def sessions(self) -> so.sessionmaker[so.Session]:
         if self._sessions is None:
-            url = self.config.database_url
-            engine = sa.create_engine(sync_url(url), **engine_options(url))
-            if engine.dialect.name == "sqlite":  # foreign keys on: a file's chunks go with it
-                sa.event.listen(engine, "connect", configure_sqlite)
+            # On SQLite with foreign keys on: a file's chunks go with it.
+            engine = sync_engine(self.config.database_url)
             self._sessions = so.sessionmaker(engine, expire_on_commit=False)
         return self._sessions
 

@@ -31,9 +31,8 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import orm as so
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.core.db import configure_sqlite, engine_options, sync_url
+from shared.core.db import sync_engine
 from shared.core.models import UsageHour
 
 T = TypeVar("T")
@@ -75,14 +74,6 @@ def lock_scopes(connection: sa.Connection, keys: Iterable[str]) -> None:
         connection.execute(*lock_statement(connection.dialect.name, keys))
 
 
-async def alock_scopes(session: AsyncSession, keys: Iterable[str]) -> None:
-    """`lock_scopes` for an asyncio session (its transaction begins here)."""
-    keys = list(keys)
-    if keys:
-        dialect = session.get_bind().dialect.name
-        await session.execute(*lock_statement(dialect, keys))
-
-
 @dataclass(frozen=True)
 class CheckThreads:
     """Where an asyncio service runs its atomic checks: blocking sessions on threads of their
@@ -108,12 +99,9 @@ class CheckThreads:
 
 def check_threads(database_url: str) -> CheckThreads:
     """Check threads and a small blocking engine of their own for `database_url`."""
-    url = sync_url(database_url)
-    threads = 1 if url.startswith("sqlite") else PG_CHECK_THREADS
-    if url.startswith("sqlite"):
-        engine = sa.create_engine(url, **engine_options(url))
-        sa.event.listen(engine, "connect", configure_sqlite)
-    else:
-        engine = sa.create_engine(url, pool_size=threads, max_overflow=0, pool_recycle=1800)
+    sqlite = database_url.startswith("sqlite")
+    threads = 1 if sqlite else PG_CHECK_THREADS
+    pool = {} if sqlite else {"pool_size": threads, "max_overflow": 0}
+    engine = sync_engine(database_url, **pool)
     executor = ThreadPoolExecutor(threads, thread_name_prefix="budget-check")
     return CheckThreads(so.sessionmaker(engine, expire_on_commit=False), executor)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from shared.core.db import configure_sqlite, sync_url
+from shared.core.db import configure_sqlite, sync_engine, sync_url
 from tests.migrations.test_migrations import migrate, scratch_url, seed
 
 __all__ = ["scratch_url"]  # the fixture, used by name
@@ -72,9 +72,7 @@ def rows(connection: sa.Connection) -> list[tuple[object, ...]]:
 
 def test_branch_depth_migration_backfills_every_message(scratch_url: str) -> None:
     migrate(scratch_url, BEFORE)
-    engine = sa.create_engine(sync_url(scratch_url))
-    if engine.dialect.name == "sqlite":  # foreign keys on, as the services run SQLite
-        sa.event.listen(engine, "connect", configure_sqlite)
+    engine = sync_engine(scratch_url)  # on SQLite with foreign keys on, as the services run
     with engine.begin() as connection:
         seed_trees(connection)
         before, searched = rows(connection), triggers(connection)

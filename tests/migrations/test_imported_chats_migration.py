@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from shared.core.db import configure_sqlite, sync_url
+from shared.core.db import configure_sqlite, sync_engine, sync_url
 from tests.migrations.test_migrations import migrate, scratch_url, seed, snapshot
 
 __all__ = ["scratch_url"]  # the fixture, used by name
@@ -14,9 +14,7 @@ BEFORE = "0007_usage_hours"
 
 def test_imported_chats_migration_keeps_chats_unmarked(scratch_url: str) -> None:
     migrate(scratch_url, BEFORE)
-    engine = sa.create_engine(sync_url(scratch_url))
-    if engine.dialect.name == "sqlite":  # foreign keys on, as the services run SQLite
-        sa.event.listen(engine, "connect", configure_sqlite)
+    engine = sync_engine(scratch_url)  # on SQLite with foreign keys on, as the services run
     with engine.begin() as connection:
         seed(connection)
         before = snapshot(connection)

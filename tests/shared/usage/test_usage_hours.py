@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm as so
 
-from shared.core.db import configure_sqlite, sync_url
+from shared.core.db import sync_engine
 from shared.core.models import UsageEvent, UsageHour, UsageKind, User
 from shared.usage.budgets import WINDOW, Budget, BudgetName, spent_stmt
 from shared.usage.retention import purge_budget_hours
@@ -23,17 +23,10 @@ Hours = dict[tuple[str, str, datetime], tuple[int, int | None]]
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 
-def engine_of(url: str) -> sa.Engine:
-    engine = sa.create_engine(sync_url(url))
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", configure_sqlite)
-    return engine
-
-
 @pytest.fixture
 def engine(scratch_url: str) -> Iterator[sa.Engine]:
     migrate(scratch_url, "head")
-    engine = engine_of(scratch_url)
+    engine = sync_engine(scratch_url)
     yield engine
     engine.dispose()
 
@@ -188,7 +181,7 @@ def test_purge_drops_the_hours_the_window_left_and_keeps_the_ledger(engine: sa.E
 
 def test_the_migration_sums_existing_rows_in(scratch_url: str) -> None:
     migrate(scratch_url, "0006_usage")
-    engine = engine_of(scratch_url)
+    engine = sync_engine(scratch_url)
     with engine.begin() as connection:
         for minutes, tokens, pending in ((0, 100, False), (70, 40, False), (75, 900, True)):
             connection.execute(
