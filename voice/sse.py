@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TypeVar
 
 from shared.core.errors import envelope
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 UNEXPECTED = "An unexpected error occurred while the reply was streamed."
 # Proxies cut streams idle for long (often 30-60 s): a comment line at least this often while
 # the reply waits upstream keeps the stream open (clients ignore SSE comments).
@@ -17,26 +20,36 @@ HEARTBEAT_SECONDS = 15.0
 HEARTBEAT = ": keep-alive\n\n"
 
 
-async def with_heartbeats(events: AsyncIterator[str]) -> AsyncIterator[str]:
-    """`events`, with a heartbeat comment whenever none came for HEARTBEAT_SECONDS."""
-    pending: asyncio.Future[str] | None = None
+async def paced(
+    events: AsyncIterator[T], wait: Callable[[], float]
+) -> AsyncGenerator[T | None, None]:
+    """`events`, with None whenever `wait()` seconds (asked before each wait) pass without one;
+    the event awaited when the stream is closed early is cancelled."""
+    pending: asyncio.Future[T] | None = None
     try:
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(anext(events))
-            done, _ = await asyncio.wait({pending}, timeout=HEARTBEAT_SECONDS)
+            done, _ = await asyncio.wait({pending}, timeout=wait())
             if not done:
-                yield HEARTBEAT
+                yield None
                 continue
             finished, pending = pending, None
             try:
-                chunk = finished.result()
+                item = finished.result()
             except StopAsyncIteration:
                 return
-            yield chunk
+            yield item
     finally:
         if pending is not None:  # the client went away while the next event was awaited
             pending.cancel()
+
+
+async def with_heartbeats(events: AsyncIterator[str]) -> AsyncIterator[str]:
+    """`events`, with a heartbeat comment whenever none came for HEARTBEAT_SECONDS."""
+    async with contextlib.aclosing(paced(events, lambda: HEARTBEAT_SECONDS)) as chunks:
+        async for chunk in chunks:
+            yield HEARTBEAT if chunk is None else chunk
 
 
 async def ended_stream(events: AsyncIterator[str]) -> AsyncIterator[bytes]:

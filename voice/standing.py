@@ -10,6 +10,7 @@ account and the revocation table per `STANDING_SECONDS`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,7 @@ from shared.auth.tokens import AccessClaims, TokenError
 from shared.core.errors import envelope
 from shared.turns.follow import Event
 from voice.auth import standing_account
+from voice.sse import paced
 
 STANDING_SECONDS = 5.0
 
@@ -40,25 +42,17 @@ async def while_standing(
     request: the stream runs after it, outside the app's context."""
     loop = asyncio.get_running_loop()
     due = loop.time() + STANDING_SECONDS
-    pending: asyncio.Future[Event] | None = None
-    try:
-        while True:
-            if pending is None:
-                pending = asyncio.ensure_future(anext(events))
-            done, _ = await asyncio.wait({pending}, timeout=max(due - loop.time(), 0.0))
+
+    def until_due() -> float:  # asked before each wait: `due` moves on after each check
+        return max(due - loop.time(), 0.0)
+
+    async with contextlib.aclosing(paced(events, until_due)) as paced_events:
+        async for event in paced_events:
             if loop.time() >= due:
                 reason = await refusal(claims, sessions)
                 if reason is not None:
                     yield "error", envelope(401, reason)
                     return
                 due = loop.time() + STANDING_SECONDS
-            if not done:
-                continue
-            finished, pending = pending, None
-            try:
-                yield finished.result()
-            except StopAsyncIteration:
-                return
-    finally:
-        if pending is not None:  # ended early: stop following the reply
-            pending.cancel()
+            if event is not None:
+                yield event
