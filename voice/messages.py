@@ -63,7 +63,12 @@ async def post_voice_message(chat_id: int) -> Response:
     With `Accept: text/event-stream` the turn streams: `event: transcript` `{user_message}`,
     `event: delta` `{content}` as the reply is written, `event: audio`
     `{seq, text, mime_type, audio_base64}` for each sentence as soon as it is spoken (in
-    order; `event: audio_error` `{seq, text}` when one could not be), then `event: done`
+    order; `event: audio_error` `{seq, text}` when one could not be). With `?audio=parts`, when
+    the speech provider streams (the Realtime API), each sentence comes instead as
+    `event: audio_part` `{seq, part, last, text, mime_type, audio_base64}`: raw PCM
+    (`audio/pcm;rate=24000`, mono 16-bit little-endian) passed on while it is still being
+    synthesised, so the first sound does not wait for the first sentence to be spoken whole.
+    Then `event: done`
     `{user_message, ai_message, unspoken, speech_error?}` or `event: error` (the envelope).
     Only the reply's words are spoken (no code blocks or Markdown); a reply with no words
     (all code) is stored and answered with an empty `text/plain` body and `X-Speech: none`
@@ -78,7 +83,8 @@ async def post_voice_message(chat_id: int) -> Response:
     await throttle(reply_checks(caller, client_ip()))
     recording = await read_recording(app_config())
     if wants_events():
-        return await streamed_voice_turn(caller, chat, recording)
+        parts = request.args.get("audio") == "parts"
+        return await streamed_voice_turn(caller, chat, recording, parts=parts)
     turn = await voice_turn(caller, chat, recording)
     return turn_json(turn) if wants_json() else turn_audio(turn)
 

@@ -2,7 +2,11 @@
 
 Events: `transcript` {user_message} once the recording is transcribed (the question is stored
 then), `delta` {content} as the reply is written, `audio` {seq, mime_type, audio_base64, text}
-per spoken sentence in order, then `done` {user_message, ai_message, unspoken} or `error`. The
+per spoken sentence in order, then `done` {user_message, ai_message, unspoken} or `error`. A
+client that asks for parts (`?audio=parts`), when the speech provider streams, gets each
+sentence as `audio_part` {seq, part, last, text, mime_type, audio_base64} events instead: raw
+PCM passed on as it is synthesised, so the first sound comes before the first sentence's
+synthesis ends. The
 reply is written by the turn engine on the server, so a client that goes away still finds it
 stored complete; only the speech of a reply nobody listens to any more is dropped.
 """
@@ -21,8 +25,20 @@ from quart import Response, g
 from shared.auth.access import Caller
 from shared.core.models import Chat
 from shared.media.audio import Recording
-from shared.providers.base import ProviderError, SpeechAudio, TextToSpeech
-from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
+from shared.providers.base import (
+    ProviderError,
+    SpeechAudio,
+    StreamingTextToSpeech,
+    TextToSpeech,
+    pcm_mime_type,
+)
+from shared.speech.stream import (
+    SentenceFailed,
+    SentencePart,
+    SpeechEvent,
+    TextDelta,
+    speak_as_written,
+)
 from shared.turns import store
 from shared.turns.failures import provider_failure
 from shared.turns.follow import Event, follow
@@ -57,8 +73,13 @@ class StageClock:
         log.info("voice stream stages", extra={"fields": fields})
 
 
-async def streamed_voice_turn(caller: Caller, chat: Chat, recording: Recording) -> Response:
-    """Transcribe, store the question, start the reply, and stream text and speech."""
+async def streamed_voice_turn(
+    caller: Caller, chat: Chat, recording: Recording, *, parts: bool = False
+) -> Response:
+    """Transcribe, store the question, start the reply, and stream text and speech.
+
+    `parts`: the client plays raw PCM, so a streaming speech provider's audio is passed on in
+    parts as it comes (the `audio_part` events)."""
     clock = StageClock()
     async with reserved(caller) as reservation:  # checked before the recording is transcribed
         content = await transcribed(caller, recording)
@@ -73,7 +94,11 @@ async def streamed_voice_turn(caller: Caller, chat: Chat, recording: Recording) 
     }
     config = app_config()
     speech = Spoken(providers().tts, voice, clock, (spoken_recorder(caller), refunder()))
-    pipeline = SpeechPlan(config.tts_max_in_flight, min(config.max_sentence_chars, speech.limit))
+    pipeline = SpeechPlan(
+        config.tts_max_in_flight,
+        min(config.max_sentence_chars, speech.limit),
+        parts and speech.streams,
+    )
     events = follow(writer(), turn.ai_message.id)  # bound now: the body runs after the request
     return event_stream(voice_events(turn, events, speech, pipeline), headers)
 
@@ -82,6 +107,7 @@ async def streamed_voice_turn(caller: Caller, chat: Chat, recording: Recording) 
 class SpeechPlan:
     in_flight: int
     max_chars: int
+    in_parts: bool = False  # sentences passed on in parts as they are synthesised
 
 
 class ReplyEnded(Exception):
@@ -119,7 +145,11 @@ async def voice_events(
     deltas = reply_text(events, ending, steps)
     try:
         async for item in speak_as_written(
-            deltas, spoken.synthesize, max_in_flight=plan.in_flight, max_chars=plan.max_chars
+            deltas,
+            spoken.synthesize,
+            max_in_flight=plan.in_flight,
+            max_chars=plan.max_chars,
+            stream=spoken.stream if plan.in_parts else None,
         ):
             while steps:  # before the text they came before
                 yield steps.pop(0)
@@ -145,26 +175,49 @@ class Spoken:
         self.tts, self.voice, self.clock = tts, voice, clock
         self.record, self.refund = ledger
         self.limit = tts.max_input_chars
+        self.streams = isinstance(tts, StreamingTextToSpeech)
         self.count = 0
         self.unspoken: list[int] = []
         self.first_error: dict[str, Any] | None = None
 
     async def synthesize(self, text: str) -> SpeechAudio:
-        self.clock.mark("first_sentence_ms")
-        try:  # each sentence is one speech call in the ledger, charged before it is made
-            ticket = await self.record(text)
-        except SpeechQuotaExceeded as spent:
-            raise SpeechRefused(spent.message, stage="tts") from spent
+        ticket = await self._charged(text)
         try:
             return await self.tts.aspeak(text, self.voice)
         except ProviderError:
             await self.refund(ticket)
             raise
 
-    def event(self, item: TextDelta | SentenceAudio | SentenceFailed) -> Event:
+    async def stream(self, text: str) -> AsyncIterator[bytes]:
+        """The sentence's PCM as it is synthesised, in whole 16-bit samples."""
+        assert isinstance(self.tts, StreamingTextToSpeech)
+        ticket = await self._charged(text)
+        carry = b""
+        try:
+            async for chunk in self.tts.aspeak_stream(text, self.voice):
+                chunk = carry + chunk
+                whole = len(chunk) - len(chunk) % 2
+                carry = chunk[whole:]
+                if whole:
+                    yield chunk[:whole]
+        except ProviderError:
+            await self.refund(ticket)
+            raise
+
+    async def _charged(self, text: str) -> int:
+        """Each sentence is one speech call in the ledger, charged before it is made."""
+        self.clock.mark("first_sentence_ms")
+        try:
+            return await self.record(text)
+        except SpeechQuotaExceeded as spent:
+            raise SpeechRefused(spent.message, stage="tts") from spent
+
+    def event(self, item: SpeechEvent) -> Event:
         if isinstance(item, TextDelta):
             self.clock.mark("first_token_ms")
             return "delta", {"content": item.content}
+        if isinstance(item, SentencePart):
+            return self._part(item)
         self.count += 1
         if isinstance(item, SentenceFailed):
             self.unspoken.append(item.seq)
@@ -177,6 +230,20 @@ class Spoken:
             "text": item.text,
             "mime_type": item.audio.mime_type,
             "audio_base64": audio,
+        }
+
+    def _part(self, item: SentencePart) -> Event:
+        self.clock.mark("first_audio_ms")
+        if item.last:
+            self.count += 1
+        assert isinstance(self.tts, StreamingTextToSpeech)
+        return "audio_part", {
+            "seq": item.seq,
+            "part": item.part,
+            "last": item.last,
+            "text": item.text,
+            "mime_type": pcm_mime_type(self.tts.pcm_rate),
+            "audio_base64": base64.b64encode(item.audio).decode("ascii"),
         }
 
     def summary(self) -> dict[str, Any]:

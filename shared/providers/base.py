@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal, NotRequired, Protocol, TypedDict
+from typing import Any, Literal, NotRequired, Protocol, TypedDict, runtime_checkable
 
 Stage = Literal["llm", "stt", "tts", "embed"]
 
@@ -146,3 +146,17 @@ class TextToSpeech(Protocol):
     max_input_chars: int
 
     async def aspeak(self, text: str, voice: str | None = None) -> SpeechAudio: ...
+
+
+@runtime_checkable
+class StreamingTextToSpeech(TextToSpeech, Protocol):
+    """Speech that can be played while it is synthesised: raw PCM, yielded as it arrives."""
+
+    # Mono 16-bit little-endian samples at this rate (`audio/pcm;rate=<pcm_rate>`).
+    pcm_rate: int
+
+    def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]: ...
+
+
+def pcm_mime_type(rate: int) -> str:
+    return f"audio/pcm;rate={rate}"

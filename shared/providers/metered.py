@@ -6,7 +6,7 @@ A thin proxy: every attribute is the wrapped provider's, and the calling methods
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from shared.core import metrics
@@ -31,6 +31,8 @@ class Metered:
         attr = getattr(self._inner, name)
         if name == "astream" and self._stage == "llm":
             return self._timed_stream(attr)
+        if name == "aspeak_stream" and self._stage == "tts":
+            return self._timed_chunks(attr)
         if name in CALLS[self._stage]:
             return self._timed(attr)
         return attr
@@ -73,6 +75,23 @@ class Metered:
             return MeteredStream(call(*args, **kwargs), self._observe)
 
         return stream
+
+    def _timed_chunks(
+        self, call: Callable[..., AsyncIterator[bytes]]
+    ) -> Callable[..., AsyncIterator[bytes]]:
+        """Streamed speech, timed from the call to its last chunk."""
+
+        async def chunks(*args: Any, **kwargs: Any) -> AsyncIterator[bytes]:
+            started = time.perf_counter()
+            try:
+                async for chunk in call(*args, **kwargs):
+                    yield chunk
+            except ProviderError as exc:
+                self._observe(started, exc)
+                raise
+            self._observe(started)
+
+        return chunks
 
 
 class MeteredStream(ReplyStream):

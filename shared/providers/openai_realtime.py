@@ -56,6 +56,7 @@ class OpenAIRealtimeSpeech:
     name = "openai"
     # The provider splits long text itself, within one session, so callers send it whole.
     max_input_chars = 1_000_000
+    pcm_rate = PCM_RATE  # what `aspeak_stream` yields
 
     def __init__(self, config: Config) -> None:
         self._client = openai.AsyncOpenAI(**client_options(config))  # type: ignore[arg-type]

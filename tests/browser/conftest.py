@@ -5,6 +5,7 @@ WAV made at test time; the fake OpenAI upstream answers everything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -101,6 +102,20 @@ def services(
     tmp_path_factory: pytest.TempPathFactory,
     browser_tools_file: str,
 ) -> Iterator[Services]:
+    with running_services(database_url, fake_openai, tmp_path_factory, browser_tools_file) as up:
+        yield up
+
+
+@contextlib.contextmanager
+def running_services(
+    database_url: str,
+    fake_openai: FakeOpenAIServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    browser_tools_file: str,
+    **settings: str,
+) -> Iterator[Services]:
+    """The API, the voice service and the worker, as `make run` starts them; `settings` are
+    extra environment variables (a module that needs another configuration starts its own)."""
     logs = tmp_path_factory.mktemp("service-logs")
     api_port, voice_port = free_port(), free_port()
     api_url, voice_url = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{voice_port}"
@@ -131,6 +146,7 @@ def services(
                 "LOGIN_PER_USER",
             )
         },
+        **settings,
     }
     bin_dir = Path(sys.executable).parent
     commands = [

@@ -5,11 +5,14 @@ long replies in full, audio yielded as it arrives, and each failure with what is
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import threading
+from typing import Any
 
 import av
 import pytest
+from flask import Flask
 
 from shared.core.config import Config
 from shared.providers.openai_realtime import OpenAIRealtimeSpeech
@@ -22,6 +25,11 @@ from tests.voice.conftest import (
     assert_turn_failed_at,
     health_of,
 )
+from tests.voice.test_speech_budgets import spoken_characters
+from tests.voice.test_streaming import parse_events
+
+EVENTS = {"Accept": "text/event-stream"}
+TWO = "The first sentence is here. The second one follows it."
 
 
 @pytest.fixture
@@ -191,3 +199,66 @@ async def test_voice_health_reports_realtime_speech_and_retiring_models(
     assert [(w["model"], w["kind"], w["shutdown_date"]) for w in health["warnings"]] == [
         ("gpt-4o-mini", "retiring", "2027-01-14")
     ]
+
+
+async def streamed_events(voice_chat: VoiceChat, query: str) -> list[tuple[str, dict[str, Any]]]:
+    response = await voice_chat.post_audio(query=query, extra_headers=EVENTS)
+    assert response.status_code == 200, await response.get_data()
+    return parse_events((await response.get_data()).decode())
+
+
+async def test_streamed_voice_turn_in_parts_passes_pcm_on_as_it_is_synthesised(
+    voice_chat: VoiceChat, upstream: Behaviour, app: Flask
+) -> None:
+    upstream.reply = TWO
+    events = await streamed_events(voice_chat, "?audio=parts")
+
+    names = [name for name, _ in events]
+    assert "audio" not in names and names[-1] == "done"
+    parts = [data for name, data in events if name == "audio_part"]
+    texts = ["The first sentence is here.", "The second one follows it."]
+    for seq, text in enumerate(texts, start=1):
+        mine = [p for p in parts if p["seq"] == seq]
+        assert [p["part"] for p in mine] == list(range(len(mine)))
+        assert [p["last"] for p in mine][-1] is True
+        assert {p["text"] for p in mine} == {text}
+        assert {p["mime_type"] for p in mine} == {"audio/pcm;rate=24000"}
+        pcm = b"".join(base64.b64decode(p["audio_base64"]) for p in mine)
+        assert len(pcm) == round(expected_seconds(text) * 24000) * 2  # every sample, once
+    assert [p["seq"] for p in parts] == sorted(p["seq"] for p in parts)
+    assert events[-1][1]["unspoken"] == []
+    assert upstream.realtime.spoken_texts() == texts  # one synthesis per sentence
+    assert sorted(spoken_characters(app)) == sorted(len(t) for t in texts)  # each charged
+
+
+async def test_streamed_voice_turn_without_parts_still_sends_whole_sentences(
+    voice_chat: VoiceChat, upstream: Behaviour
+) -> None:
+    upstream.reply = TWO
+    events = await streamed_events(voice_chat, "")
+
+    audio = [data for name, data in events if name == "audio"]
+    assert "audio_part" not in [name for name, _ in events]
+    assert [a["seq"] for a in audio] == [1, 2]
+    assert {a["mime_type"] for a in audio} == {"audio/mpeg"}
+    assert decoded_seconds(base64.b64decode(audio[0]["audio_base64"])) == pytest.approx(
+        expected_seconds("The first sentence is here."), abs=0.08
+    )
+
+
+async def test_streamed_voice_turn_in_parts_names_a_sentence_that_broke_off(
+    voice_chat: VoiceChat, upstream: Behaviour, app: Flask
+) -> None:
+    upstream.reply = TWO
+    upstream.realtime.fail_next(RealtimeFailure("drop", after_chunks=1))
+    events = await streamed_events(voice_chat, "?audio=parts")
+
+    failed = [data for name, data in events if name == "audio_error"]
+    assert [f["seq"] for f in failed] == [1]
+    first = [data for name, data in events if name == "audio_part" and data["seq"] == 1]
+    assert len(first) == 1 and first[0]["last"] is False  # what was heard before the drop
+    second = [data for name, data in events if name == "audio_part" and data["seq"] == 2]
+    assert second and second[-1]["last"] is True  # the rest of the reply is still spoken
+    done = events[-1][1]
+    assert done["unspoken"] == [1] and done["speech_error"]["code"] == 503
+    assert spoken_characters(app) == [len("The second one follows it.")]  # the failed one refunded

@@ -6,7 +6,13 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from shared.providers.base import ProviderError, SpeechAudio
-from shared.speech.stream import SentenceAudio, SentenceFailed, TextDelta, speak_as_written
+from shared.speech.stream import (
+    SentenceAudio,
+    SentenceFailed,
+    SentencePart,
+    TextDelta,
+    speak_as_written,
+)
 
 REPLY = "One is here. Two is next. Three is slow. Four works. Five ends."
 
@@ -119,3 +125,112 @@ async def test_code_blocks_are_not_spoken() -> None:
     text = "Look:\n```\nprint(1)\n```\nDone now."
     await collect(speak_as_written(written(text), speaker))
     assert speaker.spoken == ["Look:", "Done now."]
+
+
+class StreamingSpeaker:
+    """Yields each sentence's audio in three chunks; `hold` keeps the first sentence's synthesis
+    open after its first chunk until released; `break_on` fails a sentence after one chunk."""
+
+    def __init__(self, break_on: str = "", silent_on: str = "") -> None:
+        self.break_on, self.silent_on = break_on, silent_on
+        self.hold = asyncio.Event()
+        self.first_chunk_sent = asyncio.Event()
+        self.finished: list[str] = []
+        self.active = self.peak = 0
+
+    async def __call__(self, text: str) -> AsyncIterator[bytes]:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            if self.silent_on and self.silent_on in text:
+                return
+            for index in range(3):
+                yield f"{text}|{index};".encode()
+                if self.break_on and self.break_on in text:
+                    raise ProviderError("speech broke off", stage="tts")
+                if text.startswith("One") and index == 0:
+                    self.first_chunk_sent.set()
+                    await self.hold.wait()
+                await asyncio.sleep(0)
+            self.finished.append(text)
+        finally:
+            self.active -= 1
+
+
+async def unused_whole(text: str) -> SpeechAudio:
+    raise AssertionError("a streaming speaker is asked for parts, never whole clips")
+
+
+def sentences_heard(events: list[object]) -> dict[int, bytes]:
+    heard: dict[int, bytes] = {}
+    for event in events:
+        if isinstance(event, SentencePart):
+            heard[event.seq] = heard.get(event.seq, b"") + event.audio
+    return heard
+
+
+async def test_the_first_sentence_is_heard_before_its_synthesis_ends() -> None:
+    speaker = StreamingSpeaker()
+    stream = speak_as_written(written(REPLY), unused_whole, stream=speaker)
+    events: list[object] = []
+    async for event in stream:
+        events.append(event)
+        if isinstance(event, SentencePart):
+            break
+    first = events[-1]
+    assert isinstance(first, SentencePart)
+    assert (first.seq, first.part, first.last, first.text) == (1, 0, False, "One is here.")
+    assert first.audio == b"One is here.|0;"
+    assert speaker.finished == []  # still held after its first chunk: nothing is whole yet
+    speaker.hold.set()
+    events += await collect(stream)
+    heard = sentences_heard(events)
+    assert sorted(heard) == [1, 2, 3, 4, 5]
+    assert heard[1] == b"One is here.|0;One is here.|1;One is here.|2;"
+
+
+async def test_parts_keep_reading_order_and_each_sentence_ends_with_a_last_part() -> None:
+    speaker = StreamingSpeaker()
+    speaker.hold.set()
+    events = await collect(
+        speak_as_written(written(REPLY), unused_whole, stream=speaker, max_in_flight=2)
+    )
+    parts = [event for event in events if isinstance(event, SentencePart)]
+    assert [p.seq for p in parts] == sorted(p.seq for p in parts)  # never interleaved
+    for seq in range(1, 6):
+        mine = [p for p in parts if p.seq == seq]
+        assert [p.part for p in mine] == list(range(len(mine)))
+        assert [p.last for p in mine] == [False] * (len(mine) - 1) + [True]
+    assert speaker.peak <= 2
+
+
+async def test_a_synthesis_that_breaks_off_reports_what_was_heard_and_goes_on() -> None:
+    speaker = StreamingSpeaker(break_on="Three")
+    speaker.hold.set()
+    events = await collect(speak_as_written(written(REPLY), unused_whole, stream=speaker))
+    failed = [event for event in events if isinstance(event, SentenceFailed)]
+    assert [(f.seq, f.text, f.parts) for f in failed] == [(3, "Three is slow.", 1)]
+    heard = sentences_heard(events)
+    assert heard[3] == b"Three is slow.|0;"  # its first chunk was already passed on
+    assert sorted(heard) == [1, 2, 3, 4, 5]
+    assert [e.seq for e in events if isinstance(e, SentencePart) and e.last] == [1, 2, 4, 5]
+
+
+async def test_a_sentence_streamed_without_audio_is_a_failure() -> None:
+    speaker = StreamingSpeaker(silent_on="Two")
+    speaker.hold.set()
+    events = await collect(speak_as_written(written(REPLY), unused_whole, stream=speaker))
+    failed = [event for event in events if isinstance(event, SentenceFailed)]
+    assert [(f.seq, f.parts) for f in failed] == [(2, 0)]
+    assert "no audio" in failed[0].error.message
+
+
+async def test_abandoning_a_streamed_reply_cancels_its_synthesis() -> None:
+    speaker = StreamingSpeaker()  # the first sentence stays held
+    stream = speak_as_written(written(REPLY), unused_whole, stream=speaker)
+    async for event in stream:
+        if isinstance(event, SentencePart):
+            break
+    await stream.aclose()  # type: ignore[attr-defined]
+    await asyncio.sleep(0)
+    assert speaker.active == 0

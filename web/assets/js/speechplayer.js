@@ -2,7 +2,9 @@
  * One audio pipeline for spoken replies: clips (one per sentence) are decoded in arrival order
  * and scheduled back to back on a Web Audio clock, so they play gaplessly while later sentences
  * are still being written. Works wherever Web Audio decodes the clip format (WAV, MP3: Chromium,
- * Firefox, Safari). `stop()` silences everything at once.
+ * Firefox, Safari). Raw PCM parts of a sentence still being synthesised (`enqueuePcm`) join the
+ * same queue, so a sentence starts playing before its synthesis ends. `stop()` silences
+ * everything at once.
  */
 
 const Context = window.AudioContext || window.webkitAudioContext;
@@ -52,6 +54,21 @@ export class SpeechPlayer {
     return step;
   }
 
+  /**
+   * Queue raw PCM (mono, 16-bit little-endian, `rate` samples a second: the `audio_part`
+   * events) after everything queued before it; no decoding, so it plays as soon as it comes.
+   */
+  enqueuePcm(bytes, rate) {
+    this.unlock();
+    if (!this.context) return Promise.reject(new Error("Web Audio is not available."));
+    const generation = this.generation;
+    const step = this.decoding.then(() => {
+      if (generation === this.generation) this.schedule(pcmBuffer(this.context, bytes, rate));
+    });
+    this.decoding = step.catch(() => {});
+    return step;
+  }
+
   schedule(buffer) {
     const source = this.context.createBufferSource();
     source.buffer = buffer;
@@ -88,6 +105,22 @@ export class SpeechPlayer {
     this.nextStart = 0;
     this.onstatechange(false);
   }
+}
+
+/** 16-bit little-endian PCM samples as a one-channel AudioBuffer. */
+function pcmBuffer(context, bytes, rate) {
+  const view = new DataView(bytes);
+  const count = Math.floor(bytes.byteLength / 2);
+  const buffer = context.createBuffer(1, Math.max(count, 1), rate);
+  const channel = buffer.getChannelData(0);
+  for (let i = 0; i < count; i += 1) channel[i] = view.getInt16(i * 2, true) / 32768;
+  return buffer;
+}
+
+/** The sample rate named in a PCM part's mime type (`audio/pcm;rate=24000`). */
+export function pcmRate(mimeType) {
+  const match = /rate=(\d+)/.exec(mimeType || "");
+  return match ? Number(match[1]) : 24000;
 }
 
 /** Base64 (as sent in `audio` events) to an ArrayBuffer for `enqueue`. */

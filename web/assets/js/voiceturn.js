@@ -1,6 +1,8 @@
 // Push-to-talk turns: the recording goes up, the reply streams back as text and as speech,
 // sentence by sentence, so the first sentence is heard while the rest is still being written.
-// One audio pipeline (speechplayer.js) plays every clip; Stop silences it with the reply.
+// With a speech provider that streams, a sentence comes in raw PCM parts (`?audio=parts`) and
+// starts playing before its synthesis ends. One audio pipeline (speechplayer.js) plays every
+// clip; Stop silences it with the reply.
 
 import { ApiError, config, send } from "./api.js";
 import { kept, readableError, showError } from "./banner.js";
@@ -20,7 +22,7 @@ import { replyEnded, replyStarted, stopReply } from "./messageactions.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { isToolEvent, withToolStep } from "./toolsteps.js";
-import { bytesFromBase64, speechPlayer } from "./speechplayer.js";
+import { bytesFromBase64, pcmRate, speechPlayer } from "./speechplayer.js";
 import { state } from "./state.js";
 import { addMessage, appendText, removeItem, settle } from "./thread.js";
 import { toast } from "./ui.js";
@@ -58,7 +60,7 @@ export async function sendRecording(blob, { handsFree = false } = {}) {
     turn.chatId = (await conversationHooks.ensureChat()).id;
     const form = new FormData();
     form.append("audio", blob, fileNameFor(blob.type));
-    const response = await send(paths.voiceTurn(turn.chatId), {
+    const response = await send(`${paths.voiceTurn(turn.chatId)}?audio=parts`, {
       method: "POST",
       body: form,
       base: config.voiceUrl,
@@ -93,12 +95,14 @@ async function spokenReply(response, turn) {
       reply.message = withToolStep(reply.message, event, data);
       renderMessages();
     } else if (event === "audio") {
-      view.spoken += 1;
-      if (view.reply) {
-        view.reply.view.spoken = view.spoken;
-        renderMessages();
-      }
+      sentenceSpoken(view);
       if (!turn.silenced) speechPlayer.enqueue(bytesFromBase64(data.audio_base64)).catch(() => {});
+    } else if (event === "audio_part") {
+      if (data.last) sentenceSpoken(view);
+      if (!turn.silenced && data.audio_base64) {
+        const pcm = bytesFromBase64(data.audio_base64);
+        speechPlayer.enqueuePcm(pcm, pcmRate(data.mime_type)).catch(() => {});
+      }
     } else if (event === "done") {
       settle(replyOf(view), data.ai_message);
       renderMessages();
@@ -110,6 +114,14 @@ async function spokenReply(response, turn) {
   }
   // Not `interrupted()`: a cut voice turn is sent again whole (the recording is still here).
   throw new ApiError(0, { message: "The reply was interrupted before it finished." }, null);
+}
+
+function sentenceSpoken(view) {
+  view.spoken += 1;
+  if (view.reply) {
+    view.reply.view.spoken = view.spoken;
+    renderMessages();
+  }
 }
 
 /** The reply's item, added when its first words (or its end) arrive; followed into sight. */
