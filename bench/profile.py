@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bench.client import Session, http_client, small_webm
 from bench.services import BIN, Stack, database_url
+from bench.voice_stream import PACE, streamed
 
 
 async def load(stack: Stack, kind: str, seconds: float, concurrency: int) -> int:
@@ -38,6 +39,8 @@ async def load(stack: Stack, kind: str, seconds: float, concurrency: int) -> int
                 await session.voice_turn(audio)
             elif kind == "stream":
                 await session.stream_turn()
+            elif kind == "voicestream":
+                await streamed(session, audio)
             done += 1
 
     await asyncio.gather(*(worker(s) for s in sessions))
@@ -69,7 +72,7 @@ def summarize(raw: Path, top: int, focus: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["text", "read", "voice", "stream"])
+    parser.add_argument("kind", choices=["text", "read", "voice", "stream", "voicestream"])
     parser.add_argument("--database", default="sqlite")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=1)
@@ -88,6 +91,8 @@ def main() -> int:
     try:
         stack.start()
         stack.set_upstream(latency=args.latency)
+        if args.kind == "voicestream":  # the streamed voice bench's pace and six sentences
+            stack.set_upstream(**PACE)
         server = "gunicorn" if args.kind in ("text", "read") else "hypercorn"
         workers = stack.worker_pids(server)
         raw = Path(workdir) / f"{args.kind}.raw"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from bench import floor, gateway, voice_stream
 from bench.client import Session, big_wav, median, ms, small_webm
+from bench.cpu import CpuSplit
 from bench.harness import FULL, QUICK, Harness, timed
 from bench.offline_turn import offline_turn_table
 from bench.services import Stack, database_url, rss_kib
@@ -51,10 +52,12 @@ class Bench(Harness):
 
         await asyncio.gather(*(turn(s) for s in sessions[:8]))  # warm both workers
         single = median([await timed(lambda: turn(sessions[0])) for _ in range(5)])
-        batch = await timed(lambda: asyncio.gather(*(turn(s) for s in sessions)))
+        with CpuSplit(self.stack) as cpu:
+            batch = await timed(lambda: asyncio.gather(*(turn(s) for s in sessions)))
         self.notes.append(
             f"voice: one turn {ms(single)} (3 upstream calls x 200 ms), {count} at once {ms(batch)}"
         )
+        self.notes.append(cpu.summary(f"voice: {count} one-shot turns at once", count))
         return batch / single
 
     # 4. Streaming ---------------------------------------------------------------------------
@@ -179,12 +182,18 @@ class Bench(Harness):
             turn, read = await self.chat_length()
             r["length_turn"], r["length_read"] = f"{turn:.2f}", f"{read:.2f}"
         if want("voicestream"):
-            first, many, notes = await voice_stream.measure(
-                self.stack.set_upstream,
-                self.guest,
-                self.sizes.voice_batch,
-                3 if self.sizes == QUICK else 5,
-            )
+            parts_port = self.stack.api_port + 7
+            realtime = voice_stream.serve_realtime_voice(self.stack, parts_port)
+            try:
+                first, many, notes = await voice_stream.measure(
+                    self.stack,
+                    self.guest,
+                    self.sizes.voice_batch,
+                    3 if self.sizes == QUICK else 5,
+                    f"http://127.0.0.1:{parts_port}",
+                )
+            finally:
+                self.stack.end(realtime)
             r["voicestream_first"], r["voicestream_batch"] = f"{first:.2f}", f"{many:.2f}"
             self.notes += notes
         if want("floor"):

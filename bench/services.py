@@ -98,10 +98,16 @@ def fresh_pg_database(name: str) -> str:
     return f"{PG_ADMIN_URL}/{name}"
 
 
+# How each server's master shows in its command line (the voice service's hypercorn is started
+# through voice.serve).
+SERVER_COMMANDS = {"gunicorn": ("gunicorn",), "hypercorn": ("hypercorn", "voice.serve")}
+
+
 def worker_pids(run_local: subprocess.Popen[bytes], server: str) -> list[int]:
     """PIDs of the worker processes of `server` ("gunicorn" or "hypercorn") that a
     bin/run-local process started."""
-    masters = [p for p in children(run_local.pid) if server in cmdline(p)]
+    names = SERVER_COMMANDS[server]
+    masters = [p for p in children(run_local.pid) if any(n in cmdline(p) for n in names)]
     workers = [c for m in masters for c in children(m)]
     return workers or masters
 
@@ -133,6 +139,7 @@ class Stack:
     voice_port: int
     upstream_port: int
     extra_env: dict[str, str] = field(default_factory=dict)
+    upstream_pid: int = 0  # set by start_upstream
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-")))
     _procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
@@ -186,7 +193,7 @@ class Stack:
         return proc
 
     def start_upstream(self) -> None:
-        self.spawn(
+        self.upstream_pid = self.spawn(
             [
                 sys.executable,
                 "-m",
@@ -196,7 +203,7 @@ class Stack:
                 "--no-record",
             ],
             "upstream.log",
-        )
+        ).pid
         wait_port(self.upstream_port, timeout=15)
 
     def migrate(self) -> None:
@@ -254,7 +261,8 @@ class Stack:
                 grandchildren = [c for p in children(proc.pid) for c in [p, *children(p)]]
                 terminate(proc)
                 for pid in grandchildren:
-                    if not any(name in cmdline(pid) for name in ("gunicorn", "hypercorn")):
+                    names = [n for server in SERVER_COMMANDS.values() for n in server]
+                    if not any(name in cmdline(pid) for name in names):
                         continue
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)

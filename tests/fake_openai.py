@@ -191,9 +191,12 @@ class Handler(BaseHTTPRequestHandler):
             "reply",
             "transcript",
         }
+        realtime = {"realtime_first_chunk_delay", "realtime_chunk_delay"}
         for name, value in changes.items():
             if name in allowed:
                 setattr(behaviour, name, value)
+            elif name in realtime:  # the Realtime API's pace: before and between audio deltas
+                setattr(behaviour.realtime, name.removeprefix("realtime_"), value)
         self._json(200, {name: getattr(behaviour, name) for name in sorted(allowed)})
 
     def _chat(self, request: dict[str, Any]) -> None:

@@ -49,6 +49,7 @@ class RealtimeFailure:
 class RealtimeBehaviour:
     seconds_per_char: float = 0.01
     chunk_delay: float = 0.0  # a slow stream: seconds between audio deltas
+    first_chunk_delay: float = 0.0  # seconds before a response's first audio delta
     # When set, the rest of a response waits after its first delta until the event is set.
     hold_after_first_chunk: threading.Event | None = None
     failures: deque[RealtimeFailure] = field(default_factory=deque)
@@ -154,6 +155,8 @@ class Session:
         self.send({"type": "response.created", "response": {"status": "in_progress"}})
         pcm = tone_pcm(_samples(text, self.behaviour.seconds_per_char))
         step = CHUNK_SAMPLES * 2
+        if self.behaviour.first_chunk_delay:
+            time.sleep(self.behaviour.first_chunk_delay)
         for index, start in enumerate(range(0, len(pcm), step)):
             if failure is not None and failure.kind == "drop" and index == failure.after_chunks:
                 self.drop()

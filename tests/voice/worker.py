@@ -45,9 +45,12 @@ def worker_environment(config: Config, stt_provider: str) -> dict[str, str]:
     }
 
 
-def start_worker(config: Config, stt_provider: str = "openai") -> Worker:
+def start_worker(
+    config: Config, stt_provider: str = "openai", server: tuple[str, ...] = ("-m", "hypercorn")
+) -> Worker:
+    """`server` (hypercorn, or `-m voice.serve` with its options) serving the voice app."""
     port = free_port()
-    command = [sys.executable, "-m", "hypercorn", "voice.asgi:app", "-b", f"127.0.0.1:{port}"]
+    command = [sys.executable, *server, "voice.asgi:app", "-b", f"127.0.0.1:{port}"]
     process = subprocess.Popen(
         command, cwd=ROOT, env=worker_environment(config, stt_provider), stderr=subprocess.DEVNULL
     )
