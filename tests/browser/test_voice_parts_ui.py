@@ -25,7 +25,8 @@ RECORD_PLAYBACK = """
   window.__played = [];
   const start = AudioBufferSourceNode.prototype.start;
   AudioBufferSourceNode.prototype.start = function (...args) {
-    window.__played.push({ seconds: this.buffer ? this.buffer.duration : 0, at: performance.now() });
+    const seconds = this.buffer ? this.buffer.duration : 0;
+    window.__played.push({ seconds, at: performance.now() });
     return start.apply(this, args);
   };
 })();
