@@ -4,12 +4,14 @@ the kernel spreads connections over them instead of the first worker to wake tak
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 
 import httpx
 
 from shared.core.config import Config
 from tests.voice.worker import Worker, start_worker
+from tests.waiting import wait_until
 
 LISTEN = "0A"  # the TCP state in /proc/net/tcp
 
@@ -33,7 +35,8 @@ def stopped(worker: Worker) -> int:
 def test_each_of_two_workers_listens_on_its_own_socket(config: Config) -> None:
     worker = start_worker(config, server=("-m", "voice.serve", "--workers", "2"))
     try:
-        assert listeners(port_of(worker)) == 2
+        # The first worker up answers the health check; the second listens once it has started.
+        wait_until(lambda: listeners(port_of(worker)) == 2, within=60)
         for _ in range(20):  # a new connection each time: every one is answered
             response = httpx.get(f"{worker.base_url}/voice/health", headers={"Connection": "close"})
             assert response.status_code == 200
@@ -45,6 +48,7 @@ def test_plain_hypercorn_workers_share_one_socket(config: Config) -> None:
     # What voice.serve changes: hypercorn's master hands its one socket to every worker.
     worker = start_worker(config, server=("-m", "hypercorn", "--workers", "2"))
     try:
+        time.sleep(3)  # time for the second worker to start: still the master's one socket
         assert listeners(port_of(worker)) == 1
     finally:
         stopped(worker)
