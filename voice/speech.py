@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, request
 from quart_schema import document_response, tag
 
 from shared.auth.access import (
@@ -13,7 +13,7 @@ from shared.auth.access import (
     may_use_chat,
     message_in_chat,
 )
-from shared.core.models import Chat
+from shared.core.models import Chat, Message
 from shared.core.validation import MAX_ID
 from shared.limits.ratelimit import reply_checks
 from shared.media.sentences import spoken_text
@@ -24,6 +24,7 @@ from voice.auth import current_caller, login_required
 from voice.database import db
 from voice.deps import app_config, providers, speech_cache
 from voice.errors import Problem
+from voice.readparts import read_in_parts, streams
 from voice.schemas import ErrorOut, SpeechHeaders, SpeechOut
 from voice.services import client_ip, throttle
 from voice.usage import speaking
@@ -53,24 +54,35 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
     the daily speech allowance (characters, checked before synthesis: 429 `quota`). Only the
     words are spoken, not code blocks, markup or link addresses: none (all code): 422
     `nothing_to_speak`; more than `MAX_SPEECH_CHARS`: 422 `too_long`; agent made private:
-    403 `agent_unavailable`.
+    403 `agent_unavailable`. `?audio=parts`: a clip not cached yet, from a provider that
+    streams (Realtime API), is `text/event-stream` while synthesised: `audio_part` `{part,
+    mime_type, audio_base64}` (16-bit mono PCM), then `done` `{parts, seconds}` or `error`.
     """
     caller = current_caller()
-    chat = await db().scalar(chat_for(caller, chat_id))
-    message = await db().scalar(message_in_chat(caller, chat_id, message_id))
-    if chat is None or message is None or not message.content.strip():
-        raise Problem(404, "Message not found.")
-    await db().commit()
+    chat, message = await chat_message(caller, chat_id, message_id)
     words = spoken_text(message.content)
     may_read_aloud(caller, chat, words)
     voice = chat.agent.voice or app_config().openai_tts_voice
     key = speech_key(message.id, words, voice, engine_name(providers().tts.name))
     audio, state = await speech_cache().get(key), "hit"
+    if audio is None and request.args.get("audio") == "parts" and streams(tts := providers().tts):
+        await throttle(reply_checks(caller, client_ip()))
+        return await read_in_parts(caller, tts, words, voice, key)
     if audio is None:
         audio, state = await synthesized(caller, words, voice), "miss"
         await speech_cache().put(key, audio)
     headers = {"Cache-Control": "private, max-age=86400", "X-Speech-Cache": state}
     return Response(audio.data, 200, headers, mimetype=audio.mime_type)
+
+
+async def chat_message(caller: Caller, chat_id: int, message_id: int) -> tuple[Chat, Message]:
+    """The caller's chat and one of its messages with text (404 otherwise)."""
+    chat = await db().scalar(chat_for(caller, chat_id))
+    message = await db().scalar(message_in_chat(caller, chat_id, message_id))
+    if chat is None or message is None or not message.content.strip():
+        raise Problem(404, "Message not found.")
+    await db().commit()
+    return chat, message
 
 
 async def synthesized(caller: Caller, words: str, voice: str) -> SpeechAudio:

@@ -89,3 +89,28 @@ def test_a_sentence_is_heard_before_its_synthesis_ends(
     total = sum(part["seconds"] for part in played(page))
     assert total == pytest.approx(len(sentence) * 0.01, abs=0.01)  # every sample, once
     assert upstream.realtime.spoken_texts()[-1] == sentence
+
+
+def test_read_aloud_starts_before_the_message_is_all_synthesised(
+    page: Page, upstream: Behaviour, held: threading.Event
+) -> None:
+    page.add_init_script(RECORD_PLAYBACK)
+    page.reload()
+    page.wait_for_selector("body.ready")
+    reply = "A longer answer, read aloud from its first words while the rest is being spoken."
+    upstream.reply = reply
+    page.get_by_label("Message", exact=True).fill("Tell me something")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator(".message-ai .bubble")).to_have_text([reply])
+
+    page.locator(".message-ai button.read-aloud").click()
+
+    page.wait_for_function("() => window.__played.length > 0", timeout=15_000)
+    assert played(page)[0]["seconds"] == pytest.approx(0.1, abs=0.01)  # held after this part
+    button = page.locator(".message-ai button.read-aloud")
+    expect(button).to_have_text("Stop reading")
+    held.set()
+    page.wait_for_function("() => !document.body.classList.contains('speaking')", timeout=15_000)
+    expect(button).to_have_text("Read aloud")
+    total = sum(part["seconds"] for part in played(page))
+    assert total == pytest.approx(len(reply) * 0.01, abs=0.01)

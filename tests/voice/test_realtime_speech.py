@@ -262,3 +262,66 @@ async def test_streamed_voice_turn_in_parts_names_a_sentence_that_broke_off(
     done = events[-1][1]
     assert done["unspoken"] == [1] and done["speech_error"]["code"] == 503
     assert spoken_characters(app) == [len("The second one follows it.")]  # the failed one refunded
+
+
+async def read_aloud(voice_chat: VoiceChat, message_id: int, query: str = "?audio=parts") -> Any:
+    url = f"/voice/chats/{voice_chat.id}/messages/{message_id}/speech{query}"
+    return await voice_chat.voice_client.get(url, headers=voice_chat.headers)
+
+
+async def test_read_aloud_in_parts_streams_pcm_then_caches_the_clip(
+    voice_chat: VoiceChat, upstream: Behaviour, app: Flask
+) -> None:
+    upstream.reply = ("Read this one aloud. " * 20).strip()
+    turn = await (await voice_chat.post_audio()).get_data()  # the reply to read (spoken too)
+    assert turn
+    reply = voice_chat.stored()[-1]
+    before = len(spoken_characters(app))
+
+    first = await read_aloud(voice_chat, reply["id"])
+    assert first.status_code == 200 and first.mimetype == "text/event-stream"
+    assert first.headers["X-Speech-Cache"] == "miss"
+    events = parse_events((await first.get_data()).decode())
+    parts = [data for name, data in events if name == "audio_part"]
+    assert [p["part"] for p in parts] == list(range(len(parts))) and len(parts) > 1
+    assert {p["mime_type"] for p in parts} == {"audio/pcm;rate=24000"}
+    pcm = b"".join(base64.b64decode(p["audio_base64"]) for p in parts)
+    words = reply["content"]
+    assert len(pcm) == round(expected_seconds(words) * 24000) * 2
+    assert events[-1] == ("done", {"parts": len(parts), "seconds": len(pcm) / 48000})
+    assert spoken_characters(app)[before:] == [len(words)]  # charged once, before
+
+    replay = await read_aloud(voice_chat, reply["id"])  # the whole clip, from the cache
+    assert replay.headers["X-Speech-Cache"] == "hit" and replay.mimetype == "audio/mpeg"
+    assert decoded_seconds(await replay.get_data()) == pytest.approx(len(pcm) / 48000, abs=0.08)
+    assert len(spoken_characters(app)) == before + 1
+
+
+async def test_read_aloud_in_parts_that_breaks_off_says_so_and_gives_the_characters_back(
+    voice_chat: VoiceChat, upstream: Behaviour, app: Flask
+) -> None:
+    upstream.reply = "A reply that will not be read to its end."
+    await (await voice_chat.post_audio()).get_data()
+    reply = voice_chat.stored()[-1]
+    before = spoken_characters(app)
+    upstream.realtime.fail_next(RealtimeFailure("drop", after_chunks=2))
+
+    response = await read_aloud(voice_chat, reply["id"])
+    events = parse_events((await response.get_data()).decode())
+    assert [name for name, _ in events] == ["audio_part", "audio_part", "error"]
+    assert events[-1][1]["code"] == 503 and events[-1][1]["errors"]["stage"] == "tts"
+    assert spoken_characters(app) == before  # given back
+
+    again = await read_aloud(voice_chat, reply["id"])  # nothing was cached: spoken anew
+    assert again.headers["X-Speech-Cache"] == "miss"
+    assert parse_events((await again.get_data()).decode())[-1][0] == "done"
+
+
+async def test_read_aloud_without_parts_is_still_one_file(
+    voice_chat: VoiceChat, upstream: Behaviour
+) -> None:
+    upstream.reply = "Read me whole."
+    await (await voice_chat.post_audio()).get_data()
+    reply = voice_chat.stored()[-1]
+    response = await read_aloud(voice_chat, reply["id"], query="")
+    assert response.status_code == 200 and response.mimetype == "audio/mpeg"
