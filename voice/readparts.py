@@ -58,17 +58,13 @@ async def _parts(
     cache: tuple[SpeechCache, str],
     refund: Refund,
 ) -> AsyncIterator[Event]:
-    mime_type, pcm, carry, count = pcm_mime_type(tts.pcm_rate), bytearray(), b"", 0
+    mime_type, pcm, count = pcm_mime_type(tts.pcm_rate), bytearray(), 0
     try:
         async for chunk in tts.aspeak_stream(words, voice):
-            chunk = carry + chunk
-            whole = len(chunk) - len(chunk) % 2  # whole 16-bit samples only
-            chunk, carry = chunk[:whole], chunk[whole:]
-            if chunk:
-                audio = base64.b64encode(chunk).decode("ascii")
-                yield "audio_part", {"part": count, "mime_type": mime_type, "audio_base64": audio}
-                count += 1
-                pcm += chunk
+            audio = base64.b64encode(chunk).decode("ascii")
+            yield "audio_part", {"part": count, "mime_type": mime_type, "audio_base64": audio}
+            count += 1
+            pcm += chunk
         if not pcm:
             raise ProviderError("The AI provider returned no audio.", stage="tts")
     except ProviderError as exc:

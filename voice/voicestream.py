@@ -189,17 +189,12 @@ class Spoken:
             raise
 
     async def stream(self, text: str) -> AsyncIterator[bytes]:
-        """The sentence's PCM as it is synthesised, in whole 16-bit samples."""
+        """The sentence's PCM as it is synthesised."""
         assert isinstance(self.tts, StreamingTextToSpeech)
         ticket = await self._charged(text)
-        carry = b""
         try:
             async for chunk in self.tts.aspeak_stream(text, self.voice):
-                chunk = carry + chunk
-                whole = len(chunk) - len(chunk) % 2
-                carry = chunk[whole:]
-                if whole:
-                    yield chunk[:whole]
+                yield chunk
         except ProviderError:
             await self.refund(ticket)
             raise

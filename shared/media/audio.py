@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import wave
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -235,3 +235,15 @@ def join_speech(parts: list[bytes]) -> tuple[bytes, Container]:
     if first is MP3:
         return encode_pcm(pcm, rate, "mp3", "libmp3lame"), MP3
     return wav_from_pcm(pcm, rate), WAV
+
+
+async def whole_samples(chunks: AsyncIterator[bytes], width: int = 2) -> AsyncIterator[bytes]:
+    """`chunks` of PCM regrouped so each holds whole samples of `width` bytes (a sample split
+    across two chunks goes with the second); empty chunks are dropped."""
+    carry = b""
+    async for chunk in chunks:
+        chunk = carry + chunk
+        whole = len(chunk) - len(chunk) % width
+        chunk, carry = chunk[:whole], chunk[whole:]
+        if chunk:
+            yield chunk

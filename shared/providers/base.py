@@ -152,7 +152,8 @@ class TextToSpeech(Protocol):
 class StreamingTextToSpeech(TextToSpeech, Protocol):
     """Speech that can be played while it is synthesised: raw PCM, yielded as it arrives."""
 
-    # Mono 16-bit little-endian samples at this rate (`audio/pcm;rate=<pcm_rate>`).
+    # Mono 16-bit little-endian samples at this rate (`audio/pcm;rate=<pcm_rate>`), every
+    # chunk holding whole samples.
     pcm_rate: int
 
     def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]: ...

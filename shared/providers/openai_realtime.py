@@ -26,7 +26,7 @@ import openai
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from shared.core.config import Config
-from shared.media.audio import MP3, encode_pcm
+from shared.media.audio import MP3, encode_pcm, whole_samples
 from shared.media.sentences import speech_parts
 from shared.providers.base import (
     ProviderError,
@@ -75,8 +75,12 @@ class OpenAIRealtimeSpeech:
         data = await asyncio.to_thread(encode_pcm, pcm, PCM_RATE, "mp3", "libmp3lame")
         return SpeechAudio(data=data, mime_type=MP3.mime_type, extension=MP3.extension)
 
-    async def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]:
-        """`text` spoken as mono 16-bit little-endian PCM at 24 kHz, yielded as it arrives."""
+    def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]:
+        """`text` spoken as mono 16-bit little-endian PCM at 24 kHz, yielded as it arrives, in
+        whole samples."""
+        return whole_samples(self._spoken(text, voice))
+
+    async def _spoken(self, text: str, voice: str | None) -> AsyncIterator[bytes]:
         parts = speech_parts(text, PART_CHARS)
         for attempt in range(self._retries + 1):
             started = False
