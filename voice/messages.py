@@ -19,6 +19,7 @@ from shared.limits.ratelimit import reply_checks
 from shared.turns import store
 from voice.auth import current_caller, login_required, token_required
 from voice.deps import app_config
+from voice.readparts import wants_parts
 from voice.schemas import (
     ErrorOut,
     StreamEvents,
@@ -83,8 +84,7 @@ async def post_voice_message(chat_id: int) -> Response:
     await throttle(reply_checks(caller, client_ip()))
     recording = await read_recording(app_config())
     if wants_events():
-        parts = request.args.get("audio") == "parts"
-        return await streamed_voice_turn(caller, chat, recording, parts=parts)
+        return await streamed_voice_turn(caller, chat, recording, parts=wants_parts())
     turn = await voice_turn(caller, chat, recording)
     return turn_json(turn) if wants_json() else turn_audio(turn)
 

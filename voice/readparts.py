@@ -10,22 +10,13 @@ and cached, so a replay is the usual cached file.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeGuard
 
-from quart import Response
+from quart import Response, request
 
 from shared.auth.access import Caller
-from shared.media.audio import MP3, encode_pcm
-from shared.providers.base import (
-    ProviderError,
-    SpeechAudio,
-    StreamingTextToSpeech,
-    TextToSpeech,
-    pcm_mime_type,
-)
+from shared.providers.base import ProviderError, StreamingTextToSpeech, pcm_mime_type
 from shared.speech.cache import SpeechCache
 from shared.turns.failures import provider_failure
 from shared.turns.follow import Event
@@ -36,8 +27,10 @@ from voice.usage import refunder, spoken_recorder
 Refund = Callable[[], Awaitable[None]]
 
 
-def streams(tts: TextToSpeech) -> TypeGuard[StreamingTextToSpeech]:
-    return isinstance(tts, StreamingTextToSpeech)
+def wants_parts() -> bool:
+    """The client plays raw PCM parts as they come (`?audio=parts`): for read-aloud and the
+    streamed voice turn alike."""
+    return request.args.get("audio") == "parts"
 
 
 async def read_in_parts(
@@ -65,13 +58,10 @@ async def _parts(
             yield "audio_part", {"part": count, "mime_type": mime_type, "audio_base64": audio}
             count += 1
             pcm += chunk
-        if not pcm:
-            raise ProviderError("The AI provider returned no audio.", stage="tts")
     except ProviderError as exc:
         await refund()
         yield "error", provider_failure(exc)
         return
     store, key = cache
-    data = await asyncio.to_thread(encode_pcm, bytes(pcm), tts.pcm_rate, "mp3", "libmp3lame")
-    await store.put(key, SpeechAudio(data=data, mime_type=MP3.mime_type, extension=MP3.extension))
+    await store.put(key, await tts.aclip(bytes(pcm)))
     yield "done", {"parts": count, "seconds": round(len(pcm) / 2 / tts.pcm_rate, 3)}

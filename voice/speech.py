@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
 from quart_schema import document_response, tag
 
 from shared.auth.access import (
@@ -17,14 +17,14 @@ from shared.core.models import Chat, Message
 from shared.core.validation import MAX_ID
 from shared.limits.ratelimit import reply_checks
 from shared.media.sentences import spoken_text
-from shared.providers.base import SpeechAudio
+from shared.providers.base import SpeechAudio, streaming
 from shared.speech.cache import speech_key
 from shared.speech.whole import speak_in_full
 from voice.auth import current_caller, login_required
 from voice.database import db
 from voice.deps import app_config, providers, speech_cache
 from voice.errors import Problem
-from voice.readparts import read_in_parts, streams
+from voice.readparts import read_in_parts, wants_parts
 from voice.schemas import ErrorOut, SpeechHeaders, SpeechOut
 from voice.services import client_ip, throttle
 from voice.usage import speaking
@@ -65,7 +65,7 @@ async def get_message_speech(chat_id: int, message_id: int) -> Response:
     voice = chat.agent.voice or app_config().openai_tts_voice
     key = speech_key(message.id, words, voice, engine_name(providers().tts.name))
     audio, state = await speech_cache().get(key), "hit"
-    if audio is None and request.args.get("audio") == "parts" and streams(tts := providers().tts):
+    if audio is None and wants_parts() and (tts := streaming(providers().tts)):
         await throttle(reply_checks(caller, client_ip()))
         return await read_in_parts(caller, tts, words, voice, key)
     if audio is None:

@@ -28,9 +28,9 @@ from shared.media.audio import Recording
 from shared.providers.base import (
     ProviderError,
     SpeechAudio,
-    StreamingTextToSpeech,
     TextToSpeech,
     pcm_mime_type,
+    streaming,
 )
 from shared.speech.stream import (
     SentenceFailed,
@@ -97,7 +97,7 @@ async def streamed_voice_turn(
     pipeline = SpeechPlan(
         config.tts_max_in_flight,
         min(config.max_sentence_chars, speech.limit),
-        parts and speech.streams,
+        parts and speech.streaming is not None,
     )
     events = follow(writer(), turn.ai_message.id)  # bound now: the body runs after the request
     return event_stream(voice_events(turn, events, speech, pipeline), headers)
@@ -175,7 +175,7 @@ class Spoken:
         self.tts, self.voice, self.clock = tts, voice, clock
         self.record, self.refund = ledger
         self.limit = tts.max_input_chars
-        self.streams = isinstance(tts, StreamingTextToSpeech)
+        self.streaming = streaming(tts)  # None: it only speaks whole clips
         self.count = 0
         self.unspoken: list[int] = []
         self.first_error: dict[str, Any] | None = None
@@ -189,11 +189,11 @@ class Spoken:
             raise
 
     async def stream(self, text: str) -> AsyncIterator[bytes]:
-        """The sentence's PCM as it is synthesised."""
-        assert isinstance(self.tts, StreamingTextToSpeech)
+        """The sentence's PCM as it is synthesised (only asked for of a streaming provider)."""
+        assert self.streaming is not None
         ticket = await self._charged(text)
         try:
-            async for chunk in self.tts.aspeak_stream(text, self.voice):
+            async for chunk in self.streaming.aspeak_stream(text, self.voice):
                 yield chunk
         except ProviderError:
             await self.refund(ticket)
@@ -231,13 +231,13 @@ class Spoken:
         self.clock.mark("first_audio_ms")
         if item.last:
             self.count += 1
-        assert isinstance(self.tts, StreamingTextToSpeech)
+        assert self.streaming is not None
         return "audio_part", {
             "seq": item.seq,
             "part": item.part,
             "last": item.last,
             "text": item.text,
-            "mime_type": pcm_mime_type(self.tts.pcm_rate),
+            "mime_type": pcm_mime_type(self.streaming.pcm_rate),
             "audio_base64": base64.b64encode(item.audio).decode("ascii"),
         }
 

@@ -156,7 +156,18 @@ class StreamingTextToSpeech(TextToSpeech, Protocol):
     # chunk holding whole samples.
     pcm_rate: int
 
-    def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]: ...
+    def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]:
+        """Raises ProviderError when the synthesis fails or yields no audio at all."""
+        ...
+
+    async def aclip(self, pcm: bytes) -> SpeechAudio:
+        """Streamed PCM as the file `aspeak` would have returned for it."""
+        ...
+
+
+def streaming(tts: TextToSpeech) -> StreamingTextToSpeech | None:
+    """`tts` when its speech can be streamed, else None."""
+    return tts if isinstance(tts, StreamingTextToSpeech) else None
 
 
 def pcm_mime_type(rate: int) -> str:

@@ -69,25 +69,30 @@ class OpenAIRealtimeSpeech:
 
     async def aspeak(self, text: str, voice: str | None = None) -> SpeechAudio:
         """All of `text` spoken, as one MP3 file the browser can play."""
-        pcm = b"".join([chunk async for chunk in self.aspeak_stream(text, voice)])
-        if not pcm:
-            raise ProviderError("The AI provider returned no audio.", stage="tts")
+        return await self.aclip(
+            b"".join([chunk async for chunk in self.aspeak_stream(text, voice)])
+        )
+
+    async def aclip(self, pcm: bytes) -> SpeechAudio:
+        """PCM from `aspeak_stream` as the file `aspeak` returns (MP3)."""
         data = await asyncio.to_thread(encode_pcm, pcm, PCM_RATE, "mp3", "libmp3lame")
         return SpeechAudio(data=data, mime_type=MP3.mime_type, extension=MP3.extension)
 
     def aspeak_stream(self, text: str, voice: str | None = None) -> AsyncIterator[bytes]:
         """`text` spoken as mono 16-bit little-endian PCM at 24 kHz, yielded as it arrives, in
-        whole samples."""
+        whole samples; a ProviderError when no audio at all came."""
         return whole_samples(self._spoken(text, voice))
 
     async def _spoken(self, text: str, voice: str | None) -> AsyncIterator[bytes]:
         parts = speech_parts(text, PART_CHARS)
         for attempt in range(self._retries + 1):
-            started = False
+            started = heard = False
             try:
                 async for chunk in self._session(parts, self._voice_for(voice)):
-                    started = True
+                    started, heard = True, heard or bool(chunk)
                     yield chunk
+                if not heard:
+                    raise ProviderError("The AI provider returned no audio.", stage="tts")
                 return
             except (ProviderUnavailable, ProviderTimeout, RealtimeServerError):
                 # Audio already handed on cannot be taken back, so only a clean start retries.

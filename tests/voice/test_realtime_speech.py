@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 
 from shared.core.config import Config
+from shared.providers.base import ProviderError
 from shared.providers.openai_realtime import OpenAIRealtimeSpeech
 from tests.fake_openai import Behaviour
 from tests.fake_realtime import CHUNK_SAMPLES, RealtimeFailure, expected_seconds
@@ -325,3 +326,18 @@ async def test_read_aloud_without_parts_is_still_one_file(
     reply = voice_chat.stored()[-1]
     response = await read_aloud(voice_chat, reply["id"], query="")
     assert response.status_code == 200 and response.mimetype == "audio/mpeg"
+
+
+async def test_realtime_speech_that_brings_no_audio_is_a_provider_error(
+    config: Config, upstream: Behaviour
+) -> None:
+    # Nothing to say (the fake answers an empty text with no audio delta): both the stream and
+    # the whole clip fail with the same error instead of an empty sound.
+    speech = OpenAIRealtimeSpeech(config)
+    try:
+        with pytest.raises(ProviderError, match="no audio"):
+            [chunk async for chunk in speech.aspeak_stream("")]
+        with pytest.raises(ProviderError, match="no audio"):
+            await speech.aspeak("")
+    finally:
+        await speech.aclose()
