@@ -15,7 +15,7 @@ import time
 from bench.services import Stack
 from bench.textturn import cpu_seconds, postgres_pids
 
-TICKS_PER_CORE = os.cpu_count() or 1
+CORES = os.cpu_count() or 1
 
 
 class CpuSplit:
@@ -55,7 +55,7 @@ class CpuSplit:
         service = self.used["voice workers"] + self.used["API workers"]
         each = " + ".join(f"{seconds:.2f}" for seconds in self.each)
         return (
-            f"{label}: CPU {total:.2f} s of the {self.wall * TICKS_PER_CORE:.2f} s that "
-            f"{TICKS_PER_CORE} cores give in {self.wall:.2f} s ({shares}; each voice worker "
+            f"{label}: CPU {total:.2f} s of the {self.wall * CORES:.2f} s that "
+            f"{CORES} cores give in {self.wall:.2f} s ({shares}; each voice worker "
             f"{each} s); the services {service / turns * 1000:.0f} ms a turn"
         )

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from api.extensions import db
 from shared.core.models import Message
+from tests.api.test_versions import act, send
 from tests.conftest import Headers
 from tests.fake_openai import Behaviour, Failure
 from tests.sqlcount import counted
@@ -22,19 +23,10 @@ Chat = dict[str, Any]
 AT = "2026-11-30T10:00:{:02d}+00:00"
 
 
-def send(client: FlaskClient, chat: Chat, headers: Headers, content: str) -> Any:
-    response = client.post(
-        f"/api/chats/{chat['id']}/messages", json={"content": content}, headers=headers
-    )
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def act(client: FlaskClient, chat: Chat, message_id: int, action: str, headers: Headers,
-        body: dict[str, Any] | None = None) -> Any:  # fmt: skip
-    response = client.post(
-        f"/api/chats/{chat['id']}/messages/{message_id}/{action}", json=body, headers=headers
-    )
+def acted(client: FlaskClient, chat: Chat, message_id: int, action: str, headers: Headers,
+          body: dict[str, Any] | None = None) -> Any:  # fmt: skip
+    """`act` (a version action), checked to succeed; its JSON."""
+    response = act(client, chat, message_id, action, headers, body)
     assert response.status_code in (200, 201), response.json
     return response.json
 
@@ -100,23 +92,23 @@ def test_total_follows_the_branch_through_regenerate_edit_and_select(
 
     # Regenerating the second reply drops the third turn from the branch.
     upstream.reply = "again"
-    regenerated = act(client, chat, second["ai_message"]["id"], "regenerate", auth_headers)
+    regenerated = acted(client, chat, second["ai_message"]["id"], "regenerate", auth_headers)
     assert total_and_branch(client, chat, auth_headers) == (
         4, ["one", "Echo: one", "two", "again"]
     )  # fmt: skip
     # Back to the first version: the branch through it, with the third turn again.
-    act(client, chat, regenerated["ai_message"]["id"], "select", auth_headers, {"version": 1})
+    acted(client, chat, regenerated["ai_message"]["id"], "select", auth_headers, {"version": 1})
     assert total_and_branch(client, chat, auth_headers)[0] == 6
 
     # Editing the first question: a two-message branch, which then grows.
     upstream.reply = None
-    edited = act(client, chat, first["user_message"]["id"], "edit", auth_headers,
+    edited = acted(client, chat, first["user_message"]["id"], "edit", auth_headers,
                  {"content": "uno"})  # fmt: skip
     assert total_and_branch(client, chat, auth_headers) == (2, ["uno", "Echo: uno"])
     send(client, chat, auth_headers, "dos")
     assert total_and_branch(client, chat, auth_headers)[0] == 4
     # The first version again, with its newest reply ("again") and nothing after it.
-    act(client, chat, edited["user_message"]["id"], "select", auth_headers, {"version": 1})
+    acted(client, chat, edited["user_message"]["id"], "select", auth_headers, {"version": 1})
     assert total_and_branch(client, chat, auth_headers) == (
         4, ["one", "Echo: one", "two", "again"]
     )  # fmt: skip

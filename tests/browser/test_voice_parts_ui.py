@@ -61,16 +61,23 @@ def held(upstream: Behaviour) -> Iterator[threading.Event]:
     gate.set()
 
 
+@pytest.fixture
+def listened(page: Page) -> Page:
+    """The page, reloaded with every Web Audio source it starts recorded (`played`)."""
+    page.add_init_script(RECORD_PLAYBACK)
+    page.reload()
+    page.wait_for_selector("body.ready")
+    return page
+
+
 def played(page: Page) -> list[dict[str, float]]:
     return page.evaluate("() => window.__played")  # type: ignore[no-any-return]
 
 
 def test_a_sentence_is_heard_before_its_synthesis_ends(
-    page: Page, upstream: Behaviour, held: threading.Event
+    listened: Page, upstream: Behaviour, held: threading.Event
 ) -> None:
-    page.add_init_script(RECORD_PLAYBACK)
-    page.reload()
-    page.wait_for_selector("body.ready")
+    page = listened
     sentence = "This one sentence takes a while to say out loud."
     upstream.reply = sentence
 
@@ -92,11 +99,9 @@ def test_a_sentence_is_heard_before_its_synthesis_ends(
 
 
 def test_read_aloud_starts_before_the_message_is_all_synthesised(
-    page: Page, upstream: Behaviour, held: threading.Event
+    listened: Page, upstream: Behaviour, held: threading.Event
 ) -> None:
-    page.add_init_script(RECORD_PLAYBACK)
-    page.reload()
-    page.wait_for_selector("body.ready")
+    page = listened
     reply = "A longer answer, read aloud from its first words while the rest is being spoken."
     upstream.reply = reply
     page.get_by_label("Message", exact=True).fill("Tell me something")

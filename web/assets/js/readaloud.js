@@ -8,7 +8,7 @@
 import * as paths from "./endpoints.js";
 import { ApiError, config, send } from "./api.js";
 import { readEvents } from "./sse.js";
-import { bytesFromBase64, pcmRate, speechPlayer } from "./speechplayer.js";
+import { speechPlayer } from "./speechplayer.js";
 import { el, toast } from "./ui.js";
 
 let speakingId = null; // the message being read aloud (fetching or playing), or null
@@ -72,7 +72,7 @@ async function playParts(response, messageId) {
     for await (const { event, data } of readEvents(response)) {
       if (speakingId !== messageId) break;
       if (event === "audio_part") {
-        speechPlayer.enqueuePcm(bytesFromBase64(data.audio_base64), pcmRate(data.mime_type)).catch(() => {});
+        speechPlayer.enqueuePart(data).catch(() => {});
       } else if (event === "error") {
         throw new ApiError(data.code || 502, data, null);
       } else if (event === "done") {

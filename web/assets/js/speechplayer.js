@@ -69,6 +69,11 @@ export class SpeechPlayer {
     return step;
   }
 
+  /** Queue one `audio_part` event's data (base64 PCM and its mime type naming the rate). */
+  enqueuePart(part) {
+    return this.enqueuePcm(bytesFromBase64(part.audio_base64), pcmRate(part.mime_type));
+  }
+
   schedule(buffer) {
     const source = this.context.createBufferSource();
     source.buffer = buffer;
@@ -118,7 +123,7 @@ function pcmBuffer(context, bytes, rate) {
 }
 
 /** The sample rate named in a PCM part's mime type (`audio/pcm;rate=24000`). */
-export function pcmRate(mimeType) {
+function pcmRate(mimeType) {
   const match = /rate=(\d+)/.exec(mimeType || "");
   return match ? Number(match[1]) : 24000;
 }

@@ -22,7 +22,7 @@ import { replyEnded, replyStarted, stopReply } from "./messageactions.js";
 import { fileNameFor } from "./recorder.js";
 import { readEvents } from "./sse.js";
 import { isToolEvent, withToolStep } from "./toolsteps.js";
-import { bytesFromBase64, pcmRate, speechPlayer } from "./speechplayer.js";
+import { bytesFromBase64, speechPlayer } from "./speechplayer.js";
 import { state } from "./state.js";
 import { addMessage, appendText, removeItem, settle } from "./thread.js";
 import { toast } from "./ui.js";
@@ -99,10 +99,7 @@ async function spokenReply(response, turn) {
       if (!turn.silenced) speechPlayer.enqueue(bytesFromBase64(data.audio_base64)).catch(() => {});
     } else if (event === "audio_part") {
       if (data.last) sentenceSpoken(view);
-      if (!turn.silenced && data.audio_base64) {
-        const pcm = bytesFromBase64(data.audio_base64);
-        speechPlayer.enqueuePcm(pcm, pcmRate(data.mime_type)).catch(() => {});
-      }
+      if (!turn.silenced && data.audio_base64) speechPlayer.enqueuePart(data).catch(() => {});
     } else if (event === "done") {
       settle(replyOf(view), data.ai_message);
       renderMessages();
