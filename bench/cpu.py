@@ -19,9 +19,10 @@ CORES = os.cpu_count() or 1
 
 
 class CpuSplit:
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, voice: list[int] | None = None) -> None:
+        """`voice`: the voice workers measured, when not the stack's own (a floor's)."""
         self.parts: dict[str, list[int]] = {
-            "voice workers": stack.worker_pids("hypercorn"),
+            "voice workers": voice or stack.worker_pids("hypercorn"),
             "API workers": stack.worker_pids("gunicorn"),
             "fake upstream": [stack.upstream_pid],
             "benchmark client": [os.getpid()],

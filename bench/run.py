@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import floor, gateway, voice_stream
+from bench import floor, gateway, voice_floor, voice_stream
 from bench.client import Session, big_wav, median, ms, small_webm
 from bench.cpu import CpuSplit
 from bench.harness import FULL, QUICK, Harness, timed
@@ -196,6 +196,8 @@ class Bench(Harness):
                 self.stack.end(realtime)
             r["voicestream_first"], r["voicestream_batch"] = f"{first:.2f}", f"{many:.2f}"
             self.notes += notes
+        if want("voicefloor"):
+            r.update(await voice_floor.measure(self, self.stack.api_port + 9, self.notes))
         if want("floor"):
             r.update(await floor.measure(self, self.stack.api_port + 3))
         if want("gateway"):
@@ -242,6 +244,8 @@ METRICS: list[tuple[str, str, str, Limit]] = [
     ("memory", "6. voice worker RSS growth, 200 turns x 5 MB", "≤ 50 MB", 50.0),
     ("voicestream_first", "9. streamed voice: first audio ÷ one-shot turn", "≤ 0.15", 0.15),
     ("voicestream_batch", "9. 50 streamed voice turns at once ÷ one", "≤ 1.3", 1.3),
+    ("voice_floor", "floor: Quart + SDK, 50 one-shot voice turns ÷ one", "(report)", None),
+    ("voice_floor_stream", "floor: 50 streamed voice turns ÷ one", "(report)", None),
     ("reattach", "7. reattach: first event of a followed reply, p50", "≤ 30 ms", 30.0),
     ("branches_turn", "8. turn latency, 10,000 messages + 100 branches ÷ 10", "≤ 1.3", 1.3),
 ]
@@ -303,7 +307,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated: overhead,cpu,throughput,voice,stream,length,memory,voicestream,"
-        "reattach,branches,floor,gateway (needs BENCH_LITELLM),offline",
+        "voicefloor,reattach,branches,floor,gateway (needs BENCH_LITELLM),offline",
     )
     parser.add_argument("--port-base", type=int, default=19000)
     parser.add_argument("--pg-database", default="bench")
