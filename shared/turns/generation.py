@@ -4,6 +4,7 @@ published live, stoppable, and finished on the server whether or not anyone stil
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -18,14 +19,13 @@ from shared.providers.base import ChatProvider, ProviderError, ReplyStream
 from shared.tools import running as tool_running
 from shared.tools.rounds import NO_TOOLS, STOPPED, Call, Rounds, Toolbox, ToolSource
 from shared.turns import charges, replies
+from shared.turns.beat import Beat
 from shared.turns.failures import Kept, TurnFailed, interrupted, turn_failure
 from shared.turns.live import LiveHub, Running
 from shared.turns.store import Started
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-# How often a reply written here checks whether another process stopped it (seconds).
-STOP_POLL = 0.5
 EMPTY_REPLY = "The AI provider returned an empty reply."
 
 
@@ -46,6 +46,11 @@ class Writer:
             result = await session.run_sync(work, *args)
             await session.commit()
             return result
+
+    @functools.cached_property
+    def beat(self) -> Beat:
+        """Saves the replies written here and notices their stops, all at once."""
+        return Beat(self.run, self.hub)
 
     def done(self, user: Message, reply: Message) -> dict[str, Any]:
         return {"user_message": self.serialize(user), "ai_message": self.serialize(reply)}
@@ -78,6 +83,7 @@ def launch(writer: Writer, turn: Started) -> asyncio.Task[Written]:
     Followers can attach at once: the reply is registered before this returns.
     """
     running = writer.hub.start(turn.ai_message.id)
+    writer.beat.keep()
     return writer.hub.launch(generate(writer, turn, running))
 
 
@@ -127,12 +133,13 @@ async def write(writer: Writer, reply_id: int, turn: Started, running: Running) 
     clock = Clock()
     toolbox = await tools_of(writer, turn)
     rounds = Rounds(toolbox, list(turn.context), turn.reasoning_effort)
-    watcher = asyncio.create_task(watch_stop(writer, reply_id, running))
+    # Set here by a stop request, or by the beat when the reply was stopped elsewhere.
+    watcher = asyncio.create_task(running.stop.wait())
     try:
         while True:
             before = len(running.text)
             stream = writer.provider.astream(rounds.messages, turn.model, rounds.options())
-            reader = asyncio.create_task(read(writer, reply_id, stream, running, clock))
+            reader = asyncio.create_task(read(writer, stream, running, clock))
             try:
                 await asyncio.wait({reader, watcher}, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -173,7 +180,7 @@ async def call_tools(
     rounds: Rounds,
     calls: list[Call],
     running: Running,
-    watcher: asyncio.Task[None],
+    watcher: asyncio.Task[bool],
 ) -> bool:
     """Run a round's calls one by one, each told to followers as it starts and ends and saved
     as it ends; False when the reply was stopped (the call under way is cancelled)."""
@@ -223,28 +230,10 @@ def outcome(
     )
 
 
-async def read(
-    writer: Writer, reply_id: int, stream: ReplyStream, running: Running, clock: Clock
-) -> bool:
-    """Pieces into the live hub, saved at most every SAVE_INTERVAL; False when stopped."""
-    saved_at = time.monotonic()
+async def read(writer: Writer, stream: ReplyStream, running: Running, clock: Clock) -> bool:
+    """Pieces into the live hub (the beat saves them); True once the stream ended."""
     async for raw in stream:
         piece = valid_text(raw)
         clock.first_token()
         await writer.hub.delta(running, piece)
-        if time.monotonic() - saved_at >= replies.SAVE_INTERVAL:
-            saved_at = time.monotonic()
-            if not await writer.run(replies.save_progress, reply_id, running.text):
-                return False
     return True
-
-
-async def watch_stop(writer: Writer, reply_id: int, running: Running) -> None:
-    """Return once the reply is stopped: here at once, from another process within STOP_POLL."""
-    while True:
-        try:
-            await asyncio.wait_for(running.stop.wait(), STOP_POLL)
-            return
-        except TimeoutError:
-            if not await writer.run(replies.is_pending, reply_id):
-                return

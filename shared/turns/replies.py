@@ -57,17 +57,6 @@ def failed(content: str, error: ProviderError, total_ms: int | None = None) -> O
     return Outcome(MessageStatus.FAILED, content, total_ms=total_ms, error=error)
 
 
-def save_progress(session: so.Session, reply_id: int, content: str) -> bool:
-    """Save the text so far; False when the reply is no longer pending (it was stopped)."""
-    saved = session.execute(
-        sa.update(Message)
-        .where(Message.id == reply_id, Message.status == MessageStatus.PENDING)
-        .values(content=content, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return int(saved.rowcount) == 1  # type: ignore[attr-defined]
-
-
 def save_calls(
     session: so.Session, reply_id: int, content: str, calls: list[dict[str, Any]] | None
 ) -> bool:
@@ -79,6 +68,20 @@ def save_calls(
         .execution_options(synchronize_session=False)
     )
     return int(saved.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def beat(session: so.Session, progress: dict[int, str], running: list[int]) -> set[int]:
+    """A process's replies at one beat (shared/turns/beat.py): those no longer pending (stopped
+    elsewhere) returned, the text of the others in `progress` saved; two statements in all."""
+    gone = set(session.scalars(_GONE, {"b_ids": running}))
+    rows = [
+        {"b_id": reply_id, "b_content": text, "b_at": utcnow()}
+        for reply_id, text in progress.items()
+        if reply_id not in gone
+    ]
+    if rows:
+        session.connection().execute(_PROGRESS, rows)  # one executemany
+    return gone
 
 
 def is_pending(session: so.Session, reply_id: int) -> bool:
@@ -139,6 +142,23 @@ _FINISH = (
         tool_calls=_param("f_tools", Message.tool_calls),
     )
     .returning(*_MESSAGES.c)
+)
+
+
+_GONE = sa.select(Message.id).where(
+    Message.id.in_(sa.bindparam("b_ids", expanding=True)),
+    Message.status != MessageStatus.PENDING,
+)
+_PROGRESS = (
+    sa.update(_MESSAGES)
+    .where(
+        Message.id == sa.bindparam("b_id", type_=sa.Integer),
+        Message.status == MessageStatus.PENDING,
+    )
+    .values(
+        content=_param("b_content", Message.content),
+        updated_at=_param("b_at", Message.updated_at),
+    )
 )
 
 
