@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any, cast
 
 import openai
-from openai.types import CompletionUsage
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
-from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 from shared.core.config import Config
 from shared.providers.base import (
     NO_OPTIONS,
-    NO_USAGE,
     ChatMessage,
     ChatOptions,
     ChatResult,
@@ -149,8 +145,13 @@ class OpenAIChat:
             self._async = None
 
 
+UNREADABLE = "The AI provider returned an unreadable reply."
+
+
 class OpenAIReplyStream(ReplyStream):
-    """Deltas of a streamed completion; the upstream reports usage in its last chunk."""
+    """Deltas of a streamed completion; the upstream reports usage in its last chunk. Chunks
+    are read as plain JSON (`AsyncStream[object]`), as whole replies are
+    (`completion_result`): the SDK's model for each chunk cost more CPU than the rest of it."""
 
     def __init__(self, client: openai.AsyncOpenAI, body: dict[str, object]) -> None:
         super().__init__(str(body["model"]))
@@ -161,24 +162,34 @@ class OpenAIReplyStream(ReplyStream):
         try:
             stream = await self._client.post(
                 COMPLETIONS,
-                cast_to=ChatCompletion,
+                cast_to=object,
                 body=self._body,
                 stream=True,
-                stream_cls=openai.AsyncStream[ChatCompletionChunk],
+                stream_cls=openai.AsyncStream[object],
             )
             calls = CallPieces()
             async with stream:
                 async for chunk in stream:
-                    self.model = chunk.model or self.model
-                    self.usage = _usage(chunk.usage) if chunk.usage else self.usage
-                    delta = chunk.choices[0].delta if chunk.choices else None
-                    if delta is not None and delta.tool_calls:
-                        calls.add(delta.tool_calls)
-                    if delta is not None and delta.content:
-                        yield delta.content
+                    if (content := self._take(chunk, calls)) is not None:
+                        yield content
             self.tool_calls = calls.requests()
         except openai.OpenAIError as exc:
             raise translate_error(exc, "llm") from exc
+
+    def _take(self, chunk: object, calls: CallPieces) -> str | None:
+        """The text of one chunk (None: none); its model, usage and tool-call pieces kept."""
+        try:
+            body = cast(dict[str, Any], chunk)
+            self.model = body.get("model") or self.model
+            if usage := body.get("usage"):
+                self.usage = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
+            choices = body.get("choices")
+            delta = (choices[0].get("delta") or {}) if choices else {}
+            calls.add(delta.get("tool_calls") or ())
+            content = delta.get("content")
+        except (AttributeError, IndexError, KeyError, TypeError) as exc:
+            raise ProviderError(UNREADABLE, stage="llm") from exc
+        return content if isinstance(content, str) and content else None
 
 
 class CallPieces:
@@ -188,13 +199,13 @@ class CallPieces:
     def __init__(self) -> None:
         self._calls: dict[int, list[str]] = {}
 
-    def add(self, pieces: list[ChoiceDeltaToolCall]) -> None:
+    def add(self, pieces: Iterable[dict[str, Any]]) -> None:
         for piece in pieces:
-            call = self._calls.setdefault(piece.index, ["", "", ""])
-            call[0] = piece.id or call[0]
-            if piece.function is not None:
-                call[1] += piece.function.name or ""
-                call[2] += piece.function.arguments or ""
+            call = self._calls.setdefault(int(piece["index"]), ["", "", ""])
+            call[0] = piece.get("id") or call[0]
+            function = piece.get("function") or {}
+            call[1] += function.get("name") or ""
+            call[2] += function.get("arguments") or ""
 
     def requests(self) -> list[ToolRequest]:
         return [ToolRequest(*self._calls[index]) for index in sorted(self._calls)]
@@ -216,15 +227,9 @@ def completion_result(completion: object) -> ChatResult:
         counted = Usage(usage.get("prompt_tokens"), usage.get("completion_tokens"))
         model = str(body.get("model") or "")
     except (AttributeError, IndexError, KeyError, TypeError) as exc:
-        raise ProviderError("The AI provider returned an unreadable reply.", stage="llm") from exc
+        raise ProviderError(UNREADABLE, stage="llm") from exc
     if calls:  # a reply that asks for tools may say nothing
         return ChatResult(text=text or "", usage=counted, model=model, tool_calls=calls)
     if not isinstance(text, str) or not text.strip():
         raise ProviderError("The AI provider returned an empty reply.", stage="llm")
     return ChatResult(text=text, usage=counted, model=model)
-
-
-def _usage(usage: CompletionUsage | None) -> Usage:
-    if usage is None:
-        return NO_USAGE
-    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)
