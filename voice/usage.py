@@ -4,16 +4,22 @@ speech_budgets.py), given back when the call fails."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from shared.auth.access import Caller
 from shared.core.models import UsageKind
 from shared.providers.base import ProviderError
 from shared.usage.speech import speech_model
-from shared.usage.speech_budgets import acharge, arefund
+from shared.usage.speech_budgets import acharge, arefund, areserve, asettle
 from voice.deps import app_config, budget_checks, providers, sessions
 from voice.services import client_ip
+
+# A streamed reply's sentences are charged from reservations of this many characters (or what
+# the allowance leaves, when less): one check and ledger row for a reply, not one a sentence.
+SPEECH_BLOCK_CHARS = 1000
 
 
 class SpeechRefused(ProviderError):
@@ -73,3 +79,54 @@ def refunder() -> Callable[[int], Awaitable[None]]:
         await arefund(store, ticket)
 
     return refund
+
+
+@dataclass
+class Reserved:
+    """Characters reserved for a reply's speech (one ledger row) and those spoken from it."""
+
+    ticket: int
+    chars: int
+    spoken: int = 0
+
+
+class SpeechTab:
+    """The characters a streamed reply speaks, sentence by sentence. Each sentence is charged
+    before it is spoken, as a call of its own would be (SpeechQuotaExceeded when the allowance
+    does not cover it), but from a reservation of up to SPEECH_BLOCK_CHARS taken in one check;
+    a sentence that fails is given back, and `settle` sets each reservation's row to what was
+    spoken. Bound now, so it also works in a streamed body that runs after the request.
+
+    What a reservation holds beyond what is spoken is out of the caller's allowance until the
+    reply ends (a reply that ends is settled; one whose process dies keeps it charged)."""
+
+    def __init__(self, caller: Caller) -> None:
+        checks, ip, config = budget_checks(), client_ip(), app_config()
+        model = speech_model(config, UsageKind.TTS, providers().tts.name)
+        self._reserve = lambda needed: areserve(
+            checks, config, caller, ip, (UsageKind.TTS, needed, model), SPEECH_BLOCK_CHARS
+        )
+        self._sessions = sessions()
+        self._lock = asyncio.Lock()
+        self.reserved: list[Reserved] = []
+
+    async def take(self, text: str) -> Reserved:
+        """`text`'s characters, from the last reservation or a new one."""
+        async with self._lock:
+            last = self.reserved[-1] if self.reserved else None
+            if last is None or last.chars - last.spoken < len(text):
+                ticket, chars = await self._reserve(len(text))
+                last = Reserved(ticket, int(chars))
+                self.reserved.append(last)
+            last.spoken += len(text)
+            return last
+
+    @staticmethod
+    def give_back(taken: Reserved, text: str) -> None:
+        taken.spoken -= len(text)
+
+    async def settle(self) -> None:
+        """Every reservation's row set to what was spoken from it (removed when nothing was)."""
+        reserved, self.reserved = self.reserved, []
+        for taken in reserved:
+            await asettle(self._sessions, taken.ticket, taken.spoken)

@@ -13,10 +13,11 @@ stored complete; only the speech of a reply nobody listens to any more is droppe
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,11 +51,9 @@ from voice.storage import history_budget, message_json
 from voice.streaming import event_stream
 from voice.turns import transcribed
 from voice.turnstart import prefetched, reserved
-from voice.usage import SpeechRefused, refunder, spoken_recorder
+from voice.usage import Reserved, SpeechRefused, SpeechTab
 
 log = logging.getLogger("chatbot.requests")
-Recorder = Callable[[str], Awaitable[int]]
-Refunder = Callable[[int], Awaitable[None]]
 
 
 class StageClock:
@@ -93,7 +92,7 @@ async def streamed_voice_turn(
         "X-AI-Message-Id": str(turn.ai_message.id),
     }
     config = app_config()
-    speech = Spoken(providers().tts, voice, clock, (spoken_recorder(caller), refunder()))
+    speech = Spoken(providers().tts, voice, clock, SpeechTab(caller))
     pipeline = SpeechPlan(
         config.tts_max_in_flight,
         min(config.max_sentence_chars, speech.limit),
@@ -156,6 +155,8 @@ async def voice_events(
             yield spoken.event(item)
     except ReplyEnded:
         pass
+    finally:  # also when the client leaves: what was reserved but not spoken goes back
+        await asyncio.shield(spoken.tab.settle())
     while steps:
         yield steps.pop(0)
     name, data = ending[0] if ending else ("error", {"message": "The reply ended unexpectedly."})
@@ -169,11 +170,8 @@ async def voice_events(
 class Spoken:
     """Speech of one reply: each sentence's event, and which sentences could not be spoken."""
 
-    def __init__(
-        self, tts: TextToSpeech, voice: str, clock: StageClock, ledger: tuple[Recorder, Refunder]
-    ) -> None:
-        self.tts, self.voice, self.clock = tts, voice, clock
-        self.record, self.refund = ledger
+    def __init__(self, tts: TextToSpeech, voice: str, clock: StageClock, tab: SpeechTab) -> None:
+        self.tts, self.voice, self.clock, self.tab = tts, voice, clock, tab
         self.limit = tts.max_input_chars
         self.streaming = streaming(tts)  # None: it only speaks whole clips
         self.count = 0
@@ -181,29 +179,29 @@ class Spoken:
         self.first_error: dict[str, Any] | None = None
 
     async def synthesize(self, text: str) -> SpeechAudio:
-        ticket = await self._charged(text)
+        taken = await self._charged(text)
         try:
             return await self.tts.aspeak(text, self.voice)
         except ProviderError:
-            await self.refund(ticket)
+            self.tab.give_back(taken, text)
             raise
 
     async def stream(self, text: str) -> AsyncIterator[bytes]:
         """The sentence's PCM as it is synthesised (only asked for of a streaming provider)."""
         assert self.streaming is not None
-        ticket = await self._charged(text)
+        taken = await self._charged(text)
         try:
             async for chunk in self.streaming.aspeak_stream(text, self.voice):
                 yield chunk
         except ProviderError:
-            await self.refund(ticket)
+            self.tab.give_back(taken, text)
             raise
 
-    async def _charged(self, text: str) -> int:
-        """Each sentence is one speech call in the ledger, charged before it is made."""
+    async def _charged(self, text: str) -> Reserved:
+        """Each sentence is charged before it is made (from the reply's reservation)."""
         self.clock.mark("first_sentence_ms")
         try:
-            return await self.record(text)
+            return await self.tab.take(text)
         except SpeechQuotaExceeded as spent:
             raise SpeechRefused(spent.message, stage="tts") from spent
 

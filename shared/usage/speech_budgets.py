@@ -5,7 +5,9 @@ ledger as replies (`usage_events`, kind tts/stt).
 A speech call's size is known before it is made (a text's length, a recording's duration),
 so `acharge` checks the allowances and writes the call's ledger row in one atomic step
 (shared/usage/atomic.py) before the call: an allowance is never overshot. A call that fails
-gives its row back (`arefund`): upstreams do not bill failed calls.
+gives its row back (`arefund`): upstreams do not bill failed calls. Calls made one after
+another (a streamed reply's sentences) may share one row: `areserve` reserves more than the
+first needs, as far as the allowances leave room, and `asettle` sets it to what was spoken.
 """
 
 from __future__ import annotations
@@ -132,27 +134,43 @@ def charge(
     """Write a speech call's ledger row (`spoken`: its kind, characters or seconds, model) if
     the caller's allowances cover it, atomically with their check (SpeechQuotaExceeded when
     one does not), before the call; returns the row's id. Blocking (see `acharge`)."""
+    return reserve(sessions, config, caller, ip, spoken)[0]
+
+
+def reserve(
+    sessions: so.sessionmaker[so.Session],
+    config: Config,
+    caller: Caller,
+    ip: str,
+    spoken: tuple[UsageKind, float, str],
+    up_to: float = 0,
+) -> tuple[int, float]:
+    """`charge`, for as much as the allowances leave of `up_to` (never less than the call
+    needs): one row for several calls, settled to what they used (`asettle`). Returns the
+    row's id and the amount reserved."""
     kind, needed, model = spoken
-    size = {"characters": int(needed)} if kind == UsageKind.TTS else {"seconds": needed}
-    event = speech_event(caller, ip, kind, model, **size)
     budgets = [b for b in speech_budgets(config, caller, ip, kind) if b.limit]
     with sessions() as session:
         if budgets:  # one transaction: no other check of these allowances until it commits
             lock_scopes(session.connection(), [scope_key(b.name, b.key) for b in budgets])
         else:
             on_its_own(session)
-        now = utcnow()
+        now, room = utcnow(), math.inf
         for budget in budgets:
             spent = used(session, budget, now)
             if spent + needed > budget.limit:
                 rows = session.execute(rows_stmt(budget.scope, kind), budget.params(now))
                 back = resets_at(rows, spent, needed, budget.limit, now)
                 raise SpeechQuotaExceeded(budget, max(0, int(budget.limit - spent)), back, now)
+            room = min(room, budget.limit - spent)
+        granted = max(needed, min(up_to, room))
+        size = {"characters": int(granted)} if kind == UsageKind.TTS else {"seconds": granted}
+        event = speech_event(caller, ip, kind, model, **size)
         session.add(event)
         session.flush()
         event_id = event.id
         session.commit()
-        return event_id
+        return event_id, granted
 
 
 async def acharge(
@@ -164,6 +182,32 @@ async def acharge(
 ) -> int:
     """`charge` for asyncio services, on their check threads (shared/usage/atomic.py)."""
     return await checks.run(charge, config, caller, ip, spoken)
+
+
+async def areserve(
+    checks: CheckThreads,
+    config: Config,
+    caller: Caller,
+    ip: str,
+    spoken: tuple[UsageKind, float, str],
+    up_to: float,
+) -> tuple[int, float]:
+    """`reserve` for asyncio services, on their check threads."""
+    return await checks.run(reserve, config, caller, ip, spoken, up_to)
+
+
+async def asettle(sessions: async_sessionmaker[AsyncSession], event_id: int, chars: int) -> None:
+    """A reservation of characters (`reserve`) set to the `chars` its calls spoke: what was
+    reserved but not spoken is given back."""
+    if chars <= 0:
+        await arefund(sessions, event_id)
+        return
+    async with sessions() as session:
+        await aon_its_own(session)
+        await session.execute(
+            sa.update(UsageEvent).where(UsageEvent.id == event_id).values(speech_characters=chars)
+        )
+        await session.commit()
 
 
 async def arefund(sessions: async_sessionmaker[AsyncSession], event_id: int) -> None:

@@ -1,6 +1,7 @@
 """Speech goes into the usage ledger and budgets: read-aloud is charged its characters before
 synthesis (refused once the day's allowance cannot cover it, given back when synthesis
-fails), capped per request, and parallel requests never overshoot the allowance."""
+fails), capped per request, and parallel requests never overshoot the allowance. A streamed
+reply's sentences are charged the same way, from one reservation settled when it ends."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from shared.core.models import UsageEvent, UsageKind
 from tests.fake_openai import Behaviour, Failure
 from tests.voice.conftest import Headers
 from tests.voice.test_speech import ask, speech_calls, speech_url
+from tests.voice.test_streaming import parse_events
 
 Chat = tuple[Headers, dict[str, Any]]
 ALLOWANCE = 300
+EVENTS = {"Accept": "text/event-stream"}
 
 
 @pytest.fixture
@@ -128,3 +131,53 @@ async def test_a_message_longer_than_the_cap_is_not_read_aloud(
     assert response.status_code == 422
     assert (await response.get_json())["errors"]["reason"] == "too_long"
     assert speech_calls(upstream) == []
+
+
+def sentence(n: int) -> str:
+    return f"Sentence {n} " + "word " * 11 + "done."  # 71 characters
+
+
+async def streamed_events(post_audio: Any, chat: Chat) -> list[tuple[str, dict[str, Any]]]:
+    response = await post_audio(chat[1]["id"], chat[0], extra_headers=EVENTS)
+    assert response.status_code == 200, await response.get_data()
+    return parse_events((await response.get_data()).decode())
+
+
+async def test_a_streamed_reply_is_charged_what_it_spoke_in_one_ledger_row(
+    post_audio: Any, client: FlaskClient, app: Flask, guest_chat: Chat, upstream: Behaviour
+) -> None:
+    upstream.reply = " ".join(sentence(n) for n in range(1, 4))
+    events = await streamed_events(post_audio, guest_chat)
+
+    assert [d["seq"] for n, d in events if n == "audio"] == [1, 2, 3]
+    # One reservation for the reply (not a check a sentence), settled to what was spoken.
+    assert spoken_characters(app) == [3 * 71]
+    assert allowance(client, guest_chat[0], "guest_speech_characters")["used"] == 3 * 71
+
+
+async def test_a_streamed_reply_beyond_the_allowance_speaks_what_fits_and_charges_only_that(
+    post_audio: Any, app: Flask, guest_chat: Chat, upstream: Behaviour
+) -> None:
+    upstream.reply = " ".join(sentence(n) for n in range(1, 6))  # 5 x 71 > 300
+    events = await streamed_events(post_audio, guest_chat)
+
+    assert [d["seq"] for n, d in events if n == "audio"] == [1, 2, 3, 4]  # 284 of 300
+    assert [d["seq"] for n, d in events if n == "audio_error"] == [5]
+    name, done = events[-1]
+    assert name == "done" and done["unspoken"] == [5]
+    assert done["speech_error"]["code"] == 429
+    assert "speech allowance" in done["speech_error"]["message"]
+    assert sum(spoken_characters(app)) == 4 * 71  # the reservation's rest given back
+    assert len(speech_calls(upstream)) == 4  # the refused sentence never reached upstream
+
+
+async def test_a_streamed_sentence_that_fails_is_given_back(
+    post_audio: Any, app: Flask, guest_chat: Chat, upstream: Behaviour
+) -> None:
+    upstream.reply = " ".join(sentence(n) for n in range(1, 3))
+    upstream.fail_next("speech", Failure(status=500))
+    events = await streamed_events(post_audio, guest_chat)
+
+    failed = [d["seq"] for n, d in events if n == "audio_error"]
+    assert len(failed) == 1 and len([n for n, _ in events if n == "audio"]) == 1
+    assert spoken_characters(app) == [71]
