@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TypeVar
 
@@ -45,18 +45,25 @@ async def paced(
             pending.cancel()
 
 
-async def with_heartbeats(events: AsyncIterator[str]) -> AsyncIterator[str]:
-    """`events`, with a heartbeat comment whenever none came for HEARTBEAT_SECONDS."""
-    async with contextlib.aclosing(paced(events, lambda: HEARTBEAT_SECONDS)) as chunks:
-        async for chunk in chunks:
-            yield HEARTBEAT if chunk is None else chunk
+class Heartbeat:
+    """When a stream that has sent nothing for HEARTBEAT_SECONDS is due a keep-alive comment."""
+
+    def __init__(self) -> None:
+        self.sent_at = time.monotonic()
+
+    def wait(self) -> float:
+        """Seconds until the next comment is due (0: now)."""
+        return max(self.sent_at + HEARTBEAT_SECONDS - time.monotonic(), 0.0)
+
+    def sent(self) -> None:
+        self.sent_at = time.monotonic()
 
 
-async def ended_stream(events: AsyncIterator[str]) -> AsyncIterator[bytes]:
-    """`events` as UTF-8 (a lone surrogate from upstream becomes '?', never a broken response);
+async def ended_stream(chunks: AsyncIterator[str]) -> AsyncIterator[bytes]:
+    """`chunks` as UTF-8 (a lone surrogate from upstream becomes '?', never a broken response);
     an unexpected failure midway ends the stream with an `error` event instead of cutting it."""
     try:
-        async for chunk in with_heartbeats(events):
+        async for chunk in chunks:
             yield chunk.encode("utf-8", "replace")
     except Exception:
         log.exception("streamed reply failed")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -35,18 +35,23 @@ async def refusal(claims: AccessClaims, sessions: async_sessionmaker[AsyncSessio
 
 
 async def while_standing(
-    events: AsyncIterator[Event], claims: AccessClaims, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Event]:
+    events: AsyncIterator[Event],
+    claims: AccessClaims,
+    sessions: async_sessionmaker[AsyncSession],
+    wake: Callable[[], float],
+) -> AsyncIterator[Event | None]:
     """`events`, checking every STANDING_SECONDS (even while none comes) that `claims` still
-    stand; when they do not, an `error` event ends the stream. `sessions` is bound by the
+    stand; when they do not, an `error` event ends the stream. None whenever the stream wakes
+    with no event: at each check, and when `wake()` (asked before each wait: the seconds
+    until the caller's own deadline, e.g. a heartbeat) has passed. `sessions` is bound by the
     request: the stream runs after it, outside the app's context."""
     loop = asyncio.get_running_loop()
     due = loop.time() + STANDING_SECONDS
 
-    def until_due() -> float:  # asked before each wait: `due` moves on after each check
-        return max(due - loop.time(), 0.0)
+    def until_next() -> float:  # `due` moves on after each check
+        return min(max(due - loop.time(), 0.0), wake())
 
-    async with contextlib.aclosing(paced(events, until_due)) as paced_events:
+    async with contextlib.aclosing(paced(events, until_next)) as paced_events:
         async for event in paced_events:
             if loop.time() >= due:
                 reason = await refusal(claims, sessions)
@@ -54,5 +59,4 @@ async def while_standing(
                     yield "error", envelope(401, reason)
                     return
                 due = loop.time() + STANDING_SECONDS
-            if event is not None:
-                yield event
+            yield event

@@ -18,7 +18,7 @@ from shared.turns.generation import launch
 from shared.turns.store import Started
 from voice.auth import current_claims
 from voice.deps import sessions, writer
-from voice.sse import ended_stream
+from voice.sse import HEARTBEAT, Heartbeat, ended_stream
 from voice.standing import while_standing
 
 
@@ -28,12 +28,17 @@ def event(name: str, data: dict[str, Any]) -> str:
 
 def event_stream(events: AsyncIterator[Event], headers: dict[str, str] | None = None) -> Response:
     """A `text/event-stream` response of `events` that no proxy buffers, ended with an `error`
-    event once the caller's token no longer stands (voice/standing.py)."""
-    standing = while_standing(events, current_claims(), sessions())
+    event once the caller's token no longer stands (voice/standing.py), with a heartbeat
+    comment whenever nothing was sent for HEARTBEAT_SECONDS. One wait paces both."""
+    heartbeat = Heartbeat()
+    standing = while_standing(events, current_claims(), sessions(), heartbeat.wait)
 
     async def body() -> AsyncIterator[str]:
-        async for name, data in standing:
-            yield event(name, data)
+        async for item in standing:
+            if item is None and heartbeat.wait() > 0:
+                continue  # woken for the token's check alone
+            yield HEARTBEAT if item is None else event(*item)
+            heartbeat.sent()
 
     response = Response(
         ended_stream(body()),
