@@ -8,6 +8,7 @@ from typing import Any, cast
 import openai
 
 from shared.core.config import Config
+from shared.providers.aio_transport import async_http_client
 from shared.providers.base import (
     NO_OPTIONS,
     ChatMessage,
@@ -35,6 +36,11 @@ def client_options(config: Config) -> dict[str, object]:
         ),
         "max_retries": config.provider_max_retries,
     }
+
+
+def async_client(options: dict[str, object]) -> openai.AsyncOpenAI:
+    """The SDK's asyncio client on the lean transport (shared/providers/aio_transport.py)."""
+    return openai.AsyncOpenAI(**options, http_client=async_http_client())  # type: ignore[arg-type]
 
 
 def translate_error(exc: openai.OpenAIError, stage: Stage) -> ProviderError:
@@ -94,7 +100,7 @@ class OpenAIChat:
     @property
     def async_client(self) -> openai.AsyncOpenAI:
         if self._async is None:
-            self._async = openai.AsyncOpenAI(**self._options)  # type: ignore[arg-type]
+            self._async = async_client(self._options)
         return self._async
 
     def _body(

@@ -7,7 +7,7 @@ import openai
 from shared.core.config import Config
 from shared.media.audio import MP3, sniff_container
 from shared.providers.base import ProviderError, SpeechAudio
-from shared.providers.openai_chat import client_options, translate_error
+from shared.providers.openai_chat import async_client, client_options, translate_error
 
 # OpenAI's speech endpoint refuses longer input.
 OPENAI_TTS_MAX_CHARS = 4096
@@ -17,7 +17,7 @@ class OpenAISpeechToText:
     name = "openai"
 
     def __init__(self, config: Config) -> None:
-        self._client = openai.AsyncOpenAI(**client_options(config))  # type: ignore[arg-type]
+        self._client = async_client(client_options(config))
         self._model = config.openai_stt_model
 
     async def atranscribe(self, audio: bytes, filename: str) -> str:
@@ -39,7 +39,7 @@ class OpenAITextToSpeech:
     max_input_chars = OPENAI_TTS_MAX_CHARS
 
     def __init__(self, config: Config) -> None:
-        self._client = openai.AsyncOpenAI(**client_options(config))  # type: ignore[arg-type]
+        self._client = async_client(client_options(config))
         self._model = config.openai_tts_model
         self._voice = config.openai_tts_voice
 
