@@ -13,6 +13,7 @@ from typing import Any
 import av
 import pytest
 from flask import Flask
+from quart import Quart
 
 from shared.core.config import Config
 from shared.providers.base import ProviderError
@@ -28,6 +29,7 @@ from tests.voice.conftest import (
 )
 from tests.voice.test_speech_budgets import spoken_characters
 from tests.voice.test_streaming import parse_events
+from voice import deps
 
 EVENTS = {"Accept": "text/event-stream"}
 TWO = "The first sentence is here. The second one follows it."
@@ -250,8 +252,11 @@ async def test_streamed_voice_turn_without_parts_still_sends_whole_sentences(
 
 
 async def test_streamed_voice_turn_in_parts_names_a_sentence_that_broke_off(
-    voice_chat: VoiceChat, upstream: Behaviour, app: Flask
+    voice_app: Quart, voice_chat: VoiceChat, upstream: Behaviour, app: Flask
 ) -> None:
+    deps.services_of(voice_app).config = deps.services_of(voice_app).config.replace(
+        tts_max_in_flight=1  # one at a time, so the synthesis that breaks off is sentence 1
+    )
     upstream.reply = TWO
     upstream.realtime.fail_next(RealtimeFailure("drop", after_chunks=1))
     events = await streamed_events(voice_chat, "?audio=parts")
