@@ -147,7 +147,7 @@ async def write(writer: Writer, reply_id: int, turn: Started, running: Running) 
                 await asyncio.gather(reader, return_exceptions=True)
                 await stream.aclose()
             said = running.text[before:]
-            if reader.cancelled() or reader.exception() or not reader.result():
+            if reader.cancelled() or reader.exception():
                 if rounds.calls:  # the rounds before count too, and so does this one
                     rounds.used(stream.usage, said, ())
                 ended = outcome(reader, stream, running.text, clock, rounds)
@@ -206,7 +206,7 @@ def valid_text(piece: str) -> str:
 
 
 def outcome(
-    reader: asyncio.Task[bool] | None,
+    reader: asyncio.Task[None] | None,
     stream: ReplyStream,
     text: str,
     clock: Clock,
@@ -219,7 +219,7 @@ def outcome(
         return replies.failed(text, error, clock.elapsed_ms())
     if error is not None:
         raise error
-    complete = ended and reader is not None and reader.result()
+    complete = ended  # the stream read to its end, neither stopped nor failed
     if complete and not has_text(text):
         empty = ProviderError(EMPTY_REPLY, stage="llm")
         return replies.failed(text, empty, clock.elapsed_ms())
@@ -230,10 +230,9 @@ def outcome(
     )
 
 
-async def read(writer: Writer, stream: ReplyStream, running: Running, clock: Clock) -> bool:
-    """Pieces into the live hub (the beat saves them); True once the stream ended."""
+async def read(writer: Writer, stream: ReplyStream, running: Running, clock: Clock) -> None:
+    """Pieces into the live hub until the stream ends (the beat saves them)."""
     async for raw in stream:
         piece = valid_text(raw)
         clock.first_token()
         await writer.hub.delta(running, piece)
-    return True
