@@ -27,7 +27,6 @@ class Beat:
         self.run = run
         self.hub = hub
         self.interval = interval
-        self.saved: dict[int, int] = {}  # reply id → length of the text saved
         self.task: asyncio.Task[None] | None = None
 
     def keep(self) -> None:
@@ -48,10 +47,10 @@ class Beat:
         grown = {
             reply_id: live.text
             for reply_id, live in running.items()
-            if len(live.text) != self.saved.get(reply_id, 0)
+            if len(live.text) != live.saved
         }
         gone = await self.run(replies.beat, grown, list(running)) if running else set()
-        self.saved = {reply_id: self.saved.get(reply_id, 0) for reply_id in running}
-        self.saved.update((reply_id, len(text)) for reply_id, text in grown.items())
+        for reply_id, text in grown.items():
+            running[reply_id].saved = len(text)
         for reply_id in gone:
             running[reply_id].stop.set()

@@ -47,6 +47,7 @@ class Running:
 
     reply_id: int
     text: str = ""
+    saved: int = 0  # how much of `text` is stored (shared/turns/beat.py)
     followers: set[asyncio.Queue[LiveEvent]] = field(default_factory=set)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     # Tool steps so far (`tool_call` / `tool_result` events), for followers who join late.
