@@ -58,15 +58,31 @@ async def speaking(caller: Caller, text: str) -> AsyncIterator[None]:
         raise
 
 
-def spoken_recorder(caller: Caller) -> Callable[[str], Awaitable[int]]:
-    """Charges each text spoken for `caller` before it is spoken (SpeechQuotaExceeded when the
-    allowance does not cover it); bound now, so it also works in a streamed body that runs
-    after the request. Returns the ledger row's id."""
+Reserve = Callable[[int, int], Awaitable[tuple[int, float]]]
+
+
+def characters_reserver(caller: Caller) -> Reserve:
+    """`reserve(needed, up_to)`: characters to be spoken for `caller`, charged before they are
+    spoken (SpeechQuotaExceeded when the allowance does not cover `needed`; up to `up_to` when
+    it leaves room), as (ledger row id, characters reserved). Bound now, so it also works in
+    a streamed body that runs after the request."""
     checks, ip, config = budget_checks(), client_ip(), app_config()
     model = speech_model(config, UsageKind.TTS, providers().tts.name)
 
+    async def reserve(needed: int, up_to: int) -> tuple[int, float]:
+        return await areserve(checks, config, caller, ip, (UsageKind.TTS, needed, model), up_to)
+
+    return reserve
+
+
+def spoken_recorder(caller: Caller) -> Callable[[str], Awaitable[int]]:
+    """Charges each text spoken for `caller` before it is spoken, as a call of its own (see
+    `characters_reserver`). Returns the ledger row's id."""
+    reserve = characters_reserver(caller)
+
     async def record(text: str) -> int:
-        return await acharge(checks, config, caller, ip, (UsageKind.TTS, len(text), model))
+        ticket, _ = await reserve(len(text), 0)
+        return ticket
 
     return record
 
@@ -101,11 +117,7 @@ class SpeechTab:
     reply ends (a reply that ends is settled; one whose process dies keeps it charged)."""
 
     def __init__(self, caller: Caller) -> None:
-        checks, ip, config = budget_checks(), client_ip(), app_config()
-        model = speech_model(config, UsageKind.TTS, providers().tts.name)
-        self._reserve = lambda needed: areserve(
-            checks, config, caller, ip, (UsageKind.TTS, needed, model), SPEECH_BLOCK_CHARS
-        )
+        self._reserve = characters_reserver(caller)
         self._sessions = sessions()
         self._lock = asyncio.Lock()
         self.reserved: list[Reserved] = []
@@ -115,7 +127,7 @@ class SpeechTab:
         async with self._lock:
             last = self.reserved[-1] if self.reserved else None
             if last is None or last.chars - last.spoken < len(text):
-                ticket, chars = await self._reserve(len(text))
+                ticket, chars = await self._reserve(len(text), SPEECH_BLOCK_CHARS)
                 last = Reserved(ticket, int(chars))
                 self.reserved.append(last)
             last.spoken += len(text)

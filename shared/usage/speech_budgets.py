@@ -124,19 +124,6 @@ def used(session: so.Session, budget: SpeechBudget, now: datetime) -> float:
     return float(session.scalar(used_stmt(budget.scope, budget.kind), budget.params(now)))
 
 
-def charge(
-    sessions: so.sessionmaker[so.Session],
-    config: Config,
-    caller: Caller,
-    ip: str,
-    spoken: tuple[UsageKind, float, str],
-) -> int:
-    """Write a speech call's ledger row (`spoken`: its kind, characters or seconds, model) if
-    the caller's allowances cover it, atomically with their check (SpeechQuotaExceeded when
-    one does not), before the call; returns the row's id. Blocking (see `acharge`)."""
-    return reserve(sessions, config, caller, ip, spoken)[0]
-
-
 def reserve(
     sessions: so.sessionmaker[so.Session],
     config: Config,
@@ -145,9 +132,11 @@ def reserve(
     spoken: tuple[UsageKind, float, str],
     up_to: float = 0,
 ) -> tuple[int, float]:
-    """`charge`, for as much as the allowances leave of `up_to` (never less than the call
-    needs): one row for several calls, settled to what they used (`asettle`). Returns the
-    row's id and the amount reserved."""
+    """Write a speech call's ledger row (`spoken`: its kind, characters or seconds, model) if
+    the caller's allowances cover it, atomically with their check (SpeechQuotaExceeded when
+    one does not), before the call. The row holds as much as the allowances leave of `up_to`,
+    never less than the call needs: one row for several calls, settled to what they used
+    (`asettle`). Returns the row's id and the amount reserved. Blocking (see `areserve`)."""
     kind, needed, model = spoken
     budgets = [b for b in speech_budgets(config, caller, ip, kind) if b.limit]
     with sessions() as session:
@@ -180,8 +169,9 @@ async def acharge(
     ip: str,
     spoken: tuple[UsageKind, float, str],
 ) -> int:
-    """`charge` for asyncio services, on their check threads (shared/usage/atomic.py)."""
-    return await checks.run(charge, config, caller, ip, spoken)
+    """A row for one speech call (`reserve` for exactly what it needs); returns its id."""
+    ticket, _ = await areserve(checks, config, caller, ip, spoken)
+    return ticket
 
 
 async def areserve(
@@ -190,9 +180,9 @@ async def areserve(
     caller: Caller,
     ip: str,
     spoken: tuple[UsageKind, float, str],
-    up_to: float,
+    up_to: float = 0,
 ) -> tuple[int, float]:
-    """`reserve` for asyncio services, on their check threads."""
+    """`reserve` for asyncio services, on their check threads (shared/usage/atomic.py)."""
     return await checks.run(reserve, config, caller, ip, spoken, up_to)
 
 
